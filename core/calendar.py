@@ -76,7 +76,7 @@ class FiscalPeriod:
         return self.label
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """First day of the month ``months`` after the month of ``day``."""
     index = day.year * 12 + (day.month - 1) + months
     return date(index // 12, index % 12 + 1, 1)
@@ -149,7 +149,7 @@ class FiscalCalendar:
     def year(self, fiscal_year: int) -> FiscalPeriod:
         """The fiscal year named ``fiscal_year``."""
         start = date(self._start_year_of(fiscal_year), self.start_month, 1)
-        end = _add_months(start, 12) - timedelta(days=1)
+        end = add_months(start, 12) - timedelta(days=1)
         return FiscalPeriod(start, end, "year", fiscal_year, 1)
 
     def year_containing(self, day: date) -> FiscalPeriod:
@@ -161,8 +161,8 @@ class FiscalCalendar:
         """Quarter ``number`` (1-4) of fiscal year ``fiscal_year``."""
         if not 1 <= number <= 4:
             raise ValueError(f"quarter must be between 1 and 4, got {number}")
-        start = _add_months(self.year(fiscal_year).start, 3 * (number - 1))
-        end = _add_months(start, 3) - timedelta(days=1)
+        start = add_months(self.year(fiscal_year).start, 3 * (number - 1))
+        end = add_months(start, 3) - timedelta(days=1)
         return FiscalPeriod(start, end, "quarter", fiscal_year, number)
 
     def quarter_containing(self, day: date) -> FiscalPeriod:
@@ -178,7 +178,7 @@ class FiscalCalendar:
     def month_containing(self, day: date) -> FiscalPeriod:
         """The calendar month containing ``day``, numbered within its fiscal year (1-12)."""
         start = month_start(day)
-        end = _add_months(start, 1) - timedelta(days=1)
+        end = add_months(start, 1) - timedelta(days=1)
         return FiscalPeriod(
             start, end, "month", self.fiscal_year_of(day), self._months_into_year(day) + 1
         )
@@ -213,7 +213,7 @@ class FiscalCalendar:
             index = period.fiscal_year * 4 + (period.number - 1) + steps
             return self.quarter(index // 4, index % 4 + 1)
         if period.kind == "month":
-            return self.month_containing(_add_months(period.start, steps))
+            return self.month_containing(add_months(period.start, steps))
         # Weeks are walked one at a time because the short week 53 breaks 7-day arithmetic.
         day = period.start
         for _ in range(abs(steps)):
@@ -230,7 +230,7 @@ class FiscalCalendar:
         if period.kind == "quarter":
             return self.quarter(period.fiscal_year - 1, period.number)
         if period.kind == "month":
-            return self.month_containing(_add_months(period.start, -12))
+            return self.month_containing(add_months(period.start, -12))
         last_year = self.year(period.fiscal_year - 1)
         start = last_year.start + timedelta(days=7 * (period.number - 1))
         return self.week_containing(min(start, last_year.end))

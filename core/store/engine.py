@@ -1,0 +1,158 @@
+"""The store's engine: where the database is, how to open it, and what to say when it is busy.
+
+One engine per process (the app caches it with ``st.cache_resource``; the CLI opens one per
+command). Every unit of work takes its own pooled connection (``with engine.begin() as conn``),
+so no DuckDB connection is ever shared between threads.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STORE_URL = "duckdb:///data/marketing.duckdb"
+STORE_URL_ENV = "MARKETING_REVIEW_DB"
+DEFAULT_SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+_LOCK_PATTERN = re.compile(
+    r"Could not set lock on file \"(?P<path>[^\"]+)\".*?\(PID (?P<pid>\d+)\)"
+)
+
+
+class StoreLockedError(RuntimeError):
+    """The DuckDB file is held by another process; the message says what to do."""
+
+
+class StoreUrlError(ValueError):
+    """The store URL cannot be used; the message names the setting it came from."""
+
+
+def resolve_store_url(
+    cli_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    secrets_path: Path = DEFAULT_SECRETS_PATH,
+) -> str:
+    """Store URL from, in order: ``--db``, ``MARKETING_REVIEW_DB``, secrets, the default."""
+    environ = os.environ if environ is None else environ
+    if cli_url:
+        return cli_url
+    if environ.get(STORE_URL_ENV):
+        return environ[STORE_URL_ENV]
+    if secrets_path.is_file():
+        try:
+            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise StoreUrlError(f"{secrets_path} is not valid TOML: {error}") from error
+        url = secrets.get("connections", {}).get("store", {}).get("url")
+        if url:
+            return str(url)
+    return DEFAULT_STORE_URL
+
+
+def _absolute_duckdb_url(url: URL) -> URL:
+    """DuckDB URL whose file path is absolute (relative paths are relative to the project)."""
+    database = url.database
+    if url.get_backend_name() != "duckdb" or not database or database == ":memory:":
+        return url
+    if database.startswith("md:"):
+        return url
+    path = Path(database)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    return url.set(database=str(path))
+
+
+def store_path(url: str | URL) -> Path | None:
+    """Path of the DuckDB file behind ``url``, or ``None`` for other engines and memory."""
+    parsed = _absolute_duckdb_url(make_url(url) if isinstance(url, str) else url)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return None
+    if str(parsed.database).startswith("md:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL without its password, for messages and the Data page."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)
+
+
+def _process_description(pid: int) -> str:
+    """Command line of process ``pid`` when the operating system tells it, else ''."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+
+
+def lock_message(error_text: str, path: Path | None) -> str | None:
+    """One plain sentence for DuckDB's lock error, or ``None`` if it is another error."""
+    match = _LOCK_PATTERN.search(error_text)
+    if not match:
+        return None
+    pid = int(match.group("pid"))
+    where = path or Path(match.group("path"))
+    holder = _process_description(pid)
+    if "streamlit" in holder:
+        return (
+            f"The store {where} is open in the running app (process {pid}): "
+            "upload there, or stop the app and try again."
+        )
+    detail = f", {holder}" if holder else ""
+    return (
+        f"The store {where} is in use by another process (process {pid}{detail}): "
+        "wait for it to finish or stop it, then try again."
+    )
+
+
+def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN401
+    """Engine for ``url``, checked by opening one connection.
+
+    Raises
+    ------
+    StoreLockedError
+        When another process holds the DuckDB file.
+    StoreUrlError
+        When the URL is malformed or names a driver that is not installed.
+    """
+    try:
+        parsed = _absolute_duckdb_url(make_url(url))
+    except sa.exc.ArgumentError as error:
+        raise StoreUrlError(f"store URL {url!r} is not a database URL: {error}") from error
+    path = store_path(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = sa.create_engine(parsed, **engine_options)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        raise StoreUrlError(f"store URL {describe_url(parsed)} cannot be used: {error}") from error
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+    except sa.exc.DBAPIError as error:
+        engine.dispose()
+        message = lock_message(str(error.orig), path)
+        if message:
+            raise StoreLockedError(message) from error
+        raise
+    return engine
+
+
+def raw_duckdb(connection: Connection) -> Any:  # noqa: ANN401
+    """The pooled connection's DuckDB handle, for bulk work inside the same transaction.
+
+    Only ``core/store/ingest`` and the demo loader use it: it is DuckDB-specific by design.
+    """
+    if connection.dialect.name != "duckdb":
+        raise TypeError(f"bulk DuckDB work needs a DuckDB store, not {connection.dialect.name}")
+    return connection.connection.driver_connection

@@ -1,0 +1,407 @@
+"""Tables, views and migrations of the store.
+
+Facts are versioned, never overwritten: every fact row carries the ``upload_id`` it came from,
+and the primary key is the natural key plus ``upload_id``. The ``current_*`` views pick, per
+natural key, the latest version among uploads that are still loaded (an undone upload's rows are
+kept but no longer current), ordered by the date the export represents and then by upload.
+
+The schema has a version. :func:`migrate` brings any older store to :data:`SCHEMA_VERSION`, one
+step at a time, each step in its own transaction; a store written by a newer release is refused
+with a plain message rather than silently misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
+review_id_sequence = sa.Sequence("reviews_review_id_seq", metadata=metadata)
+
+
+def _upload_id() -> sa.Column:
+    return sa.Column("upload_id", sa.Integer, primary_key=True)
+
+
+schema_versions = sa.Table(
+    "schema_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+    sa.Column("description", sa.String, nullable=False),
+)
+
+store_state = sa.Table(
+    "store_state",
+    metadata,
+    sa.Column("state_id", sa.Integer, primary_key=True, autoincrement=False),
+    # Incremented by every write; cached reads in the app are keyed by it.
+    sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column(
+        "upload_id",
+        sa.Integer,
+        upload_id_sequence,
+        server_default=upload_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("file_name", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("source", sa.String, nullable=False),  # preset, e.g. 'salesforce_dataloader'
+    sa.Column("kind", sa.String, nullable=False),  # target table, e.g. 'opportunities'
+    sa.Column("snapshot_date", sa.Date, nullable=False),  # the day the export represents
+    sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("uploaded_by", sa.String, nullable=False),
+    sa.Column("uploaded_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String, nullable=False),  # 'loaded' or 'undone'
+    sa.Column("status_changed_at", sa.DateTime),
+    sa.Column("status_changed_by", sa.String),
+    sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("note", sa.String),
+)
+
+rejects = sa.Table(
+    "rejects",
+    metadata,
+    sa.Column("upload_id", sa.Integer, primary_key=True),
+    sa.Column("row_number", sa.Integer, primary_key=True),
+    sa.Column("column_name", sa.String, primary_key=True),
+    sa.Column("raw_row", sa.String, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("campaign_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("campaign_name", sa.String, nullable=False),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("objective", sa.String),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("budget_usd", sa.Float),
+    sa.Column("goal_id", sa.String),
+    sa.Column("owner", sa.String),
+)
+
+spend = sa.Table(
+    "spend",
+    metadata,
+    sa.Column("spend_date", sa.Date, primary_key=True),
+    sa.Column("campaign_id", sa.String, primary_key=True),
+    sa.Column("source", sa.String, primary_key=True),  # ad platform or finance feed
+    _upload_id(),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("amount_usd", sa.Float, nullable=False),
+    sa.Column("impressions", sa.BigInteger),
+    sa.Column("clicks", sa.BigInteger),
+)
+
+touches = sa.Table(
+    "touches",
+    metadata,
+    sa.Column("touch_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("touched_at", sa.DateTime, nullable=False),
+    sa.Column("contact_email", sa.String),
+    sa.Column("account_id", sa.String),
+    sa.Column("campaign_id", sa.String),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("touch_type", sa.String, nullable=False),
+)
+
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("lead_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("email", sa.String),
+    sa.Column("company_name", sa.String),
+    sa.Column("account_id", sa.String),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("mql_at", sa.DateTime),
+    sa.Column("sql_at", sa.DateTime),
+    sa.Column("opportunity_at", sa.DateTime),
+    sa.Column("customer_at", sa.DateTime),
+    sa.Column("first_worked_at", sa.DateTime),
+    sa.Column("lifecycle_stage", sa.String),
+    sa.Column("lead_status", sa.String),
+    sa.Column("source_channel", sa.String),
+    sa.Column("source_campaign_id", sa.String),
+)
+
+opportunities = sa.Table(
+    "opportunities",
+    metadata,
+    sa.Column("opportunity_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("account_id", sa.String, nullable=False),
+    sa.Column("opportunity_name", sa.String),
+    sa.Column("opportunity_type", sa.String, nullable=False),  # new_business/expansion/renewal
+    sa.Column("stage", sa.String, nullable=False),
+    sa.Column("amount_usd", sa.Float, nullable=False),
+    sa.Column("created_date", sa.Date, nullable=False),
+    sa.Column("close_date", sa.Date, nullable=False),
+    sa.Column("is_closed", sa.Boolean, nullable=False),
+    sa.Column("is_won", sa.Boolean, nullable=False),
+    sa.Column("probability_pct", sa.Float),
+    sa.Column("forecast_category", sa.String),
+    sa.Column("source_channel", sa.String),
+    sa.Column("campaign_id", sa.String),
+    sa.Column("owner", sa.String),
+)
+
+revenue = sa.Table(
+    "revenue",
+    metadata,
+    sa.Column("account_id", sa.String, primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),  # first day of the calendar month
+    _upload_id(),
+    sa.Column("account_name", sa.String),
+    sa.Column("segment", sa.String),
+    sa.Column("arr_usd", sa.Float, nullable=False),  # ARR at the end of the month
+)
+
+goals = sa.Table(
+    "goals",
+    metadata,
+    sa.Column("goal_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("parent_goal_id", sa.String),
+    sa.Column("level", sa.String, nullable=False),  # vision/annual/quarterly/campaign
+    sa.Column("goal_name", sa.String, nullable=False),
+    sa.Column("metric", sa.String, nullable=False),
+    sa.Column("target", sa.Float, nullable=False),
+    sa.Column("period_label", sa.String, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("owner", sa.String),
+    sa.Column("direction", sa.String, nullable=False),  # 'higher' or 'lower' is better
+    sa.Column("campaign_id", sa.String),
+)
+
+forecasts = sa.Table(
+    "forecasts",
+    metadata,
+    sa.Column("forecast_id", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("submitted_on", sa.Date, nullable=False),
+    sa.Column("period_label", sa.String, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("metric", sa.String, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("category", sa.String, nullable=False),  # commit/most_likely/best_case
+    sa.Column("forecaster", sa.String, nullable=False),
+)
+
+budgets = sa.Table(
+    "budgets",
+    metadata,
+    sa.Column("period_label", sa.String, primary_key=True),
+    sa.Column("channel", sa.String, primary_key=True),
+    _upload_id(),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("planned_spend_usd", sa.Float, nullable=False),
+)
+
+metric_definitions = sa.Table(
+    "metric_definitions",
+    metadata,
+    sa.Column("metric", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("label", sa.String, nullable=False),
+    sa.Column("unit", sa.String, nullable=False),
+    sa.Column("direction", sa.String, nullable=False),
+    sa.Column("parameters_json", sa.String, nullable=False),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("owner", sa.String, nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("author", sa.String, nullable=False),
+    sa.Column("approved_by", sa.String),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column(
+        "review_id",
+        sa.Integer,
+        review_id_sequence,
+        server_default=review_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("review_date", sa.Date, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("started_by", sa.String, nullable=False),
+    sa.Column("frozen_json", sa.String, nullable=False),
+    sa.Column("commentary", sa.String),
+)
+
+# Natural key of every versioned fact table: its current view keeps one row per key.
+VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
+    "campaigns": ("campaign_id",),
+    "spend": ("spend_date", "campaign_id", "source"),
+    "touches": ("touch_id",),
+    "leads": ("lead_id",),
+    "opportunities": ("opportunity_id",),
+    "revenue": ("account_id", "month"),
+    "goals": ("goal_id",),
+    "forecasts": ("forecast_id",),
+    "budgets": ("period_label", "channel"),
+}
+
+
+def fact_columns(table_name: str) -> list[str]:
+    """Columns of a versioned fact table other than ``upload_id``, in table order."""
+    return [
+        column.name for column in metadata.tables[table_name].columns if column.name != "upload_id"
+    ]
+
+
+def current_view_sql(table_name: str) -> str:
+    """``create view current_<table>``: the latest loaded version per natural key.
+
+    Portable SQL (window function in a subquery) so it runs on DuckDB and PostgreSQL alike.
+    """
+    key = ", ".join(f"fact.{column}" for column in VERSIONED_TABLES[table_name])
+    columns = ", ".join(fact_columns(table_name))
+    fact_list = ", ".join(f"fact.{column}" for column in fact_columns(table_name))
+    return f"""
+create view current_{table_name} as
+with loaded_versions as (
+    select
+        {fact_list},
+        fact.upload_id,
+        row_number() over (
+            partition by {key}
+            order by upload.snapshot_date desc, fact.upload_id desc
+        ) as version_rank
+    from {table_name} as fact
+    inner join uploads as upload on upload.upload_id = fact.upload_id
+    where upload.status = 'loaded'
+)
+select {columns}, upload_id from loaded_versions where version_rank = 1
+"""  # noqa: S608 - table and column names come from this module, never from input
+
+
+OPPORTUNITY_VERSIONS_SQL = """
+create view opportunity_versions as
+with loaded_versions as (
+    select fact.*, upload.snapshot_date
+    from opportunities as fact
+    inner join uploads as upload on upload.upload_id = fact.upload_id
+    where upload.status = 'loaded'
+)
+select * from loaded_versions
+"""
+
+VIEW_NAMES: tuple[str, ...] = (
+    *(f"current_{name}" for name in VERSIONED_TABLES),
+    "opportunity_versions",
+)
+
+
+def _recreate_views(connection: Connection) -> None:
+    for name in VIEW_NAMES:
+        connection.execute(sa.text(f"drop view if exists {name}"))
+    for name in VERSIONED_TABLES:
+        connection.execute(sa.text(current_view_sql(name)))
+    connection.execute(sa.text(OPPORTUNITY_VERSIONS_SQL))
+
+
+def _migration_1(connection: Connection) -> None:
+    """Create every table and view of the first schema."""
+    metadata.create_all(connection)
+    connection.execute(
+        store_state.insert().values(state_id=1, data_version=0, changed_at=sa.func.now())
+    )
+
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
+    1: ("tables and views of the first schema", _migration_1),
+}
+
+
+class SchemaVersionError(RuntimeError):
+    """The store was written by a newer release than this one."""
+
+
+def schema_version(connection: Connection) -> int:
+    """Version of the schema in the store, 0 for an empty store."""
+    if not sa.inspect(connection).has_table("schema_versions"):
+        return 0
+    found = connection.execute(sa.select(sa.func.max(schema_versions.c.version))).scalar()
+    return int(found or 0)
+
+
+def migrate(
+    engine: Engine,
+    migrations: Mapping[int, tuple[str, Migration]] = MIGRATIONS,
+) -> int:
+    """Bring the store to the newest schema version; return the version reached.
+
+    Each step runs in its own transaction with the views recreated, so a failed step leaves
+    the store at the previous version.
+    """
+    target = max(migrations)
+    with engine.connect() as connection:
+        current = schema_version(connection)
+    if current > target:
+        raise SchemaVersionError(
+            f"the store has schema version {current}, written by a newer release of "
+            f"Marketing Review; this release understands up to version {target}: upgrade the app"
+        )
+    for version in range(current + 1, target + 1):
+        description, step = migrations[version]
+        with engine.begin() as connection:
+            step(connection)
+            _recreate_views(connection)
+            connection.execute(
+                schema_versions.insert().values(
+                    version=version, applied_at=sa.func.now(), description=description
+                )
+            )
+    return target
+
+
+def bump_data_version(connection: Connection) -> int:
+    """Mark the store as changed inside the caller's transaction; return the new version."""
+    connection.execute(
+        store_state.update()
+        .where(store_state.c.state_id == 1)
+        .values(data_version=store_state.c.data_version + 1, changed_at=sa.func.now())
+    )
+    return int(
+        connection.execute(
+            sa.select(store_state.c.data_version).where(store_state.c.state_id == 1)
+        ).scalar_one()
+    )
