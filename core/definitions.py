@@ -16,7 +16,7 @@ from typing import Literal
 from core.channels import PAID_CHANNELS
 
 Unit = Literal["usd", "count", "ratio", "months"]
-Direction = Literal["higher", "lower"]
+Direction = Literal["higher", "lower", "neutral"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 "Spend on all marketing channels in the period, from ad platforms and finance "
                 "exports, in USD.",
                 "CMO",
-                direction="lower",
+                direction="neutral",
                 channels=PAID_CHANNELS,
             ),
             _definition(

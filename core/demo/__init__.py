@@ -40,7 +40,7 @@ from core.store.ingest.bulk import (
 from core.store.writes import set_setting
 
 DEMO_AUTHOR = "demo generator"
-__all__ = ["DemoOptions", "DemoSummary", "generate_demo"]
+__all__ = ["DemoDirectoryError", "DemoOptions", "DemoSummary", "generate_demo"]
 
 
 @dataclass(frozen=True)

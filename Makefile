@@ -1,0 +1,45 @@
+# Marketing Review: `make run` serves the app, `make test` runs every check.
+# Both create .venv and install the pinned requirements first (only when they changed).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+PORT ?= 8501
+
+.PHONY: help setup run demo test lint format clean
+
+help:
+	@echo "make run    set up, seed the demo store on first run, serve http://localhost:$(PORT)"
+	@echo "make test   set up, then lint, format check and the whole test suite"
+	@echo "make demo   regenerate the demo store (replaces data/marketing.duckdb)"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/python -m core demo --if-empty
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--server.fileWatcherType none --browser.gatherUsageStats false
+
+demo: setup
+	$(BIN)/python -m core demo --replace
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

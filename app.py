@@ -1,0 +1,30 @@
+"""Marketing Review: the frame and router. Pages live in pages/, logic in core/."""
+
+import streamlit as st
+
+from ui import context
+from ui.store import open_store
+
+st.set_page_config(
+    page_title="Marketing Review",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+store = open_store()
+review = context.render_sidebar(store)
+if review is not None and review.is_demo:
+    st.info(
+        f"Demo data: {review.company_name} is a generated company, not real figures "
+        f"(seed {review.settings.get('demo_seed', '?')}, data through {review.data_through}).",
+        icon=":material/science:",
+    )
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    ]
+)
+navigation.run()

@@ -1,0 +1,246 @@
+"""``python -m core``: the store from the command line, for scripting.
+
+Commands: ``demo`` (generate and load the demo company), ``tables`` (what the store holds),
+``uploads`` (upload history). Every command takes ``--db URL`` (else ``MARKETING_REVIEW_DB``,
+else ``[connections.store] url`` in ``.streamlit/secrets.toml``, else the default file) and
+``--json`` for machine-readable output on stdout; progress and errors go to stderr.
+
+Exit codes: 0 success; 1 the request was refused (the reason is on stderr); 2 usage error;
+3 the store cannot be opened (held by another process, or written by a newer release).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
+from core.store import queries
+from core.store.engine import (
+    PROJECT_ROOT,
+    StoreLockedError,
+    StoreUrlError,
+    create_store_engine,
+    describe_url,
+    resolve_store_url,
+    store_path,
+)
+from core.store.schema import SchemaVersionError, migrate
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_STORE_UNAVAILABLE = 0, 1, 2, 3
+
+
+class CommandRefusedError(RuntimeError):
+    """The command cannot do what was asked; the message says why (exit code 1)."""
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-23, got {text!r}") from None
+
+
+def _positive_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number such as 1 or 10, got {text!r}"
+        ) from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"scale must be above 0 and at most 1000, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected zero or more, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="store URL (default: data/marketing.duckdb)")
+    common.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="Marketing Review's store from the command line.",
+        epilog="Exit codes: 0 ok, 1 refused, 2 usage error, 3 store unavailable.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="generate the demo company's exports and load them into the store",
+        description="Simulate the demo company, write its vendor-shaped CSV exports and "
+        "ground truth, and load them into the store, one upload per file.",
+    )
+    demo.add_argument("--scale", type=_positive_scale, default=1.0, help="volume multiplier (1)")
+    demo.add_argument("--seed", type=_non_negative_int, default=42, help="random seed (42)")
+    demo.add_argument("--as-of", type=_iso_date, default=None, help="last day of data (today)")
+    demo.add_argument(
+        "--out", type=Path, default=None, help="folder for the exports (next to the store)"
+    )
+    demo.add_argument(
+        "--replace", action="store_true", help="replace a store that already holds data"
+    )
+    tables = commands.add_parser("tables", parents=[common], help="what the store holds, per table")
+    del tables
+    uploads = commands.add_parser("uploads", parents=[common], help="upload history, newest first")
+    uploads.add_argument("--limit", type=int, default=50, help="how many uploads to list (50)")
+    return parser
+
+
+def _open_store(url: str) -> Engine:
+    engine = create_store_engine(url)
+    migrate(engine)
+    return engine
+
+
+def _default_out_dir(url: str) -> Path:
+    path = store_path(url)
+    return path.parent / "demo" if path is not None else PROJECT_ROOT / "data" / "demo"
+
+
+def _store_has_data(url: str) -> int:
+    """Number of uploads in the store at ``url`` (0 when it does not exist yet)."""
+    path = store_path(url)
+    if path is not None and not path.exists():
+        return 0
+    engine = _open_store(url)
+    try:
+        return queries.data_extent(engine).upload_count
+    finally:
+        engine.dispose()
+
+
+def run_demo(arguments: argparse.Namespace, url: str, err: TextIO) -> dict[str, object]:
+    """Generate the demo; DuckDB files are built aside and moved into place when complete."""
+    existing = _store_has_data(url)
+    if existing and arguments.if_empty:
+        return {"store": describe_url(url), "skipped": True, "uploads": existing}
+    if existing and not arguments.replace:
+        raise CommandRefusedError(
+            f"the store {describe_url(url)} already holds data ({existing} uploads): pass "
+            "--replace to delete it and load the demo instead"
+        )
+    options = DemoOptions(
+        as_of=arguments.as_of or default_as_of(), seed=arguments.seed, scale=arguments.scale
+    )
+    out_dir = (arguments.out or _default_out_dir(url)).resolve()
+    started = time.perf_counter()
+    path = store_path(url)
+    target_url = url
+    building: Path | None = None
+    if path is not None:
+        building = path.with_name(f"{path.name}.building-{os.getpid()}")
+        building.unlink(missing_ok=True)
+        target_url = f"duckdb:///{building}"
+    engine = _open_store(target_url)
+    try:
+        summary = generate_demo(
+            options, out_dir, engine, progress=lambda line: print(line, file=err)
+        )
+        if building is not None:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("checkpoint")
+    except BaseException:
+        engine.dispose()
+        if building is not None:
+            building.unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    if building is not None and path is not None:
+        building.replace(path)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    return {
+        "store": describe_url(url),
+        "exports": str(out_dir),
+        "files": len(summary.files),
+        "rows": summary.rows_by_kind(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "seed": options.seed,
+        "scale": options.scale,
+        "as_of": options.as_of.isoformat(),
+    }
+
+
+def _print_frame(frame: pd.DataFrame, out: TextIO) -> None:
+    if frame.empty:
+        print("(nothing yet)", file=out)
+        return
+    print(frame.to_string(index=False), file=out)
+
+
+def _frame_json(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run one command; return its exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        arguments = parser.parse_args(argv)
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0) and EXIT_USAGE
+    try:
+        url = resolve_store_url(arguments.db)
+        if arguments.command == "demo":
+            result = run_demo(arguments, url, err)
+            if arguments.json:
+                print(json.dumps(result, indent=2), file=out)
+            elif result.get("skipped"):
+                print(
+                    f"The store {result['store']} already holds data "
+                    f"({result['uploads']} uploads): left as it is.",
+                    file=out,
+                )
+            else:
+                rows = ", ".join(f"{kind} {count:,}" for kind, count in result["rows"].items())
+                print(
+                    f"Loaded the demo company into {result['store']} in {result['seconds']} s "
+                    f"({result['files']} files in {result['exports']}): {rows}.",
+                    file=out,
+                )
+            return EXIT_OK
+        engine = _open_store(url)
+        try:
+            if arguments.command == "tables":
+                frame = queries.table_summary(engine)
+            else:
+                if arguments.limit < 1:
+                    raise CommandRefusedError(f"--limit must be at least 1, got {arguments.limit}")
+                frame = queries.upload_history(engine, arguments.limit)
+        finally:
+            engine.dispose()
+        if arguments.json:
+            print(json.dumps(_frame_json(frame), indent=2), file=out)
+        else:
+            _print_frame(frame, out)
+        return EXIT_OK
+    except (StoreLockedError, SchemaVersionError) as error:
+        print(f"error: {error}", file=err)
+        return EXIT_STORE_UNAVAILABLE
+    except (CommandRefusedError, StoreUrlError, DemoDirectoryError, ValueError) as error:
+        print(f"error: {error}", file=err)
+        return EXIT_REFUSED

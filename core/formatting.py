@@ -1,0 +1,43 @@
+"""How numbers read on screen: money, counts and changes, the same everywhere."""
+
+from __future__ import annotations
+
+import math
+
+
+def format_usd(value: float | None) -> str:
+    """``$36.0M``, ``$845K``, ``$1,250``, ``-$2.1M``; ``n/a`` for missing values."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{sign}${magnitude / 1e9:.2f}B"
+    if magnitude >= 1e6:
+        return (
+            f"{sign}${magnitude / 1e6:.1f}M"
+            if magnitude >= 1e7
+            else f"{sign}${magnitude / 1e6:.2f}M"
+        )
+    if magnitude >= 1e4:
+        return f"{sign}${magnitude / 1e3:.0f}K"
+    return f"{sign}${magnitude:,.0f}"
+
+
+def format_count(value: float | None) -> str:
+    """``12,480``; ``n/a`` for missing values."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:,.0f}"
+
+
+def format_change(change: float | None) -> str | None:
+    """``+12.3%`` / ``-4.0%`` for a ratio change; ``None`` when there is nothing to compare."""
+    if change is None or math.isnan(change) or math.isinf(change):
+        return None
+    return f"{change * 100:+.1f}%"
+
+
+def format_day(day: object) -> str:
+    """``23 Nov 2026`` (day month year: unambiguous in every locale)."""
+    return f"{day.day} {day:%b %Y}"  # type: ignore[attr-defined]

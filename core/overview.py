@@ -1,0 +1,103 @@
+"""The review scorecard's headline numbers: this period to date against last year.
+
+Pure functions: the page fetches totals for the windows computed here (``core.store.queries``)
+and turns them into :class:`Headline` values and quarterly comparison frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from core.calendar import FiscalCalendar, FiscalPeriod, add_months, month_start
+from core.definitions import MetricDefinition
+
+
+@dataclass(frozen=True)
+class OverviewWindows:
+    """The windows a period and as-of date compare: to date, and the same days last year."""
+
+    period: FiscalPeriod
+    as_of: date
+    to_date: date
+    last_year: FiscalPeriod
+    last_year_to_date: date
+    arr_month: date
+    arr_month_last_year: date
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the period had begun by the as-of date."""
+        return self.as_of >= self.period.start
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the whole period lies on or before the as-of date."""
+        return self.as_of >= self.period.end
+
+
+def overview_windows(
+    calendar: FiscalCalendar, period: FiscalPeriod, as_of: date
+) -> OverviewWindows:
+    """Windows for ``period`` seen on ``as_of``: to date, and the comparable days last year."""
+    last_year = calendar.same_period_last_year(period)
+    to_date = period.to_date(as_of)
+    last_year_to_date = calendar.comparable_as_of(period, as_of, last_year)
+    arr_day = max(min(to_date, period.end), period.start - timedelta(days=1))
+    return OverviewWindows(
+        period=period,
+        as_of=as_of,
+        to_date=to_date,
+        last_year=last_year,
+        last_year_to_date=last_year_to_date,
+        arr_month=month_start(arr_day),
+        arr_month_last_year=add_months(month_start(arr_day), -12),
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline number, what it compares with, and the definition it follows."""
+
+    definition: MetricDefinition
+    value: float
+    comparison: float | None
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the comparison; ``None`` when it is zero or missing."""
+        if self.comparison is None or self.comparison == 0:
+            return None
+        return (self.value - self.comparison) / abs(self.comparison)
+
+
+def fiscal_quarter_totals(
+    monthly: pd.DataFrame, calendar: FiscalCalendar, value_column: str
+) -> pd.DataFrame:
+    """Monthly values summed into fiscal quarters: ``fiscal_year``, ``quarter``, ``label``, value.
+
+    The input is not modified. Fiscal quarters are whole calendar months, so monthly totals
+    add up exactly.
+    """
+    if monthly.empty:
+        return pd.DataFrame(columns=["fiscal_year", "quarter", "label", value_column])
+    quarters = [
+        calendar.quarter_containing(pd.Timestamp(month).date()) for month in monthly["month"]
+    ]
+    frame = pd.DataFrame(
+        {
+            "fiscal_year": [quarter.fiscal_year for quarter in quarters],
+            "quarter": [quarter.number for quarter in quarters],
+            "label": [quarter.label for quarter in quarters],
+            value_column: monthly[value_column].to_numpy(),
+        }
+    )
+    totals = frame.groupby(["fiscal_year", "quarter", "label"], as_index=False)[value_column].sum()
+    return totals.sort_values(["fiscal_year", "quarter"]).reset_index(drop=True)
+
+
+def comparison_years(period: FiscalPeriod) -> tuple[int, int]:
+    """The fiscal year of ``period`` and the one before: the two years the charts compare."""
+    return period.fiscal_year - 1, period.fiscal_year

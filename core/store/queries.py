@@ -1,0 +1,330 @@
+"""Read queries: small frames and numbers, aggregated in the database.
+
+Every function takes the engine first and plain values after, opens one connection for its unit
+of work, and returns a scalar or a small pandas frame (never a raw fact table). SQL is portable
+(named CTEs, bound parameters) so it runs on DuckDB and PostgreSQL alike. Column names that vary
+with a metric definition (the date an opportunity counts on) are chosen from a fixed allow-list,
+never taken from input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core.calendar import FiscalCalendar
+from core.store.schema import VERSIONED_TABLES, store_state
+
+OPPORTUNITY_DATE_FIELDS = ("created_date", "close_date")
+UPLOAD_HISTORY_LIMIT = 500
+
+TABLE_LABELS = {
+    "campaigns": "Campaigns",
+    "spend": "Spend",
+    "touches": "Campaign touches",
+    "leads": "Leads and contacts",
+    "opportunities": "Opportunities",
+    "revenue": "ARR by account and month",
+    "goals": "Goals",
+    "forecasts": "Forecasts",
+    "budgets": "Budgets",
+}
+# The date column that tells what period each table covers.
+TABLE_DATE_COLUMNS = {
+    "campaigns": "start_date",
+    "spend": "spend_date",
+    "touches": "touched_at",
+    "leads": "created_at",
+    "opportunities": "created_date",
+    "revenue": "month",
+    "goals": "period_start",
+    "forecasts": "submitted_on",
+    "budgets": "period_start",
+}
+
+
+def data_version(engine: Engine) -> int:
+    """Counter bumped by every write: the key for cached reads."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(store_state.c.data_version).where(store_state.c.state_id == 1)
+            ).scalar_one()
+        )
+
+
+def settings(engine: Engine) -> dict[str, str]:
+    """All settings as text."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("select key, value from settings")).all()
+    return {str(key): str(value) for key, value in rows}
+
+
+def fiscal_calendar(store_settings: dict[str, str]) -> FiscalCalendar:
+    """The fiscal calendar the settings describe (January, named by end, when unset)."""
+    start_month = int(store_settings.get("fiscal_year_start_month", "1"))
+    named_by = store_settings.get("fiscal_year_named_by", "end")
+    return FiscalCalendar(
+        start_month=start_month, named_by="start" if named_by == "start" else "end"
+    )
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """What span of time the store holds."""
+
+    first_date: date | None
+    data_through: date | None
+    upload_count: int
+
+
+def data_extent(engine: Engine) -> DataExtent:
+    """First fact date (opportunities, spend, ARR) and the latest export's snapshot date."""
+    sql = sa.text(
+        """
+        with first_dates as (
+            select min(created_date) as first_date from current_opportunities
+            union all
+            select min(spend_date) from current_spend
+            union all
+            select min(month) from current_revenue
+        ),
+        loaded as (
+            select max(snapshot_date) as data_through, count(*) as upload_count
+            from uploads
+            where status = 'loaded'
+        )
+        select (select min(first_date) from first_dates) as first_date,
+               loaded.data_through,
+               loaded.upload_count
+        from loaded
+        """
+    )
+    with engine.connect() as connection:
+        row = connection.execute(sql).one()
+    return DataExtent(
+        first_date=_as_date(row.first_date),
+        data_through=_as_date(row.data_through),
+        upload_count=int(row.upload_count),
+    )
+
+
+def _as_date(value: date | datetime | None) -> date | None:
+    """Date of a DATE or TIMESTAMP value as drivers return them."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _checked_date_field(date_field: str) -> str:
+    if date_field not in OPPORTUNITY_DATE_FIELDS:
+        raise ValueError(
+            f"opportunity date field must be one of {', '.join(OPPORTUNITY_DATE_FIELDS)}, got "
+            f"{date_field!r}"
+        )
+    return date_field
+
+
+def _opportunity_filter_sql(date_field: str, won_only: bool) -> str:
+    won = "and is_won" if won_only else ""
+    return f"""
+        from current_opportunities
+        where opportunity_type in :opportunity_types
+          and {_checked_date_field(date_field)} between :first_day and :last_day
+          {won}
+    """
+
+
+def _expanding(sql: str, name: str) -> sa.TextClause:
+    return sa.text(sql).bindparams(sa.bindparam(name, expanding=True))
+
+
+def opportunity_amount(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    date_field: str,
+    opportunity_types: Sequence[str],
+    won_only: bool = False,
+) -> float:
+    """Sum of current opportunity amounts whose ``date_field`` falls in the window."""
+    where = _opportunity_filter_sql(date_field, won_only)
+    sql = f"select coalesce(sum(amount_usd), 0) as amount_usd {where}"
+    with engine.connect() as connection:
+        value = connection.execute(
+            _expanding(sql, "opportunity_types"),
+            {
+                "opportunity_types": list(opportunity_types),
+                "first_day": first_day,
+                "last_day": last_day,
+            },
+        ).scalar_one()
+    return float(value)
+
+
+def opportunity_amount_by_month(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    date_field: str,
+    opportunity_types: Sequence[str],
+    won_only: bool = False,
+) -> pd.DataFrame:
+    """Monthly sums (``month``, ``amount_usd``) of current opportunities in the window."""
+    field = _checked_date_field(date_field)
+    sql = f"""
+        with matching as (
+            select date_trunc('month', {field}) as month, amount_usd
+            {_opportunity_filter_sql(date_field, won_only)}
+        ),
+        monthly as (
+            select month, sum(amount_usd) as amount_usd from matching group by month
+        )
+        select * from monthly order by month
+    """  # noqa: S608 - the only interpolated names come from the allow-list
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            _expanding(sql, "opportunity_types"),
+            connection,
+            params={
+                "opportunity_types": list(opportunity_types),
+                "first_day": first_day,
+                "last_day": last_day,
+            },
+        )
+    return _monthly_frame(frame, "amount_usd")
+
+
+def spend_amount(engine: Engine, first_day: date, last_day: date, channels: Sequence[str]) -> float:
+    """Spend in the window on ``channels``."""
+    sql = """
+        select coalesce(sum(amount_usd), 0) as amount_usd
+        from current_spend
+        where channel in :channels and spend_date between :first_day and :last_day
+    """
+    with engine.connect() as connection:
+        value = connection.execute(
+            _expanding(sql, "channels"),
+            {"channels": list(channels), "first_day": first_day, "last_day": last_day},
+        ).scalar_one()
+    return float(value)
+
+
+def spend_by_month(
+    engine: Engine, first_day: date, last_day: date, channels: Sequence[str]
+) -> pd.DataFrame:
+    """Monthly spend (``month``, ``amount_usd``) on ``channels`` in the window."""
+    sql = """
+        with matching as (
+            select date_trunc('month', spend_date) as month, amount_usd
+            from current_spend
+            where channel in :channels and spend_date between :first_day and :last_day
+        ),
+        monthly as (
+            select month, sum(amount_usd) as amount_usd from matching group by month
+        )
+        select * from monthly order by month
+    """
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            _expanding(sql, "channels"),
+            connection,
+            params={"channels": list(channels), "first_day": first_day, "last_day": last_day},
+        )
+    return _monthly_frame(frame, "amount_usd")
+
+
+def arr_by_month(engine: Engine, first_month: date, last_month: date) -> pd.DataFrame:
+    """Total ARR (``month``, ``arr_usd``) and paying accounts per month in the window."""
+    sql = sa.text(
+        """
+        with matching as (
+            select month, arr_usd, account_id
+            from current_revenue
+            where month between :first_month and :last_month and arr_usd > 0
+        ),
+        monthly as (
+            select month, sum(arr_usd) as arr_usd, count(distinct account_id) as account_count
+            from matching
+            group by month
+        )
+        select * from monthly order by month
+        """
+    )
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            sql, connection, params={"first_month": first_month, "last_month": last_month}
+        )
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def _monthly_frame(frame: pd.DataFrame, value_column: str) -> pd.DataFrame:
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame[value_column] = frame[value_column].astype(float)
+    return frame
+
+
+def table_summary(engine: Engine) -> pd.DataFrame:
+    """Per fact table: rows stored (all versions), current rows, date range, last upload."""
+    parts = []
+    for table in VERSIONED_TABLES:
+        column = TABLE_DATE_COLUMNS[table]
+        parts.append(
+            f"""
+            select '{table}' as table_name,
+                   (select count(*) from {table}) as stored_rows,
+                   count(*) as current_rows,
+                   cast(min({column}) as date) as first_date,
+                   cast(max({column}) as date) as last_date
+            from current_{table}
+            """  # noqa: S608 - table and column names come from the schema, never from input
+        )
+    sql = sa.text(
+        f"""
+        with tables as ({" union all ".join(parts)}),
+        last_uploads as (
+            select kind as table_name, max(uploaded_at) as last_upload_at, count(*) as uploads
+            from uploads
+            where status = 'loaded'
+            group by kind
+        )
+        select tables.*, last_uploads.last_upload_at, coalesce(last_uploads.uploads, 0) as uploads
+        from tables
+        left join last_uploads on last_uploads.table_name = tables.table_name
+        """  # noqa: S608
+    )
+    with engine.connect() as connection:
+        frame = pd.read_sql(sql, connection)
+    frame.insert(1, "table_label", frame["table_name"].map(TABLE_LABELS))
+    order = {name: index for index, name in enumerate(VERSIONED_TABLES)}
+    return frame.sort_values("table_name", key=lambda names: names.map(order)).reset_index(
+        drop=True
+    )
+
+
+def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
+    """The most recent uploads, newest first (at most ``limit``, capped at 500)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    sql = sa.text(
+        """
+        with recent as (
+            select upload_id, file_name, source, kind, snapshot_date, rows_read, rows_inserted,
+                   rows_updated, rows_rejected, uploaded_by, uploaded_at, status
+            from uploads
+            order by upload_id desc
+            limit :limit
+        )
+        select * from recent
+        """
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(sql, connection, params={"limit": min(limit, UPLOAD_HISTORY_LIMIT)})

@@ -1,0 +1,91 @@
+"""Overview: the review scorecard's headline numbers and their trends."""
+
+import streamlit as st
+
+from core.definitions import DEFAULT_DEFINITIONS
+from core.formatting import format_change, format_day, format_usd
+from core.overview import Headline, overview_windows
+from ui import charts, context, data
+
+review = context.current()
+st.title("Overview")
+if review is None:
+    st.info(
+        "The store holds no data yet. Load the demo company with `python -m core demo`, "
+        "or see the Data page for what the store expects.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+
+windows = overview_windows(review.calendar, review.period, review.as_of)
+if not windows.has_started:
+    st.info(
+        f"{review.period.label} starts on {format_day(review.period.start)}, after the as-of date."
+    )
+    st.stop()
+
+span = f"{format_day(review.period.start)} – {format_day(windows.to_date)}"
+status = "complete" if windows.is_complete else "to date"
+st.caption(
+    f"{review.company_name} · {review.period.label} {status} ({span}) · compared with the "
+    f"same days of {windows.last_year.label}"
+)
+
+totals = data.overview_totals(
+    review.store.url, review.store.version, review.calendar, review.period.label, review.as_of
+)
+labels = {
+    "arr": f"ARR at end of {windows.arr_month:%b %Y}",
+    "pipeline_created": f"Pipeline created, {review.period.label}",
+    "bookings": f"Bookings, {review.period.label}",
+    "spend": f"Marketing spend, {review.period.label}",
+}
+columns = st.columns(4)
+for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
+    value, last_year = totals[metric]
+    headline = Headline(DEFAULT_DEFINITIONS[metric], value, last_year)
+    change = format_change(headline.change)
+    direction = headline.definition.direction
+    column.metric(
+        labels[metric],
+        format_usd(value),
+        delta=f"{change} vs last year" if change else None,
+        delta_color="off"
+        if direction == "neutral"
+        else "inverse"
+        if direction == "lower"
+        else "normal",
+        delta_description=f"Last year: {format_usd(last_year)}",
+        help=headline.definition.help_text(),
+        border=True,
+    )
+
+trends = data.overview_trends(
+    review.store.url, review.store.version, review.calendar, review.period.label, review.as_of
+)
+year = review.period.fiscal_year
+titles = {
+    "pipeline_created": "Pipeline created by quarter",
+    "bookings": "Bookings by quarter",
+    "spend": "Marketing spend by quarter",
+}
+left, right = st.columns(2)
+with left:
+    if trends["arr"].empty:
+        st.info("No ARR recorded in the last two years.")
+    else:
+        st.altair_chart(charts.arr_trend(trends["arr"]), width="stretch")
+for index, (metric, title) in enumerate(titles.items()):
+    target = right if index % 2 == 0 else left
+    with target:
+        frame = trends[metric]
+        if frame.empty:
+            st.info(
+                f"No {DEFAULT_DEFINITIONS[metric].label.lower()} in FY{year - 1} or FY{year} yet."
+            )
+        else:
+            st.altair_chart(charts.quarterly_comparison(frame, year, title), width="stretch")
+st.caption(
+    f"Bars compare FY{year} with FY{year - 1}; {review.period.label} counts the days to "
+    f"{format_day(windows.to_date)}. Hover a number for its definition."
+)

@@ -1,0 +1,132 @@
+"""The review context every page shares: fiscal period and as-of date, kept in the URL.
+
+The sidebar reads ``?period=Q4+FY2027&as_of=2026-11-23`` on first load and writes the current
+choice back on every run, so any view can be shared as a link. A link whose values are not valid
+is corrected to the defaults, and the sidebar says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from core.calendar import FiscalCalendar, FiscalPeriod
+from core.formatting import format_day
+from core.store import queries
+from ui import data
+from ui.store import Store
+
+PERIOD_KEY = "period"
+AS_OF_KEY = "as_of"
+_CONTEXT_KEY = "_review_context"
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the pages show: which store, which fiscal quarter, as of which day."""
+
+    store: Store
+    calendar: FiscalCalendar
+    period: FiscalPeriod
+    as_of: date
+    data_through: date
+    settings: dict[str, str]
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether the store holds the generated demo company."""
+        return self.settings.get("is_demo") == "true"
+
+    @property
+    def company_name(self) -> str:
+        """The company the store describes."""
+        return self.settings.get("company_name", "Your company")
+
+
+def _from_link(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value if value else None
+
+
+def render_sidebar(store: Store) -> ReviewContext | None:
+    """Draw the period and as-of controls; ``None`` when the store holds no data yet."""
+    extent = data.data_extent(store.url, store.version)
+    if extent.data_through is None or extent.first_date is None:
+        st.session_state[_CONTEXT_KEY] = None
+        return None
+    store_settings = data.store_settings(store.url, store.version)
+    calendar = queries.fiscal_calendar(store_settings)
+    today = date.today()
+    last_day = max(extent.data_through, today)
+    quarters = calendar.periods_between(extent.first_date, last_day, "quarter")[::-1]
+    labels = [quarter.label for quarter in quarters]
+    if AS_OF_KEY not in st.session_state:
+        st.session_state[AS_OF_KEY] = _initial_as_of(
+            extent.first_date, last_day, extent.data_through
+        )
+    if PERIOD_KEY not in st.session_state:
+        as_of = st.session_state[AS_OF_KEY]
+        st.session_state[PERIOD_KEY] = _initial_period(
+            labels, calendar.quarter_containing(as_of).label
+        )
+    with st.sidebar:
+        period_label = st.selectbox(
+            "Fiscal quarter",
+            labels,
+            key=PERIOD_KEY,
+            help="The quarter every page reports on. The URL keeps it, so the view can be shared.",
+        )
+        as_of = st.date_input(
+            "As of",
+            key=AS_OF_KEY,
+            min_value=extent.first_date,
+            max_value=last_day,
+            format="YYYY-MM-DD",
+            help="Numbers count what had happened by the end of this day. "
+            f"Data runs through {format_day(extent.data_through)}.",
+        )
+        st.caption(f"Data through {format_day(extent.data_through)}")
+    st.query_params[PERIOD_KEY] = period_label
+    st.query_params[AS_OF_KEY] = as_of.isoformat()
+    context = ReviewContext(
+        store=store,
+        calendar=calendar,
+        period=calendar.parse(period_label),
+        as_of=as_of,
+        data_through=extent.data_through,
+        settings=store_settings,
+    )
+    st.session_state[_CONTEXT_KEY] = context
+    return context
+
+
+def _initial_as_of(first: date, last: date, default: date) -> date:
+    text = _from_link(AS_OF_KEY)
+    if text is None:
+        return default
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        st.sidebar.warning(f"The link's as-of date {text!r} is not a date; showing {default}.")
+        return default
+    if not first <= day <= last:
+        st.sidebar.warning(f"The link's as-of date {day} is outside the data; showing {default}.")
+        return default
+    return day
+
+
+def _initial_period(labels: list[str], default: str) -> str:
+    text = _from_link(PERIOD_KEY)
+    if text is None:
+        return default if default in labels else labels[0]
+    if text in labels:
+        return text
+    st.sidebar.warning(f"The link's quarter {text!r} is not in the data; showing {default}.")
+    return default if default in labels else labels[0]
+
+
+def current() -> ReviewContext | None:
+    """The context app.py computed for this run (``None`` when the store is empty)."""
+    return st.session_state.get(_CONTEXT_KEY)
