@@ -92,7 +92,8 @@ def _process_description(pid: int) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
-    return " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    text = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    return " ".join(text.split())  # one line, whatever the command line held
 
 
 def lock_message(error_text: str, path: Path | None) -> str | None:
@@ -102,8 +103,9 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
         return None
     pid = int(match.group("pid"))
     where = path or Path(match.group("path"))
-    holder = _process_description(pid)
-    if "streamlit" in holder:
+    command_line = _process_description(pid)
+    holder = command_line if len(command_line) <= 100 else command_line[:97] + "..."
+    if "streamlit" in command_line:
         return (
             f"The store {where} is open in the running app (process {pid}): "
             "upload there, or stop the app and try again."

@@ -84,7 +84,11 @@ class DataExtent:
 
 
 def data_extent(engine: Engine) -> DataExtent:
-    """First fact date (opportunities, spend, ARR) and the latest export's snapshot date."""
+    """First date every core source covers, and the latest export's snapshot date.
+
+    The first date is the latest of the first opportunity, spend and ARR dates (sources that
+    are empty are ignored), so the period list starts where the numbers are complete.
+    """
     sql = sa.text(
         """
         with first_dates as (
@@ -99,7 +103,7 @@ def data_extent(engine: Engine) -> DataExtent:
             from uploads
             where status = 'loaded'
         )
-        select (select min(first_date) from first_dates) as first_date,
+        select (select max(first_date) from first_dates) as first_date,
                loaded.data_through,
                loaded.upload_count
         from loaded

@@ -1,0 +1,132 @@
+"""Schema creation, migrations, and versioned facts with their current views."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from core.store.engine import create_store_engine
+from core.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    VERSIONED_TABLES,
+    SchemaVersionError,
+    fact_columns,
+    metadata,
+    migrate,
+    schema_version,
+)
+from tests.core.store.helpers import load, new_store, opportunity
+
+
+def campaign_columns(engine):
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                sa.text(
+                    "select column_name from information_schema.columns where table_name = 'campaigns'"
+                )
+            ).scalars()
+        )
+
+
+@pytest.fixture
+def memory_engine():
+    engine = create_store_engine("duckdb:///:memory:")
+    yield engine
+    engine.dispose()
+
+
+def test_migrate_creates_every_table_and_view_in_memory(memory_engine):
+    assert migrate(memory_engine) == SCHEMA_VERSION
+    inspector = sa.inspect(memory_engine)
+    tables = set(inspector.get_table_names())
+    assert set(metadata.tables) <= tables
+    views = set(inspector.get_view_names())
+    assert {f"current_{name}" for name in VERSIONED_TABLES} | {"opportunity_versions"} <= views
+
+
+def test_migrate_is_idempotent_and_records_versions(memory_engine):
+    migrate(memory_engine)
+    migrate(memory_engine)
+    with memory_engine.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        versions = (
+            connection.execute(sa.text("select version from schema_versions")).scalars().all()
+        )
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_migration_steps_run_in_order_and_each_commits(memory_engine):
+    applied = []
+
+    def add_column(connection):
+        applied.append(2)
+        connection.execute(sa.text("alter table campaigns add column region varchar"))
+
+    migrations = {**MIGRATIONS, 2: ("campaign region", add_column)}
+    assert migrate(memory_engine, MIGRATIONS) == 1
+    assert migrate(memory_engine, migrations) == 2
+    assert applied == [2]
+    assert "region" in campaign_columns(memory_engine)
+
+
+def test_failed_migration_leaves_the_previous_version(memory_engine):
+    def broken(connection):
+        connection.execute(sa.text("alter table campaigns add column region varchar"))
+        raise RuntimeError("step failed halfway")
+
+    migrate(memory_engine)
+    with pytest.raises(RuntimeError, match="halfway"):
+        migrate(memory_engine, {**MIGRATIONS, 2: ("broken", broken)})
+    with memory_engine.connect() as connection:
+        assert schema_version(connection) == 1
+    assert "region" not in campaign_columns(memory_engine)
+
+
+def test_store_from_a_newer_release_is_refused(memory_engine):
+    migrate(memory_engine)
+    with memory_engine.begin() as connection:
+        connection.execute(
+            sa.text("insert into schema_versions values (99, now(), 'from the future')")
+        )
+    with pytest.raises(SchemaVersionError, match="schema version 99.*upgrade the app"):
+        migrate(memory_engine)
+
+
+def test_every_versioned_table_carries_upload_id_in_its_key():
+    for name, key in VERSIONED_TABLES.items():
+        table = metadata.tables[name]
+        assert [column.name for column in table.primary_key.columns] == [*key, "upload_id"]
+        assert "upload_id" not in fact_columns(name)
+
+
+def test_current_view_keeps_latest_snapshot_and_undone_uploads_drop_out(tmp_path):
+    engine = new_store(tmp_path / "store.duckdb")
+    first = load(engine, "opportunities", [opportunity("006A", 100.0, "2026-01-05", "2026-03-01")],
+                 date(2026, 1, 12))  # fmt: skip
+    second = load(engine, "opportunities", [opportunity("006A", 150.0, "2026-01-05", "2026-03-15")],
+                  date(2026, 1, 19))  # fmt: skip
+    # An older export uploaded later does not override the newer snapshot.
+    load(engine, "opportunities", [opportunity("006A", 90.0, "2026-01-05", "2026-02-20")],
+         date(2026, 1, 10))  # fmt: skip
+    with engine.connect() as connection:
+        current = connection.execute(
+            sa.text("select amount_usd, upload_id from current_opportunities")
+        ).all()
+        versions = connection.execute(sa.text("select count(*) from opportunity_versions")).scalar()
+    assert current == [(150.0, second)]
+    assert versions == 3
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("update uploads set status = 'undone' where upload_id = :id"), {"id": second}
+        )
+    with engine.connect() as connection:
+        amount = connection.execute(
+            sa.text("select amount_usd from current_opportunities")
+        ).scalar()
+        stored = connection.execute(sa.text("select count(*) from opportunities")).scalar()
+    assert amount == 100.0  # back to the previous snapshot (upload ``first``)
+    assert stored == 3  # nothing is deleted
+    assert first < second
+    engine.dispose()
