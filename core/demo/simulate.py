@@ -701,10 +701,28 @@ def pick_campaigns(
     rng: np.random.Generator,
     timeline: Timeline,
 ) -> np.ndarray:
-    """A campaign row per (channel, day): one of the channel's campaigns in that quarter."""
+    """A campaign row per (channel, day): one of the channel's campaigns of that quarter that
+    had started by that day, chosen in proportion to the campaigns' weights."""
     result = np.full(len(channels), -1, dtype=np.int64)
     if len(channels) == 0:
         return result
+    quarters = timeline.quarter_index(days)
+    keys = pd.DataFrame({"channel": channels, "quarter": quarters})
+    all_weights = campaigns["weight"].to_numpy()
+    all_starts = campaigns["start_day"].to_numpy()
+    for (channel, quarter), positions in keys.groupby(["channel", "quarter"]).indices.items():
+        rows = groups.get((channel, quarter))
+        if rows is None:
+            continue
+        rows = rows[np.argsort(all_starts[rows], kind="stable")]
+        cumulative = np.cumsum(all_weights[rows])
+        started = np.searchsorted(all_starts[rows], days[positions], side="right")
+        # Days before any campaign of the quarter started fall back to its first campaign.
+        ceiling = cumulative[np.maximum(started, 1) - 1]
+        draws = rng.random(len(positions)) * ceiling
+        picked = np.searchsorted(cumulative, draws, side="right")
+        result[positions] = rows[np.minimum(picked, np.maximum(started, 1) - 1)]
+    return result
     quarters = timeline.quarter_index(days)
     keys = pd.DataFrame({"channel": channels, "quarter": quarters})
     for (channel, quarter), positions in keys.groupby(["channel", "quarter"]).indices.items():
@@ -859,7 +877,9 @@ def simulate_customers(timeline: Timeline, deals: Opportunities, options: DemoOp
         for account in expanding:
             created = int(month_day + rng.integers(0, 27))
             amount = float(
-                _round_amount(np.array([arr[account] * rng.uniform(0.15, 0.45)]), 500.0)[0]
+                _round_amount(np.array([arr[account] * rng.uniform(0.15, 0.45)]), 600.0)[
+                    0
+                ]  # multiples of 120: MRR in whole cents
             )
             won = rng.random() < CUSTOMERS.expansion_win_rate
             cycle = max(10, round(float(rng.lognormal(np.log(40.0), 0.4))))

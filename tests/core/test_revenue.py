@@ -107,7 +107,7 @@ def test_bridge_always_balances(rows):
         [
             (account, str(pd.Timestamp("2025-01-01") + pd.DateOffset(months=month))[:10], value)
             for account, month, value in rows
-        ]  # fmt: skip
+        ]
     )
     bridge = arr_bridge(frame)
     assert bridge_imbalance(bridge).abs().max() < 1e-6 if not bridge.empty else True

@@ -92,7 +92,7 @@ def test_missing_columns_and_unknown_kinds_are_named(engine):
     record = UploadRecord("x.csv", "0" * 64, 1, "test", "opportunities", date(2026, 1, 1), "tester")
     with engine.begin() as connection:
         upload_id = start_upload(connection, record, NOW)
-        with pytest.raises(ValueError, match="lacks columns: .*amount_usd"):
+        with pytest.raises(ValueError, match=r"lacks columns: .*amount_usd"):
             append_facts(
                 connection, "opportunities", pd.DataFrame({"opportunity_id": ["1"]}), upload_id
             )
@@ -100,7 +100,7 @@ def test_missing_columns_and_unknown_kinds_are_named(engine):
     bad_kind = UploadRecord("x.csv", "0" * 64, 1, "test", "deals", date(2026, 1, 1), "tester")
     with (
         engine.begin() as connection,
-        pytest.raises(ValueError, match="kind must be one of .* got 'deals'"),
+        pytest.raises(ValueError, match=r"kind must be one of .* got 'deals'"),
     ):
         start_upload(connection, bad_kind, NOW)
 

@@ -29,14 +29,23 @@ def secrets_file(tmp_path):
 @pytest.mark.parametrize(
     ("cli", "environ", "use_secrets", "expected"),
     [
-        ("duckdb:////tmp/cli.duckdb", {"MARKETING_REVIEW_DB": "duckdb:////tmp/env.duckdb"}, True,
-         "duckdb:////tmp/cli.duckdb"),
-        (None, {"MARKETING_REVIEW_DB": "duckdb:////tmp/env.duckdb"}, True, "duckdb:////tmp/env.duckdb"),
+        (
+            "duckdb:////tmp/cli.duckdb",
+            {"MARKETING_REVIEW_DB": "duckdb:////tmp/env.duckdb"},
+            True,
+            "duckdb:////tmp/cli.duckdb",
+        ),
+        (
+            None,
+            {"MARKETING_REVIEW_DB": "duckdb:////tmp/env.duckdb"},
+            True,
+            "duckdb:////tmp/env.duckdb",
+        ),
         (None, {}, True, "duckdb:////tmp/from-secrets.duckdb"),
         (None, {}, False, DEFAULT_STORE_URL),
         (None, {"MARKETING_REVIEW_DB": ""}, False, DEFAULT_STORE_URL),
     ],
-)  # fmt: skip
+)
 def test_store_url_precedence(cli, environ, use_secrets, expected, secrets_file, tmp_path):
     path = secrets_file if use_secrets else tmp_path / "missing.toml"
     assert resolve_store_url(cli, environ, path) == expected
@@ -45,7 +54,7 @@ def test_store_url_precedence(cli, environ, use_secrets, expected, secrets_file,
 def test_broken_secrets_file_names_itself(tmp_path):
     path = tmp_path / "secrets.toml"
     path.write_text("[connections.store\nurl = ")
-    with pytest.raises(StoreUrlError, match="secrets.toml is not valid TOML"):
+    with pytest.raises(StoreUrlError, match=r"secrets\.toml is not valid TOML"):
         resolve_store_url(None, {}, path)
 
 

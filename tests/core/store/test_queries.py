@@ -55,7 +55,7 @@ def engine(tmp_path_factory):
                 is_won=True,
                 stage="Closed Won",
             ),
-        ],  # fmt: skip
+        ],
         date(2026, 2, 28),
     )
     # A later export changes 006C's amount: the current version counts, not the old one.
@@ -66,13 +66,28 @@ def engine(tmp_path_factory):
         date(2026, 3, 2),
     )
     spend = [
-        {"spend_date": date(2026, 1, 31), "campaign_id": "701A", "source": "google_ads", "channel": "paid_search",
-         "amount_usd": 10.0},
-        {"spend_date": date(2026, 2, 1), "campaign_id": "701A", "source": "google_ads", "channel": "paid_search",
-         "amount_usd": 7.5},
-        {"spend_date": date(2026, 2, 2), "campaign_id": "701B", "source": "finance", "channel": "events",
-         "amount_usd": 2.5},
-    ]  # fmt: skip
+        {
+            "spend_date": date(2026, 1, 31),
+            "campaign_id": "701A",
+            "source": "google_ads",
+            "channel": "paid_search",
+            "amount_usd": 10.0,
+        },
+        {
+            "spend_date": date(2026, 2, 1),
+            "campaign_id": "701A",
+            "source": "google_ads",
+            "channel": "paid_search",
+            "amount_usd": 7.5,
+        },
+        {
+            "spend_date": date(2026, 2, 2),
+            "campaign_id": "701B",
+            "source": "finance",
+            "channel": "events",
+            "amount_usd": 2.5,
+        },
+    ]
     load(engine, "spend", spend, date(2026, 2, 2))
     revenue = [
         {"account_id": "001A", "month": date(2026, 1, 1), "arr_usd": 1200.0},

@@ -90,7 +90,7 @@ def test_store_from_a_newer_release_is_refused(memory_engine):
         connection.execute(
             sa.text("insert into schema_versions values (99, now(), 'from the future')")
         )
-    with pytest.raises(SchemaVersionError, match="schema version 99.*upgrade the app"):
+    with pytest.raises(SchemaVersionError, match=r"schema version 99.*upgrade the app"):
         migrate(memory_engine)
 
 
@@ -103,13 +103,25 @@ def test_every_versioned_table_carries_upload_id_in_its_key():
 
 def test_current_view_keeps_latest_snapshot_and_undone_uploads_drop_out(tmp_path):
     engine = new_store(tmp_path / "store.duckdb")
-    first = load(engine, "opportunities", [opportunity("006A", 100.0, "2026-01-05", "2026-03-01")],
-                 date(2026, 1, 12))  # fmt: skip
-    second = load(engine, "opportunities", [opportunity("006A", 150.0, "2026-01-05", "2026-03-15")],
-                  date(2026, 1, 19))  # fmt: skip
+    first = load(
+        engine,
+        "opportunities",
+        [opportunity("006A", 100.0, "2026-01-05", "2026-03-01")],
+        date(2026, 1, 12),
+    )
+    second = load(
+        engine,
+        "opportunities",
+        [opportunity("006A", 150.0, "2026-01-05", "2026-03-15")],
+        date(2026, 1, 19),
+    )
     # An older export uploaded later does not override the newer snapshot.
-    load(engine, "opportunities", [opportunity("006A", 90.0, "2026-01-05", "2026-02-20")],
-         date(2026, 1, 10))  # fmt: skip
+    load(
+        engine,
+        "opportunities",
+        [opportunity("006A", 90.0, "2026-01-05", "2026-02-20")],
+        date(2026, 1, 10),
+    )
     with engine.connect() as connection:
         current = connection.execute(
             sa.text("select amount_usd, upload_id from current_opportunities")

@@ -1,0 +1,206 @@
+"""The app in a real browser: menu pages, the sidebar's period control and shareable links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import assert_no_problems, save_screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+DEFAULT_PERIOD = "Q4 FY2027"
+OTHER_PERIOD = "Q3 FY2027"
+DEMO_AS_OF = "2026-11-23"
+# An as-of date other than the default, inside Q3 FY2027 (Aug-Oct 2026), to show it is kept.
+LINK_AS_OF = "2026-10-15"
+
+OVERVIEW_METRICS = ("ARR at end of", "Pipeline created,", "Bookings,", "Marketing spend,")
+DATA_METRICS = ("Uploads loaded", "Data through", "Rows kept")
+
+
+def period_in_url(label: str) -> re.Pattern[str]:
+    """``period=<label>`` in a URL, with the space encoded as ``+`` or ``%20``."""
+    first, second = (re.escape(part) for part in label.split(" "))
+    return re.compile(rf"[?&]period={first}(\+|%20){second}(&|$)")
+
+
+def as_of_in_url(day: str) -> re.Pattern[str]:
+    return re.compile(rf"[?&]as_of={re.escape(day)}(&|$)")
+
+
+def menu_link(page: Page, title: str) -> Locator:
+    """The sidebar menu entry for a page."""
+    return page.get_by_test_id("stSidebarNavLink").filter(has=page.get_by_text(title, exact=True))
+
+
+def period_box(page: Page) -> Locator:
+    """The sidebar's "Fiscal quarter" selectbox (a combobox input holding the label)."""
+    return page.get_by_role("combobox", name="Fiscal quarter")
+
+
+def as_of_value(page: Page) -> Locator:
+    """The "As of" date input's hidden ``<input type=date>``: its value is the ISO date."""
+    return page.get_by_test_id("stDateInput").locator('input[type="date"]')
+
+
+def metric(page: Page, label_start: str) -> Locator:
+    """The ``st.metric`` card whose label starts with ``label_start``."""
+    label = page.get_by_test_id("stMetricLabel").filter(
+        has_text=re.compile("^" + re.escape(label_start))
+    )
+    return page.get_by_test_id("stMetric").filter(has=label)
+
+
+def open_app(page: Page, url: str) -> None:
+    """Open a link to the app; it lands on the Overview page."""
+    page.goto(url)
+    wait_for_app(page, "Overview")
+
+
+def go_to(page: Page, title: str) -> None:
+    """Open a page the way a user does: through the sidebar menu."""
+    menu_link(page, title).click()
+    wait_for_app(page, title)
+
+
+def expect_overview(page: Page, period: str) -> None:
+    """The Overview shows its four headline cards for ``period`` and its four charts."""
+    metrics = page.get_by_test_id("stMetric")
+    expect(metrics).to_have_count(len(OVERVIEW_METRICS))
+    for label_start in OVERVIEW_METRICS:
+        card = metric(page, label_start)
+        expect(card).to_have_count(1)
+        expect(card.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"\$\d"))
+    for label_start in OVERVIEW_METRICS[1:]:
+        expect(metric(page, label_start).get_by_test_id("stMetricLabel")).to_contain_text(period)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(4)
+    for index in range(4):
+        # Vega draws into a canvas (or an SVG) once the chart has data and a size.
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
+
+
+def expect_data_page(page: Page) -> None:
+    """The Data page shows its three summary cards and both tables."""
+    for label_start in DATA_METRICS:
+        card = metric(page, label_start)
+        expect(card).to_have_count(1)
+        expect(card.get_by_test_id("stMetricValue")).not_to_have_text("")
+    expect(metric(page, "Uploads loaded").get_by_test_id("stMetricValue")).to_have_text(
+        re.compile(r"^[1-9][\d,]*$")
+    )
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    title: str
+    path: re.Pattern[str]
+    screenshot: str
+
+
+MENU_PAGES = [
+    MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
+    MenuPage("Data", re.compile(r"^http://127\.0\.0\.1:\d+/data(\?|$)"), "data"),
+]
+
+
+@pytest.mark.parametrize("menu_page", MENU_PAGES, ids=lambda menu_page: menu_page.screenshot)
+def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: MenuPage) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_app(page, app_server + "/")
+    if menu_page.title == "Overview":
+        # The app opens on the Overview: leave it, so the menu click really changes page.
+        go_to(page, "Data")
+    go_to(page, menu_page.title)
+
+    expect(page).to_have_url(menu_page.path)
+    expect(menu_link(page, menu_page.title)).to_have_attribute("aria-current", "page")
+    expect(page).to_have_title("Marketing Review")
+    assert_no_problems(page)
+    if menu_page.title == "Overview":
+        expect_overview(page, DEFAULT_PERIOD)
+    else:
+        expect_data_page(page)
+    save_screenshot(page, menu_page.screenshot)
+    assert not errors, f"JavaScript errors on the {menu_page.title} page: {errors}"
+
+
+def test_choosing_a_quarter_updates_url_and_numbers(page: Page, app_server: str) -> None:
+    open_app(page, app_server + "/")
+    box = period_box(page)
+    expect(box).to_have_value(DEFAULT_PERIOD)
+    pipeline = metric(page, "Pipeline created,")
+    expect(pipeline.get_by_test_id("stMetricLabel")).to_contain_text(DEFAULT_PERIOD)
+    before = pipeline.get_by_test_id("stMetricValue").inner_text()
+
+    box.click()
+    page.get_by_role("option", name=OTHER_PERIOD, exact=True).click()
+
+    # The URL changes during the rerun the choice triggers; then wait for that run to end.
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+    wait_for_app(page, "Overview")
+    expect(box).to_have_value(OTHER_PERIOD)
+    expect(page).to_have_url(as_of_in_url(DEMO_AS_OF))
+    for label_start in OVERVIEW_METRICS[1:]:
+        expect(metric(page, label_start).get_by_test_id("stMetricLabel")).to_contain_text(
+            OTHER_PERIOD
+        )
+    value = pipeline.get_by_test_id("stMetricValue")
+    expect(value).not_to_have_text(before)
+    after = value.inner_text()
+    assert after != before, f"Pipeline created stayed {before} after choosing {OTHER_PERIOD}"
+    assert_no_problems(page)
+
+
+def test_link_restores_the_view(page: Page, app_server: str) -> None:
+    open_app(page, f"{app_server}/?period=Q3+FY2027&as_of={DEMO_AS_OF}")
+
+    expect(period_box(page)).to_have_value(OTHER_PERIOD)
+    expect(as_of_value(page)).to_have_value(DEMO_AS_OF)
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+    expect(page).to_have_url(as_of_in_url(DEMO_AS_OF))
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stAlertContentWarning")).to_have_count(
+        0
+    )
+    assert_no_problems(page)
+    expect_overview(page, OTHER_PERIOD)
+
+
+def test_invalid_period_in_link_falls_back_with_a_warning(page: Page, app_server: str) -> None:
+    open_app(page, f"{app_server}/?period=Q9+FY1999")
+
+    warning = page.get_by_test_id("stSidebar").get_by_test_id("stAlertContentWarning")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("Q9 FY1999")
+    expect(warning).to_contain_text(DEFAULT_PERIOD)
+    expect(period_box(page)).to_have_value(DEFAULT_PERIOD)
+    expect(page).to_have_url(period_in_url(DEFAULT_PERIOD))
+    expect(page).to_have_url(as_of_in_url(DEMO_AS_OF))
+    assert_no_problems(page)
+    expect_overview(page, DEFAULT_PERIOD)
+
+
+def test_period_and_as_of_survive_page_switches(page: Page, app_server: str) -> None:
+    open_app(page, f"{app_server}/?period=Q3+FY2027&as_of={LINK_AS_OF}")
+    expect(period_box(page)).to_have_value(OTHER_PERIOD)
+
+    go_to(page, "Data")
+    expect(page).to_have_url(re.compile(r"/data\?"))
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+    expect(page).to_have_url(as_of_in_url(LINK_AS_OF))
+    expect(period_box(page)).to_have_value(OTHER_PERIOD)
+    assert_no_problems(page)
+
+    go_to(page, "Overview")
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+    expect(page).to_have_url(as_of_in_url(LINK_AS_OF))
+    expect(period_box(page)).to_have_value(OTHER_PERIOD)
+    expect(as_of_value(page)).to_have_value(LINK_AS_OF)
+    assert_no_problems(page)
+    expect_overview(page, OTHER_PERIOD)
