@@ -32,7 +32,7 @@ st.caption(
 )
 
 totals = data.overview_totals(
-    review.store.url, review.store.version, review.calendar, review.period.label, review.as_of
+    review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
 )
 labels = {
     "arr": f"ARR at end of {windows.arr_month:%b %Y}",
@@ -61,7 +61,7 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
     )
 
 trends = data.overview_trends(
-    review.store.url, review.store.version, review.calendar, review.period.label, review.as_of
+    review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
 )
 year = review.period.fiscal_year
 titles = {

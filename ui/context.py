@@ -25,9 +25,13 @@ _CONTEXT_KEY = "_review_context"
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What the pages show: which store, which fiscal quarter, as of which day."""
+    """What the pages show: which store, which fiscal quarter, as of which day.
 
-    store: Store
+    Only plain values: it lives in the session state, where an engine must never go.
+    """
+
+    store_url: str
+    store_version: int
     calendar: FiscalCalendar
     period: FiscalPeriod
     as_of: date
@@ -91,7 +95,8 @@ def render_sidebar(store: Store) -> ReviewContext | None:
     st.query_params[PERIOD_KEY] = period_label
     st.query_params[AS_OF_KEY] = as_of.isoformat()
     context = ReviewContext(
-        store=store,
+        store_url=store.url,
+        store_version=store.version,
         calendar=calendar,
         period=calendar.parse(period_label),
         as_of=as_of,
