@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.formatting import format_day
 from ui import context
 from ui.store import open_store
 
@@ -16,8 +17,8 @@ store = open_store()
 review = context.render_sidebar(store)
 if review is not None and review.is_demo:
     st.info(
-        f"Demo data: {review.company_name} is a generated company, not real figures "
-        f"(seed {review.settings.get('demo_seed', '?')}, data through {review.data_through}).",
+        f"Demo data: {review.company_name} is a generated company, not real figures. "
+        f"Data through {format_day(review.data_through)}.",
         icon=":material/science:",
     )
 

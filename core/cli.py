@@ -97,11 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=None, help="folder for the exports (next to the store)"
     )
-    demo.add_argument(
+    when = demo.add_mutually_exclusive_group()
+    when.add_argument(
         "--replace", action="store_true", help="replace a store that already holds data"
     )
-    tables = commands.add_parser("tables", parents=[common], help="what the store holds, per table")
-    del tables
+    when.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the store already holds data"
+    )
+    commands.add_parser("tables", parents=[common], help="what the store holds, per table")
     uploads = commands.add_parser("uploads", parents=[common], help="upload history, newest first")
     uploads.add_argument("--limit", type=int, default=50, help="how many uploads to list (50)")
     return parser

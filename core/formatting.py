@@ -32,9 +32,11 @@ def format_count(value: float | None) -> str:
 
 
 def format_change(change: float | None) -> str | None:
-    """``+12.3%`` / ``-4.0%`` for a ratio change; ``None`` when there is nothing to compare."""
+    """``+12.3%`` / ``-4.0%``; whole percents from 100% on (``+1,292%``); ``None`` when unknown."""
     if change is None or math.isnan(change) or math.isinf(change):
         return None
+    if abs(change) >= 1:
+        return f"{change * 100:+,.0f}%"
     return f"{change * 100:+.1f}%"
 
 

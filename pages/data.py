@@ -3,9 +3,10 @@
 import streamlit as st
 
 from core.formatting import format_day
-from ui import data
+from ui import context, data
 from ui.store import open_store
 
+context.current()  # makes sure the frame (sidebar, banner) ran; the page reads no period
 store = open_store()
 st.title("Data")
 st.caption(f"Store: {store.description}")
@@ -66,18 +67,45 @@ else:
     st.dataframe(
         history,
         hide_index=True,
+        column_order=[
+            "upload_id",
+            "file_name",
+            "source_label",
+            "table_label",
+            "snapshot_date",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_rejected",
+            "uploaded_by",
+            "uploaded_at",
+            "status",
+        ],
         column_config={
-            "upload_id": st.column_config.NumberColumn("Upload"),
-            "file_name": st.column_config.TextColumn("File"),
-            "source": st.column_config.TextColumn("Format"),
-            "kind": st.column_config.TextColumn("Table"),
-            "snapshot_date": st.column_config.DateColumn("Describes", format="D MMM YYYY"),
-            "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
-            "rows_inserted": st.column_config.NumberColumn("New", format="localized"),
-            "rows_updated": st.column_config.NumberColumn("New versions", format="localized"),
-            "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
-            "uploaded_by": st.column_config.TextColumn("By"),
-            "uploaded_at": st.column_config.DatetimeColumn("At", format="D MMM YYYY, HH:mm"),
-            "status": st.column_config.TextColumn("Status"),
+            "upload_id": st.column_config.NumberColumn("Upload", width="small"),
+            "file_name": st.column_config.TextColumn("File", width="medium"),
+            "source_label": st.column_config.TextColumn("Format", width="medium"),
+            "table_label": st.column_config.TextColumn("Holds", width="medium"),
+            "snapshot_date": st.column_config.DateColumn(
+                "Describes", format="D MMM YYYY", width="small"
+            ),
+            "rows_read": st.column_config.NumberColumn("Rows", format="localized", width="small"),
+            "rows_inserted": st.column_config.NumberColumn(
+                "New", format="localized", width="small"
+            ),
+            "rows_updated": st.column_config.NumberColumn(
+                "Updated",
+                format="localized",
+                width="small",
+                help="New versions of records already held",
+            ),
+            "rows_rejected": st.column_config.NumberColumn(
+                "Rejected", format="localized", width="small"
+            ),
+            "uploaded_by": st.column_config.TextColumn("By", width="small"),
+            "uploaded_at": st.column_config.DatetimeColumn(
+                "Loaded", format="D MMM YYYY, HH:mm", width="small"
+            ),
+            "status": st.column_config.TextColumn("Status", width="small"),
         },
     )

@@ -7,6 +7,9 @@ from core.formatting import format_change, format_day, format_usd
 from core.overview import Headline, overview_windows
 from ui import charts, context, data
 
+# Up is good, down is good (costs), or neither (spend): how each delta is coloured.
+DELTA_COLORS = {"higher": "normal", "lower": "inverse", "neutral": "off"}
+
 review = context.current()
 st.title("Overview")
 if review is None:
@@ -45,17 +48,11 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
     value, last_year = totals[metric]
     headline = Headline(DEFAULT_DEFINITIONS[metric], value, last_year)
     change = format_change(headline.change)
-    direction = headline.definition.direction
     column.metric(
         labels[metric],
         format_usd(value),
-        delta=f"{change} vs last year" if change else None,
-        delta_color="off"
-        if direction == "neutral"
-        else "inverse"
-        if direction == "lower"
-        else "normal",
-        delta_description=f"Last year: {format_usd(last_year)}",
+        delta=f"{change} vs {format_usd(last_year)} last year" if change else None,
+        delta_color=DELTA_COLORS[headline.definition.direction],
         help=headline.definition.help_text(),
         border=True,
     )

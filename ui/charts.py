@@ -6,7 +6,13 @@ import altair as alt
 import pandas as pd
 
 NAVY, STEEL = "#1F4E79", "#8AA4BF"
-MONEY_AXIS = alt.Axis(format="$.3s", title=None, grid=True, gridColor="#EEF1F5")
+# Axis labels read like the headline cards: $400K, $1.2M (Vega's own "s" format writes $400k).
+MONEY_LABELS = (
+    "abs(datum.value) >= 1e6 ? '$' + format(datum.value / 1e6, '.1f') + 'M' : "
+    "abs(datum.value) >= 1e3 ? '$' + format(datum.value / 1e3, '.0f') + 'K' : "
+    "'$' + format(datum.value, ',.0f')"
+)
+MONEY_AXIS = alt.Axis(labelExpr=MONEY_LABELS, title=None, grid=True, gridColor="#EEF1F5")
 
 
 def quarterly_comparison(
@@ -32,7 +38,7 @@ def quarterly_comparison(
             color=alt.Color(
                 "year:N",
                 scale=alt.Scale(domain=years, range=[STEEL, NAVY]),
-                legend=alt.Legend(title=None, orient="top-right"),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Quarter"),
@@ -50,7 +56,7 @@ def arr_trend(arr: pd.DataFrame) -> alt.Chart:
         .mark_line(point=alt.OverlayMarkDef(size=28, filled=True), color=NAVY, strokeWidth=2.5)
         .encode(
             x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("arr_usd:Q", axis=MONEY_AXIS, scale=alt.Scale(zero=False)),
+            y=alt.Y("arr_usd:Q", axis=MONEY_AXIS),  # from zero: growth is not exaggerated
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%b %Y"),
                 alt.Tooltip("arr_usd:Q", title="ARR", format="$,.0f"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager  # internal: see below
 
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.formatting import format_day
@@ -21,6 +22,7 @@ from ui.store import Store
 PERIOD_KEY = "period"
 AS_OF_KEY = "as_of"
 _CONTEXT_KEY = "_review_context"
+_RECOVERY_KEY = "_recovered_from_legacy_page_run"
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,15 @@ def _initial_as_of(first: date, last: date, default: date) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        st.sidebar.warning(f"The link's as-of date {text!r} is not a date; showing {default}.")
+        st.sidebar.warning(
+            f"The link's as-of date “{text}” is not a date; showing {format_day(default)}."
+        )
         return default
     if not first <= day <= last:
-        st.sidebar.warning(f"The link's as-of date {day} is outside the data; showing {default}.")
+        st.sidebar.warning(
+            f"The link's as-of date {format_day(day)} is outside the data; "
+            f"showing {format_day(default)}."
+        )
         return default
     return day
 
@@ -128,10 +135,33 @@ def _initial_period(labels: list[str], default: str) -> str:
         return default if default in labels else labels[0]
     if text in labels:
         return text
-    st.sidebar.warning(f"The link's quarter {text!r} is not in the data; showing {default}.")
+    st.sidebar.warning(f"The link's quarter “{text}” is not in the data; showing {default}.")
     return default if default in labels else labels[0]
 
 
 def current() -> ReviewContext | None:
-    """The context app.py computed for this run (``None`` when the store is empty)."""
-    return st.session_state.get(_CONTEXT_KEY)
+    """The context app.py computed for this run (``None`` when the store is empty).
+
+    Every page calls this first; see :func:`_recover_from_legacy_page_run` for why.
+    """
+    if _CONTEXT_KEY not in st.session_state:
+        _recover_from_legacy_page_run()
+    return st.session_state[_CONTEXT_KEY]
+
+
+def _recover_from_legacy_page_run() -> None:
+    """Rerun a page that ran without app.py, once, in navigation mode.
+
+    Streamlit keeps a process-wide flag for its legacy "pages folder" mode, on while a
+    ``pages/`` folder sits next to the script until ``st.navigation()`` turns it off. A server
+    whose first request is a link straight to a page (``/data?period=...``) runs that page file
+    alone in the legacy mode: no sidebar, a menu made of file names. The context app.py stores
+    every run is then missing from the fresh session. Do what ``st.navigation()`` does to the
+    flag and rerun: app.py now runs and opens the same page in full.
+    """
+    if st.session_state.get(_RECOVERY_KEY):
+        st.error("This page could not load the app's frame. Open the app's home page instead.")
+        st.stop()
+    st.session_state[_RECOVERY_KEY] = True
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -12,7 +12,7 @@ from core.store.engine import (
     StoreLockedError,
     StoreUrlError,
     create_store_engine,
-    describe_url,
+    describe_store,
     resolve_store_url,
 )
 from core.store.schema import SchemaVersionError, migrate
@@ -36,8 +36,8 @@ class Store:
 
     @property
     def description(self) -> str:
-        """The URL without secrets."""
-        return describe_url(self.url)
+        """Where the store is, without secrets."""
+        return describe_store(self.url)
 
 
 def open_store() -> Store:

@@ -86,6 +86,21 @@ def describe_url(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def describe_store(url: str | URL) -> str:
+    """Where the store is, for people: ``DuckDB file /path/marketing.duckdb``."""
+    path = store_path(url)
+    if path is not None:
+        return f"DuckDB file {path}"
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "duckdb":
+        return (
+            "DuckDB in memory"
+            if parsed.database in (None, "", ":memory:")
+            else describe_url(parsed)
+        )
+    return describe_url(parsed)
+
+
 def _process_description(pid: int) -> str:
     """Command line of process ``pid`` when the operating system tells it, else ''."""
     try:

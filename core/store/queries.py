@@ -34,6 +34,24 @@ TABLE_LABELS = {
     "forecasts": "Forecasts",
     "budgets": "Budgets",
 }
+# Export formats by the names people know them by.
+SOURCE_LABELS = {
+    "salesforce_dataloader": "Salesforce Data Loader",
+    "salesforce_report": "Salesforce report",
+    "hubspot_contacts": "HubSpot contacts",
+    "hubspot_deals": "HubSpot deals",
+    "google_ads": "Google Ads",
+    "google_ads_excel": "Google Ads (Excel CSV)",
+    "meta_ads": "Meta Ads Manager",
+    "linkedin_ads": "LinkedIn Campaign Manager",
+    "generic_spend": "Spend (generic)",
+    "generic_campaigns": "Campaigns (generic)",
+    "generic_touches": "Touches (generic)",
+    "generic_revenue": "MRR/ARR by account (generic)",
+    "generic_goals": "Goals (generic)",
+    "generic_forecasts": "Forecasts (generic)",
+    "generic_budgets": "Budgets (generic)",
+}
 # The date column that tells what period each table covers.
 TABLE_DATE_COLUMNS = {
     "campaigns": "start_date",
@@ -331,4 +349,9 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
         """
     )
     with engine.connect() as connection:
-        return pd.read_sql(sql, connection, params={"limit": min(limit, UPLOAD_HISTORY_LIMIT)})
+        history = pd.read_sql(sql, connection, params={"limit": min(limit, UPLOAD_HISTORY_LIMIT)})
+    history.insert(
+        3, "source_label", history["source"].map(SOURCE_LABELS).fillna(history["source"])
+    )
+    history.insert(5, "table_label", history["kind"].map(TABLE_LABELS).fillna(history["kind"]))
+    return history

@@ -29,7 +29,15 @@ def test_format_usd(value, text):
 
 @pytest.mark.parametrize(
     ("change", "text"),
-    [(0.123, "+12.3%"), (-0.04, "-4.0%"), (0.0, "+0.0%"), (None, None), (math.inf, None)],
+    [
+        (0.123, "+12.3%"),
+        (-0.04, "-4.0%"),
+        (0.0, "+0.0%"),
+        (12.923, "+1,292%"),
+        (-1.0, "-100%"),
+        (None, None),
+        (math.inf, None),
+    ],
 )
 def test_format_change(change, text):
     assert format_change(change) == text

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +142,9 @@ def _health(port: int) -> str | None:
         connection.close()
 
 
-def _server_output() -> str:
+def _server_output(log_path: Path = SERVER_LOG) -> str:
     try:
-        return SERVER_LOG.read_text(encoding="utf-8", errors="replace")
+        return log_path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no server output captured)"
 
@@ -159,15 +160,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=SHUTDOWN_TIMEOUT_S)
 
 
-@pytest.fixture(scope="session")
-def app_server(
-    demo_template: DemoTemplate, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port against a private copy of the demo store.
-
-    Yields the base URL (``http://127.0.0.1:PORT``, no trailing slash).
-    """
-    store_url = copy_store(demo_template, tmp_path_factory.mktemp("e2e-store"))
+@contextmanager
+def serve_app(store_url: str, log_path: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port against ``store_url``; yields the base URL."""
     port = _free_port()
     env = {**os.environ, "MARKETING_REVIEW_DB": store_url, "PYTHONUNBUFFERED": "1"}
     command = [
@@ -187,8 +182,8 @@ def app_server(
         "--server.fileWatcherType",
         "none",
     ]
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    with SERVER_LOG.open("wb") as log:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
         log.write(f"$ {' '.join(command)}\n# MARKETING_REVIEW_DB={store_url}\n".encode())
         log.flush()
         process = subprocess.Popen(
@@ -202,19 +197,41 @@ def app_server(
                 if process.poll() is not None:
                     pytest.fail(
                         f"the app server exited with code {process.returncode} before it was "
-                        f"healthy; its output ({SERVER_LOG}):\n{_server_output()}",
+                        f"healthy; its output ({log_path}):\n{_server_output(log_path)}",
                         pytrace=False,
                     )
                 if time.monotonic() > deadline:
                     pytest.fail(
                         f"the app server did not answer /_stcore/health with 'ok' within "
-                        f"{HEALTH_TIMEOUT_S:.0f} s; its output ({SERVER_LOG}):\n{_server_output()}",
+                        f"{HEALTH_TIMEOUT_S:.0f} s; its output ({log_path}):\n"
+                        f"{_server_output(log_path)}",
                         pytrace=False,
                     )
                 time.sleep(HEALTH_POLL_S)
             yield f"http://127.0.0.1:{port}"
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    demo_template: DemoTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app for the whole session, on a private copy of the demo store.
+
+    Yields the base URL (``http://127.0.0.1:PORT``, no trailing slash).
+    """
+    store_url = copy_store(demo_template, tmp_path_factory.mktemp("e2e-store"))
+    with serve_app(store_url, SERVER_LOG) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fresh_app_server(demo_template: DemoTemplate, tmp_path: Path) -> Iterator[str]:
+    """A newly started app that has not served a single request yet."""
+    store_url = copy_store(demo_template, tmp_path / "store")
+    with serve_app(store_url, SERVER_LOG.with_name("streamlit-fresh-server.log")) as base_url:
+        yield base_url
 
 
 # --- Helpers for the tests ----------------------------------------------------------------------

@@ -204,3 +204,19 @@ def test_period_and_as_of_survive_page_switches(page: Page, app_server: str) -> 
     expect(as_of_value(page)).to_have_value(LINK_AS_OF)
     assert_no_problems(page)
     expect_overview(page, OTHER_PERIOD)
+
+
+def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_server: str) -> None:
+    """Right after a restart, a shared deep link opens the full app, not a bare page file.
+
+    (Streamlit's legacy pages-folder mode would otherwise run pages/data.py alone, with a menu
+    of file names and no sidebar; see ui.context.)
+    """
+    page.goto(f"{fresh_app_server}/data?period=Q3+FY2027&as_of={DEMO_AS_OF}")
+    wait_for_app(page, "Data")
+    assert_no_problems(page)
+    expect(menu_link(page, "Overview")).to_be_visible()
+    expect(menu_link(page, "Data")).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(2)
+    expect(period_box(page)).to_have_value(OTHER_PERIOD)
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))

@@ -58,7 +58,7 @@ def test_overview_headlines_match_the_store(app_for, demo_store_url):
         metric for metric in app.metric if metric.label.startswith("Marketing spend")
     )
     change = (spend - spend_last_year) / spend_last_year * 100
-    assert spend_metric.delta == f"{change:+.1f}% vs last year"
+    assert spend_metric.delta == f"{change:+.1f}% vs {format_usd(spend_last_year)} last year"
     assert "Marketing spend (definition v1)" in spend_metric.proto.help
     assert any("Demo data: Lumora Analytics" in info.value for info in app.info)
     assert "Q4 FY2027 to date (1 Nov 2026 – 23 Nov 2026)" in app.caption[0].value
@@ -110,8 +110,8 @@ def test_a_past_as_of_date_counts_only_what_had_happened(app_for, demo_store_url
 @pytest.mark.parametrize(
     ("params", "warning"),
     [
-        ({"period": "Q9 FY1999"}, "The link's quarter 'Q9 FY1999' is not in the data"),
-        ({"as_of": "yesterday"}, "The link's as-of date 'yesterday' is not a date"),
+        ({"period": "Q9 FY1999"}, "The link's quarter “Q9 FY1999” is not in the data"),
+        ({"as_of": "yesterday"}, "The link's as-of date “yesterday” is not a date"),
         ({"as_of": "1999-01-01"}, "outside the data"),
     ],
 )

@@ -1,0 +1,165 @@
+"""``python -m core`` where scripts meet it: real subprocesses, exit codes, messages, JSON."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from tests.conftest import copy_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **(env or {})}
+    environment.pop("MARKETING_REVIEW_DB", None) if env is None else None
+    return subprocess.run(
+        [sys.executable, "-m", "core", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_tables_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("tables", "--db", url, "--json")
+    assert result.returncode == 0, result.stderr
+    tables = {row["table_name"]: row for row in json.loads(result.stdout)}
+    assert set(tables) == {
+        "campaigns",
+        "spend",
+        "touches",
+        "leads",
+        "opportunities",
+        "revenue",
+        "goals",
+        "forecasts",
+        "budgets",
+    }
+    assert tables["opportunities"]["stored_rows"] > tables["opportunities"]["current_rows"] > 0
+
+
+def test_store_url_from_the_environment(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("uploads", "--limit", "3", env={"MARKETING_REVIEW_DB": url})
+    assert result.returncode == 0, result.stderr
+    assert "forecasts.csv" in result.stdout and len(result.stdout.splitlines()) == 4
+
+
+def test_demo_refuses_to_overwrite_data_and_if_empty_leaves_it(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    before = (tmp_path / "marketing.duckdb").read_bytes()
+    refused = run_cli("demo", "--db", url)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: the store ") and "already holds data" in refused.stderr
+    assert "--replace" in refused.stderr and "Traceback" not in refused.stderr
+    skipped = run_cli("demo", "--db", url, "--if-empty", "--json")
+    assert skipped.returncode == 0
+    assert json.loads(skipped.stdout)["skipped"] is True
+    assert (tmp_path / "marketing.duckdb").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["demo", "--scale", "0"], "scale must be above 0"),
+        (["demo", "--as-of", "23/11/2026"], "expected a date like 2026-11-23"),
+        (["demo", "--seed", "-3"], "expected zero or more"),
+        (["demo", "--replace", "--if-empty"], "not allowed with argument"),
+        (["forecast"], "invalid choice: 'forecast'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2_and_name_the_argument(arguments, message):
+    result = run_cli(*arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_uploads_limit_is_checked(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("uploads", "--db", url, "--limit", "0")
+    assert result.returncode == 1
+    assert "error: --limit must be at least 1, got 0" in result.stderr
+
+
+def test_locked_store_exits_3_with_one_sentence(tmp_path):
+    path = tmp_path / "store.duckdb"
+    code = f"import duckdb, sys\nc = duckdb.connect({str(path)!r})\nprint('ready', flush=True)\nsys.stdin.read()\n"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = run_cli("tables", "--db", f"duckdb:///{path}")
+    finally:
+        holder.communicate("")
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is in use by another process" in lines[0]
+
+
+def test_bad_store_url_is_refused():
+    result = run_cli("tables", "--db", "nosuchdriver://x/y")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: store URL nosuchdriver://x/y cannot be used")
+
+
+def test_demo_replace_rebuilds_the_store_aside_and_swaps_it_in(tmp_path, capsys):
+    store = tmp_path / "store.duckdb"
+    url = f"duckdb:///{store}"
+    first = main(
+        ["demo", "--db", url, "--scale", "0.02", "--seed", "3", "--as-of", "2026-05-04", "--json"]
+    )
+    assert first == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["exports"] == str(tmp_path / "demo")  # next to the store by default
+    assert (tmp_path / "demo" / "ground_truth.json").is_file()
+    second = main(
+        [
+            "demo",
+            "--db",
+            url,
+            "--scale",
+            "0.02",
+            "--seed",
+            "4",
+            "--as-of",
+            "2026-05-04",
+            "--replace",
+        ]
+    )
+    assert second == 0
+    assert "Loaded the demo company into" in capsys.readouterr().out
+    leftovers = [path.name for path in tmp_path.iterdir() if "building" in path.name]
+    assert leftovers == []
+    tables = main(["tables", "--db", url, "--json"])
+    assert tables == 0
+    rows = {row["table_name"]: row["current_rows"] for row in json.loads(capsys.readouterr().out)}
+    assert rows["leads"] > 0 and rows["forecasts"] > 0
+
+
+def test_demo_refuses_a_foreign_output_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    result = run_cli(
+        "demo",
+        "--db",
+        f"duckdb:///{tmp_path / 's.duckdb'}",
+        "--out",
+        str(tmp_path / "out"),
+        "--scale",
+        "0.02",
+    )
+    assert result.returncode == 1
+    assert "holds no demo manifest" in result.stderr
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "s.duckdb").exists()
