@@ -19,7 +19,7 @@ import pandas as pd
 from core.calendar import FiscalPeriod, week_start
 from core.channels import PAID_CHANNELS
 from core.demo import exports, names
-from core.demo.ids import salesforce_id
+from core.demo.ids import salesforce_ids
 from core.demo.profile import (
     BASELINES,
     CHANNELS,
@@ -86,7 +86,9 @@ class DemoWorld:
     lead_context: LeadContext
     account_ids: np.ndarray  # by account number: customers first, then the prospect pool
     account_names: np.ndarray
+    account_domains: np.ndarray
     opportunity_ids: np.ndarray
+    opportunity_names: np.ndarray
     # MQL days per quarter of every simulated lead, kept by the contacts pass for the actuals.
     mql_days_by_quarter: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -118,6 +120,7 @@ def simulate_world(options: DemoOptions) -> DemoWorld:
         prospect_count=prospects,
     )
     accounts = customers.account_count + prospects
+    account_names = np.array(names.company_names(0, accounts, options.seed), dtype=object)
     return DemoWorld(
         options=options,
         timeline=timeline,
@@ -128,13 +131,11 @@ def simulate_world(options: DemoOptions) -> DemoWorld:
         opportunities=opportunities,
         customers=customers,
         lead_context=context,
-        account_ids=np.array(
-            [salesforce_id("001", number) for number in range(accounts)], dtype=object
-        ),
-        account_names=np.array(names.company_names(0, accounts, options.seed), dtype=object),
-        opportunity_ids=np.array(
-            [salesforce_id("006", number) for number in range(len(opportunities))], dtype=object
-        ),
+        account_ids=salesforce_ids("001", np.arange(accounts)),
+        account_names=account_names,
+        account_domains=names.email_domains(pd.Series(account_names)).to_numpy(dtype=object),
+        opportunity_ids=salesforce_ids("006", np.arange(len(opportunities))),
+        opportunity_names=_opportunity_names(opportunities, account_names),
     )
 
 
@@ -406,17 +407,16 @@ def _write_finance_spend(
 # --------------------------------------------------------------------------------------------
 # Opportunities: weekly Salesforce Data Loader exports
 # --------------------------------------------------------------------------------------------
-def _opportunity_names(world: DemoWorld, rows: np.ndarray) -> np.ndarray:
-    opportunities = world.opportunities
-    account_names = world.account_names[opportunities.account[rows]]
-    kind = opportunities.kind[rows]
-    year = np.array([to_date(day).year for day in opportunities.created[rows]])
+def _opportunity_names(opportunities: Opportunities, account_names: np.ndarray) -> np.ndarray:
+    """CRM deal names: ``Acme Labs - Platform``, ``Acme Labs - Renewal 2026``."""
+    kind = opportunities.kind
+    year = opportunities.created.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
     product = np.where(
         kind == "new_business",
         "Platform",
         np.where(kind == "expansion", "Analytics Add-on", "Renewal " + (year + 1).astype(str)),
     )
-    return account_names + " - " + product
+    return account_names[opportunities.account] + " - " + product
 
 
 def _write_opportunity_snapshot(
@@ -436,7 +436,7 @@ def _write_opportunity_snapshot(
             {
                 "opportunity_id": world.opportunity_ids[rows],
                 "account_id": world.account_id(opportunities.account[rows]),
-                "opportunity_name": _opportunity_names(world, rows),
+                "opportunity_name": world.opportunity_names[rows],
                 "opportunity_type": opportunities.kind[rows],
                 "stage": state["stage"].to_numpy(),
                 "amount_usd": state["amount_usd"].to_numpy(),
@@ -527,14 +527,16 @@ def _lead_frames(world: DemoWorld, chunk: LeadChunk) -> tuple[pd.DataFrame, pd.D
     stage_index = (mql >= 0).astype(int) + (sql >= 0) + (opportunity >= 0) + (customer >= 0)
     account_numbers = leads["account"].to_numpy()
     all_names = world.account_names[account_numbers]
-    local = [
-        names.ascii_local_part(first, last)
-        for first, last in zip(leads["first_name"], leads["last_name"], strict=True)
-    ]
-    emails = [
-        f"{part}{number % 1000}@{names.email_domain(company)}"
-        for part, number, company in zip(local, leads["lead_number"], all_names, strict=True)
-    ]
+    mailbox = names.mailbox_names(
+        pd.Series(leads["first_name"].to_numpy(), dtype="str"),
+        pd.Series(leads["last_name"].to_numpy(), dtype="str"),
+    )
+    emails = (
+        mailbox
+        + pd.Series(leads["lead_number"].to_numpy() % 1000).astype("str")
+        + "@"
+        + pd.Series(world.account_domains[account_numbers], dtype="str")
+    ).to_numpy(dtype=object)
     campaign_rows = leads["campaign_row"].to_numpy()
     canonical = pd.DataFrame(
         {
@@ -700,13 +702,12 @@ def _write_touches(world: DemoWorld) -> Callable[[Path], Iterator[pd.DataFrame]]
                 yield frame
             customer = customer_touches(world.lead_context)
             customer = customer[customer["minute"] < as_of_end]
-            account_names = world.account_names[customer["account"].to_numpy()]
-            emails = [
-                f"{names.ascii_local_part(first, last)}@{names.email_domain(company)}"
-                for first, last, company in zip(
-                    customer["first_name"], customer["last_name"], account_names, strict=True
-                )
-            ]
+            mailbox = names.mailbox_names(
+                pd.Series(customer["first_name"].to_numpy(), dtype="str"),
+                pd.Series(customer["last_name"].to_numpy(), dtype="str"),
+            )
+            domains = pd.Series(world.account_domains[customer["account"].to_numpy()], dtype="str")
+            emails = (mailbox + "@" + domains).to_numpy(dtype=object)
             frame = _touch_frame(
                 world, customer, np.asarray(emails, dtype=object), customer["account"].to_numpy()
             )
@@ -722,7 +723,7 @@ def _write_touch_rows(export: exports.CsvExport, frame: pd.DataFrame) -> None:
         pd.DataFrame(
             {
                 "touch_id": frame["touch_id"],
-                "touched_at": frame["touched_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                "touched_at": exports.iso_timestamps(frame["touched_at"], "s"),
                 "email": frame["contact_email"],
                 "account_id": frame["account_id"],
                 "campaign_id": exports.optional_text(frame["campaign_id"]),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+import pandas as pd
 
 _PREFIXES = (
     "North",
@@ -132,23 +131,39 @@ def company_names(first_index: int, count: int, seed: int) -> list[str]:
     """Names of companies ``first_index .. first_index + count - 1``, unique across indexes.
 
     Combinations are visited in a seeded order so neighbouring indexes do not look alike;
-    past the last combination a ``Group n`` qualifier keeps names unique.
+    past the last combination a number keeps names unique (``Northwave Labs 2``).
     """
+    combinations = np.array(
+        [
+            f"{prefix}{root} {suffix}"
+            for prefix in _PREFIXES
+            for root in _ROOTS
+            for suffix in _SUFFIXES
+        ],
+        dtype=object,
+    )
     order = np.random.default_rng(seed).permutation(NAME_COMBINATIONS)
-    names = []
-    for index in range(first_index, first_index + count):
-        lap, position = divmod(index, NAME_COMBINATIONS)
-        combination = int(order[position])
-        prefix, rest = divmod(combination, len(_ROOTS) * len(_SUFFIXES))
-        root, suffix = divmod(rest, len(_SUFFIXES))
-        name = f"{_PREFIXES[prefix]}{_ROOTS[root]} {_SUFFIXES[suffix]}"
-        names.append(name if lap == 0 else f"{name} {lap + 1}")
-    return names
+    lap, position = np.divmod(np.arange(first_index, first_index + count), NAME_COMBINATIONS)
+    names = combinations[order[position]]
+    repeated = np.flatnonzero(lap > 0)
+    for index in repeated:
+        names[index] = f"{names[index]} {lap[index] + 1}"
+    return names.tolist()
 
 
-def email_domain(company_name: str) -> str:
-    """Web domain a company of that name would use."""
-    return re.sub(r"[^a-z0-9]", "", company_name.lower()) + ".com"
+def email_domains(company_names: pd.Series) -> pd.Series:
+    """Web domains companies of those names would use (lower case, letters and digits, ``.com``)."""
+    return company_names.str.lower().str.replace(r"[^a-z0-9]", "", regex=True) + ".com"
+
+
+def mailbox_names(first: pd.Series, last: pd.Series) -> pd.Series:
+    """``first.last`` in lower case with accents dropped ."""
+    text = (first + "." + last).str.lower().str.normalize("NFKD")
+    return (
+        text.str.encode("ascii", "ignore")
+        .str.decode("ascii")
+        .str.replace(r"[^a-z.]", "", regex=True)
+    )
 
 
 def person_names(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,10 +171,3 @@ def person_names(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.n
     first = np.asarray(_FIRST_NAMES, dtype=object)[rng.integers(0, len(_FIRST_NAMES), count)]
     last = np.asarray(_LAST_NAMES, dtype=object)[rng.integers(0, len(_LAST_NAMES), count)]
     return first, last
-
-
-def ascii_local_part(first: str, last: str) -> str:
-    """Mailbox name for a person: lower case, accents dropped."""
-    text = f"{first}.{last}".lower()
-    replacements = str.maketrans({"ü": "u", "á": "a", "é": "e", "í": "i", "ó": "o", "ö": "o"})
-    return re.sub(r"[^a-z.]", "", text.translate(replacements))

@@ -1,7 +1,9 @@
 """Tables, views and migrations of the store.
 
 Facts are versioned, never overwritten: every fact row carries the ``upload_id`` it came from,
-and the primary key is the natural key plus ``upload_id``. The ``current_*`` views pick, per
+and the natural key plus ``upload_id`` identifies a row (:data:`VERSIONED_TABLES`). Fact tables
+carry no index: DuckDB loads and stores them twice as fast without one, and the loader refuses a
+file that repeats a natural key, so the pair stays unique. The ``current_*`` views pick, per
 natural key, the latest version among uploads that are still loaded (an undone upload's rows are
 kept but no longer current), ordered by the date the export represents and then by upload.
 
@@ -25,7 +27,7 @@ review_id_sequence = sa.Sequence("reviews_review_id_seq", metadata=metadata)
 
 
 def _upload_id() -> sa.Column:
-    return sa.Column("upload_id", sa.Integer, primary_key=True)
+    return sa.Column("upload_id", sa.Integer, nullable=False)
 
 
 schema_versions = sa.Table(
@@ -96,7 +98,7 @@ rejects = sa.Table(
 campaigns = sa.Table(
     "campaigns",
     metadata,
-    sa.Column("campaign_id", sa.String, primary_key=True),
+    sa.Column("campaign_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("campaign_name", sa.String, nullable=False),
     sa.Column("channel", sa.String, nullable=False),
@@ -111,9 +113,9 @@ campaigns = sa.Table(
 spend = sa.Table(
     "spend",
     metadata,
-    sa.Column("spend_date", sa.Date, primary_key=True),
-    sa.Column("campaign_id", sa.String, primary_key=True),
-    sa.Column("source", sa.String, primary_key=True),  # ad platform or finance feed
+    sa.Column("spend_date", sa.Date, nullable=False),
+    sa.Column("campaign_id", sa.String, nullable=False),
+    sa.Column("source", sa.String, nullable=False),  # ad platform or finance feed
     _upload_id(),
     sa.Column("channel", sa.String, nullable=False),
     sa.Column("amount_usd", sa.Float, nullable=False),
@@ -124,7 +126,7 @@ spend = sa.Table(
 touches = sa.Table(
     "touches",
     metadata,
-    sa.Column("touch_id", sa.String, primary_key=True),
+    sa.Column("touch_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("touched_at", sa.DateTime, nullable=False),
     sa.Column("contact_email", sa.String),
@@ -137,7 +139,7 @@ touches = sa.Table(
 leads = sa.Table(
     "leads",
     metadata,
-    sa.Column("lead_id", sa.String, primary_key=True),
+    sa.Column("lead_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("email", sa.String),
     sa.Column("company_name", sa.String),
@@ -157,7 +159,7 @@ leads = sa.Table(
 opportunities = sa.Table(
     "opportunities",
     metadata,
-    sa.Column("opportunity_id", sa.String, primary_key=True),
+    sa.Column("opportunity_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("account_id", sa.String, nullable=False),
     sa.Column("opportunity_name", sa.String),
@@ -178,8 +180,8 @@ opportunities = sa.Table(
 revenue = sa.Table(
     "revenue",
     metadata,
-    sa.Column("account_id", sa.String, primary_key=True),
-    sa.Column("month", sa.Date, primary_key=True),  # first day of the calendar month
+    sa.Column("account_id", sa.String, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),  # first day of the calendar month
     _upload_id(),
     sa.Column("account_name", sa.String),
     sa.Column("segment", sa.String),
@@ -189,7 +191,7 @@ revenue = sa.Table(
 goals = sa.Table(
     "goals",
     metadata,
-    sa.Column("goal_id", sa.String, primary_key=True),
+    sa.Column("goal_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("parent_goal_id", sa.String),
     sa.Column("level", sa.String, nullable=False),  # vision/annual/quarterly/campaign
@@ -207,7 +209,7 @@ goals = sa.Table(
 forecasts = sa.Table(
     "forecasts",
     metadata,
-    sa.Column("forecast_id", sa.String, primary_key=True),
+    sa.Column("forecast_id", sa.String, nullable=False),
     _upload_id(),
     sa.Column("submitted_on", sa.Date, nullable=False),
     sa.Column("period_label", sa.String, nullable=False),
@@ -222,8 +224,8 @@ forecasts = sa.Table(
 budgets = sa.Table(
     "budgets",
     metadata,
-    sa.Column("period_label", sa.String, primary_key=True),
-    sa.Column("channel", sa.String, primary_key=True),
+    sa.Column("period_label", sa.String, nullable=False),
+    sa.Column("channel", sa.String, nullable=False),
     _upload_id(),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),

@@ -94,11 +94,13 @@ def test_store_from_a_newer_release_is_refused(memory_engine):
         migrate(memory_engine)
 
 
-def test_every_versioned_table_carries_upload_id_in_its_key():
+def test_every_versioned_table_has_its_natural_key_and_upload_id():
     for name, key in VERSIONED_TABLES.items():
         table = metadata.tables[name]
-        assert [column.name for column in table.primary_key.columns] == [*key, "upload_id"]
+        for column in (*key, "upload_id"):
+            assert not table.columns[column].nullable, f"{name}.{column} must not be null"
         assert "upload_id" not in fact_columns(name)
+        assert not table.primary_key.columns, f"{name}: fact tables are loaded in bulk, unindexed"
 
 
 def test_current_view_keeps_latest_snapshot_and_undone_uploads_drop_out(tmp_path):
