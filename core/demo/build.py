@@ -84,17 +84,40 @@ class DemoWorld:
     opportunities: Opportunities
     customers: Customers
     lead_context: LeadContext
-    account_ids: np.ndarray  # by account number: customers first, then the prospect pool
-    account_names: np.ndarray
-    account_domains: np.ndarray
-    opportunity_ids: np.ndarray
-    opportunity_names: np.ndarray
+    company_names: names.CompanyNames
     # MQL days per quarter of every simulated lead, kept by the contacts pass for the actuals.
     mql_days_by_quarter: dict[str, np.ndarray] = field(default_factory=dict)
 
+    # Strings are made per chunk from account and opportunity numbers (customers first, then
+    # the prospect pool): holding them all would cost gigabytes at scale 100.
     def account_id(self, account: np.ndarray) -> np.ndarray:
         """Salesforce account ids of account numbers."""
-        return self.account_ids[np.asarray(account, dtype=np.int64)]
+        return salesforce_ids("001", np.asarray(account, dtype=np.int64))
+
+    def account_name(self, account: np.ndarray) -> np.ndarray:
+        """Company names of account numbers."""
+        return self.company_names.names(account)
+
+    def account_domain(self, account: np.ndarray) -> pd.Series:
+        """Web domains of account numbers."""
+        return names.email_domains(pd.Series(self.account_name(account), dtype="str"))
+
+    def opportunity_id(self, rows: np.ndarray) -> np.ndarray:
+        """Salesforce ids of opportunities ``rows``."""
+        return salesforce_ids("006", np.asarray(rows, dtype=np.int64))
+
+    def opportunity_name(self, rows: np.ndarray) -> np.ndarray:
+        """CRM deal names: ``Acme Labs - Platform``, ``Acme Labs - Renewal 2026``."""
+        opportunities = self.opportunities
+        kind = opportunities.kind[rows]
+        created = opportunities.created[rows].astype("datetime64[D]")
+        year = created.astype("datetime64[Y]").astype(int) + 1970
+        product = np.where(
+            kind == "new_business",
+            "Platform",
+            np.where(kind == "expansion", "Analytics Add-on", "Renewal " + (year + 1).astype(str)),
+        )
+        return self.account_name(opportunities.account[rows]) + " - " + product.astype(object)
 
 
 def simulate_world(options: DemoOptions) -> DemoWorld:
@@ -119,8 +142,6 @@ def simulate_world(options: DemoOptions) -> DemoWorld:
         prospect_first=customers.account_count,
         prospect_count=prospects,
     )
-    accounts = customers.account_count + prospects
-    account_names = np.array(names.company_names(0, accounts, options.seed), dtype=object)
     return DemoWorld(
         options=options,
         timeline=timeline,
@@ -131,11 +152,7 @@ def simulate_world(options: DemoOptions) -> DemoWorld:
         opportunities=opportunities,
         customers=customers,
         lead_context=context,
-        account_ids=salesforce_ids("001", np.arange(accounts)),
-        account_names=account_names,
-        account_domains=names.email_domains(pd.Series(account_names)).to_numpy(dtype=object),
-        opportunity_ids=salesforce_ids("006", np.arange(len(opportunities))),
-        opportunity_names=_opportunity_names(opportunities, account_names),
+        company_names=names.CompanyNames(options.seed),
     )
 
 
@@ -156,8 +173,8 @@ def _campaign_frame(world: DemoWorld) -> pd.DataFrame:
     campaigns = world.campaigns
     started = campaigns[campaigns["start_day"] <= world.timeline.as_of_day]
     rng = np.random.default_rng([world.options.seed, 7])
-    spent = world.spend.daily.groupby("campaign_id")["amount_usd"].sum()
-    budget = started["campaign_id"].map(spent).fillna(0.0).to_numpy()
+    spent = world.spend.daily.groupby("campaign_row")["amount_usd"].sum()
+    budget = pd.Series(started.index).map(spent).fillna(0.0).to_numpy()
     budget = np.round(np.maximum(budget, 500.0) * rng.uniform(0.95, 1.15, len(started)), -2)
     quarter_goal = [
         _goal_id(world.timeline.quarters[index], "MKT-SOURCED")
@@ -240,7 +257,11 @@ def _spend_rows(
         & (daily["spend_day"] >= to_day(first))
         & (daily["spend_day"] <= min(to_day(last), world.timeline.as_of_day))
     )
-    rows = daily[window].sort_values(["spend_day", "campaign_name"], kind="stable")
+    rows = daily[window].copy()
+    campaign_rows = rows["campaign_row"].to_numpy()
+    rows["campaign_id"] = world.campaigns["campaign_id"].to_numpy()[campaign_rows]
+    rows["campaign_name"] = world.campaigns["campaign_name"].to_numpy()[campaign_rows]
+    rows = rows.sort_values(["spend_day", "campaign_name"], kind="stable")
     return rows.reset_index(drop=True)
 
 
@@ -407,18 +428,6 @@ def _write_finance_spend(
 # --------------------------------------------------------------------------------------------
 # Opportunities: weekly Salesforce Data Loader exports
 # --------------------------------------------------------------------------------------------
-def _opportunity_names(opportunities: Opportunities, account_names: np.ndarray) -> np.ndarray:
-    """CRM deal names: ``Acme Labs - Platform``, ``Acme Labs - Renewal 2026``."""
-    kind = opportunities.kind
-    year = opportunities.created.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-    product = np.where(
-        kind == "new_business",
-        "Platform",
-        np.where(kind == "expansion", "Analytics Add-on", "Renewal " + (year + 1).astype(str)),
-    )
-    return account_names[opportunities.account] + " - " + product
-
-
 def _write_opportunity_snapshot(
     world: DemoWorld, day: int, previous: int
 ) -> Callable[[Path], Iterator[pd.DataFrame]]:
@@ -434,9 +443,9 @@ def _write_opportunity_snapshot(
         )
         canonical = pd.DataFrame(
             {
-                "opportunity_id": world.opportunity_ids[rows],
+                "opportunity_id": world.opportunity_id(rows),
                 "account_id": world.account_id(opportunities.account[rows]),
-                "opportunity_name": world.opportunity_names[rows],
+                "opportunity_name": world.opportunity_name(rows),
                 "opportunity_type": opportunities.kind[rows],
                 "stage": state["stage"].to_numpy(),
                 "amount_usd": state["amount_usd"].to_numpy(),
@@ -460,7 +469,7 @@ def _write_opportunity_snapshot(
             {
                 "ID": canonical["opportunity_id"],
                 "ACCOUNTID": canonical["account_id"],
-                "ACCOUNT.NAME": world.account_names[opportunities.account[rows]],
+                "ACCOUNT.NAME": world.account_name(opportunities.account[rows]),
                 "NAME": canonical["opportunity_name"],
                 "STAGENAME": canonical["stage"],
                 "AMOUNT": exports.plain_number(canonical["amount_usd"], 1),
@@ -526,7 +535,7 @@ def _lead_frames(world: DemoWorld, chunk: LeadChunk) -> tuple[pd.DataFrame, pd.D
     worked = np.where(mql >= 0, worked, -1)
     stage_index = (mql >= 0).astype(int) + (sql >= 0) + (opportunity >= 0) + (customer >= 0)
     account_numbers = leads["account"].to_numpy()
-    all_names = world.account_names[account_numbers]
+    all_names = world.account_name(account_numbers)
     mailbox = names.mailbox_names(
         pd.Series(leads["first_name"].to_numpy(), dtype="str"),
         pd.Series(leads["last_name"].to_numpy(), dtype="str"),
@@ -535,7 +544,7 @@ def _lead_frames(world: DemoWorld, chunk: LeadChunk) -> tuple[pd.DataFrame, pd.D
         mailbox
         + pd.Series(leads["lead_number"].to_numpy() % 1000).astype("str")
         + "@"
-        + pd.Series(world.account_domains[account_numbers], dtype="str")
+        + world.account_domain(account_numbers)
     ).to_numpy(dtype=object)
     campaign_rows = leads["campaign_row"].to_numpy()
     canonical = pd.DataFrame(
@@ -706,7 +715,7 @@ def _write_touches(world: DemoWorld) -> Callable[[Path], Iterator[pd.DataFrame]]
                 pd.Series(customer["first_name"].to_numpy(), dtype="str"),
                 pd.Series(customer["last_name"].to_numpy(), dtype="str"),
             )
-            domains = pd.Series(world.account_domains[customer["account"].to_numpy()], dtype="str")
+            domains = world.account_domain(customer["account"].to_numpy())
             emails = (mailbox + "@" + domains).to_numpy(dtype=object)
             frame = _touch_frame(
                 world, customer, np.asarray(emails, dtype=object), customer["account"].to_numpy()
@@ -744,29 +753,34 @@ def _write_revenue(world: DemoWorld) -> Callable[[Path], Iterator[pd.DataFrame]]
             rows["month_day"] <= world.timeline.as_of_day
         )
         rows = rows[window].sort_values(["month_day", "account"], kind="stable")
-        account = rows["account"].to_numpy()
-        canonical = pd.DataFrame(
-            {
-                "account_id": world.account_id(account),
-                "month": _days_to_dates(rows["month_day"]),
-                "account_name": world.account_names[account],
-                "segment": np.asarray(world.customers.segments, dtype=object)[account],
-                "arr_usd": rows["arr_usd"].to_numpy(),
-            }
-        )
-        vendor = pd.DataFrame(
-            {
-                "account_id": canonical["account_id"],
-                "account_name": canonical["account_name"],
-                "month": pd.to_datetime(canonical["month"]).dt.strftime("%Y-%m"),
-                "mrr": exports.plain_number(canonical["arr_usd"] / 12, 2),
-                "currency": CURRENCY,
-                "segment": canonical["segment"],
-            }
-        )
-        with exports.CsvExport(path, list(vendor.columns)) as export:
-            export.write(vendor)
-        yield canonical
+        segments = np.asarray(world.customers.segments, dtype=object)
+        columns = ["account_id", "account_name", "month", "mrr", "currency", "segment"]
+        with exports.CsvExport(path, columns) as export:
+            # Six months at a time: the whole history is millions of rows at large scales.
+            for _half_year, chunk in rows.groupby(rows["month_index"] // 6, sort=True):
+                account = chunk["account"].to_numpy()
+                canonical = pd.DataFrame(
+                    {
+                        "account_id": world.account_id(account),
+                        "month": _days_to_dates(chunk["month_day"]),
+                        "account_name": world.account_name(account),
+                        "segment": segments[account],
+                        "arr_usd": chunk["arr_usd"].to_numpy(),
+                    }
+                )
+                export.write(
+                    pd.DataFrame(
+                        {
+                            "account_id": canonical["account_id"],
+                            "account_name": canonical["account_name"],
+                            "month": exports.iso_dates(canonical["month"]).str.slice(0, 7),
+                            "mrr": exports.plain_number(canonical["arr_usd"] / 12, 2),
+                            "currency": CURRENCY,
+                            "segment": canonical["segment"],
+                        }
+                    )
+                )
+                yield canonical
 
     return write
 

@@ -127,28 +127,41 @@ _LAST_NAMES = (
 NAME_COMBINATIONS = len(_PREFIXES) * len(_ROOTS) * len(_SUFFIXES)
 
 
-def company_names(first_index: int, count: int, seed: int) -> list[str]:
-    """Names of companies ``first_index .. first_index + count - 1``, unique across indexes.
+class CompanyNames:
+    """Company names by index, unique across indexes, computed on demand (no list is kept).
 
     Combinations are visited in a seeded order so neighbouring indexes do not look alike;
     past the last combination a number keeps names unique (``Northwave Labs 2``).
     """
-    combinations = np.array(
-        [
-            f"{prefix}{root} {suffix}"
-            for prefix in _PREFIXES
-            for root in _ROOTS
-            for suffix in _SUFFIXES
-        ],
-        dtype=object,
-    )
-    order = np.random.default_rng(seed).permutation(NAME_COMBINATIONS)
-    lap, position = np.divmod(np.arange(first_index, first_index + count), NAME_COMBINATIONS)
-    names = combinations[order[position]]
-    repeated = np.flatnonzero(lap > 0)
-    for index in repeated:
-        names[index] = f"{names[index]} {lap[index] + 1}"
-    return names.tolist()
+
+    def __init__(self, seed: int) -> None:
+        combinations = np.array(
+            [
+                f"{prefix}{root} {suffix}"
+                for prefix in _PREFIXES
+                for root in _ROOTS
+                for suffix in _SUFFIXES
+            ],
+            dtype=object,
+        )
+        self._ordered = combinations[np.random.default_rng(seed).permutation(NAME_COMBINATIONS)]
+
+    def names(self, indexes: np.ndarray) -> np.ndarray:
+        """Names of companies ``indexes`` (an object array of str)."""
+        lap, position = np.divmod(np.asarray(indexes, dtype=np.int64), NAME_COMBINATIONS)
+        result = self._ordered[position]
+        repeated = np.flatnonzero(lap > 0)
+        if repeated.size:
+            result = result.copy()
+            result[repeated] = (
+                result[repeated] + " " + (lap[repeated] + 1).astype(str).astype(object)
+            )
+        return result
+
+
+def company_names(first_index: int, count: int, seed: int) -> list[str]:
+    """Names of companies ``first_index .. first_index + count - 1``."""
+    return CompanyNames(seed).names(np.arange(first_index, first_index + count)).tolist()
 
 
 def email_domains(company_names: pd.Series) -> pd.Series:

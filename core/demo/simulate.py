@@ -469,10 +469,10 @@ def simulate_spend(
             frame["clicks"] = clicks
             frame["conversions"] = rng.binomial(clicks, cvr)
         frames.append(frame)
+    # Campaign rows, not ids and names: strings for millions of rows are made per export.
     daily = pd.concat(frames, ignore_index=True)
-    daily["campaign_id"] = campaigns["campaign_id"].to_numpy()[daily["campaign_row"].to_numpy()]
-    daily["campaign_name"] = campaigns["campaign_name"].to_numpy()[daily["campaign_row"]]
-    return SpendResult(daily=daily.drop(columns="campaign_row"), weekly_spend=weekly)
+    daily["channel"] = daily["channel"].astype("category")
+    return SpendResult(daily=daily, weekly_spend=weekly)
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,7 +798,9 @@ def simulate_customers(timeline: Timeline, deals: Opportunities, options: DemoOp
         key: []
         for key in ("kind", "created", "amount", "is_won", "account", "close_day", "contract_month")
     }
-    arr_rows: list[tuple[int, int, float]] = []
+    arr_accounts: list[np.ndarray] = []  # per month: live accounts and their ARR (numpy, compact)
+    arr_values: list[np.ndarray] = []
+    arr_months: list[np.ndarray] = []
     events: list[tuple[int, int, str, float]] = []
     deal_months = np.array([month_of_day(day) for day in deals.created])
 
@@ -839,7 +841,9 @@ def simulate_customers(timeline: Timeline, deals: Opportunities, options: DemoOp
                 events.append((account, month_index, "expansion", delta))
         # 2. ARR at the end of this month.
         live = np.flatnonzero(arr[:account_count] > 0)
-        arr_rows.extend((int(account), month_index, float(arr[account])) for account in live)
+        arr_accounts.append(live.astype(np.int32))
+        arr_values.append(arr[live].copy())
+        arr_months.append(np.full(live.size, month_index, dtype=np.int16))
         # 3. Renewals three months ahead: the renewal opportunity opens now.
         due = live[anniversary[live] == month_index + 3]
         flat_renew = live[(anniversary[live] <= month_index) & (anniversary[live] >= 0)]
@@ -912,7 +916,13 @@ def simulate_customers(timeline: Timeline, deals: Opportunities, options: DemoOp
                     first_arr[account] = value
 
     segments = [segment_of(value if value > 0 else 10_000.0) for value in first_arr[:account_count]]
-    frame = pd.DataFrame(arr_rows, columns=["account", "month_index", "arr_usd"])
+    frame = pd.DataFrame(
+        {
+            "account": np.concatenate(arr_accounts),
+            "month_index": np.concatenate(arr_months),
+            "arr_usd": np.concatenate(arr_values),
+        }
+    )
     frame["month_day"] = month_days[frame["month_index"].to_numpy()]
     event_frame = pd.DataFrame(events, columns=["account", "month_index", "kind", "delta_usd"])
     event_frame["month_day"] = month_days[event_frame["month_index"].to_numpy()]
