@@ -15,6 +15,7 @@ from types import TracebackType
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 SALESFORCE_LEAD_SOURCE = {
@@ -97,12 +98,12 @@ class CsvExport:
         )
 
     def _write_with_arrow(self, rows: pd.DataFrame) -> bool:
-        # The csv module writes a missing value as an empty cell, quoted when all cells are.
-        missing = "" if self.quoting == csv.QUOTE_ALL else None
-        table = pa.Table.from_pandas(
-            rows.astype(object).where(rows.notna(), missing), preserve_index=False
-        )
-        table = table.cast(pa.schema([pa.field(name, pa.string()) for name in table.column_names]))
+        table = pa.Table.from_pandas(rows, preserve_index=False)
+        columns = [pc.cast(column, pa.string()) for column in table.columns]
+        if self.quoting == csv.QUOTE_ALL:
+            # The csv module writes a missing value as a quoted empty cell when all are quoted.
+            columns = [pc.fill_null(column, "") for column in columns]
+        table = pa.Table.from_arrays(columns, names=table.column_names)
         style = "all_valid" if self.quoting == csv.QUOTE_ALL else "none"
         options = pa_csv.WriteOptions(
             include_header=False, delimiter=self.separator, eol=self.line_end, quoting_style=style

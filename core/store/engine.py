@@ -20,6 +20,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STORE_URL = "duckdb:///data/marketing.duckdb"
 STORE_URL_ENV = "MARKETING_REVIEW_DB"
+MEMORY_LIMIT_ENV = "MARKETING_REVIEW_DUCKDB_MEMORY"
+# DuckDB caches up to 80% of the machine's memory by default; the app and the loaders need far
+# less (queries aggregate in the database and spill to disk when they must).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
 DEFAULT_SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 _LOCK_PATTERN = re.compile(
@@ -135,6 +139,9 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
 def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN401
     """Engine for ``url``, checked by opening one connection.
 
+    DuckDB stores get a memory limit (``MARKETING_REVIEW_DUCKDB_MEMORY``, default 1GB); every
+    connection of the engine shares that configuration, as DuckDB requires.
+
     Raises
     ------
     StoreLockedError
@@ -149,6 +156,11 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
     path = store_path(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "duckdb":
+        limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT
+        connect_args = dict(engine_options.pop("connect_args", {}))
+        config = {"memory_limit": limit, **connect_args.get("config", {})}
+        engine_options["connect_args"] = {**connect_args, "config": config}
     try:
         engine = sa.create_engine(parsed, **engine_options)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
