@@ -81,7 +81,9 @@ for index, (metric, title) in enumerate(titles.items()):
                 f"No {DEFAULT_DEFINITIONS[metric].label.lower()} in FY{year - 1} or FY{year} yet."
             )
         else:
-            st.altair_chart(charts.quarterly_comparison(frame, year, title), width="stretch")
+            running = None if windows.is_complete else review.period.label
+            chart = charts.quarterly_comparison(frame, year, title, in_progress=running)
+            st.altair_chart(chart, width="stretch")
 st.caption(
     f"Bars compare FY{year} with FY{year - 1}; {review.period.label} counts the days to "
     f"{format_day(windows.to_date)}. Hover a number for its definition."

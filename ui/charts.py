@@ -16,12 +16,25 @@ MONEY_AXIS = alt.Axis(labelExpr=MONEY_LABELS, title=None, grid=True, gridColor="
 
 
 def quarterly_comparison(
-    totals: pd.DataFrame, current_year: int, title: str, value_column: str = "amount_usd"
+    totals: pd.DataFrame,
+    current_year: int,
+    title: str,
+    in_progress: str | None = None,
+    value_column: str = "amount_usd",
 ) -> alt.Chart:
-    """Bars per fiscal quarter, this fiscal year beside last year."""
+    """Bars per fiscal quarter, this fiscal year beside last year.
+
+    ``in_progress`` names the quarter still running (e.g. ``Q4 FY2027``): its bar is drawn
+    lighter and its axis label says "to date", so a partial quarter never reads as a collapse.
+    """
     frame = totals[totals["fiscal_year"].isin([current_year - 1, current_year])].copy()
     frame["year"] = "FY" + frame["fiscal_year"].astype(str)
-    frame["quarter_name"] = "Q" + frame["quarter"].astype(str)
+    frame["partial"] = frame["label"] == in_progress
+    running = frame.loc[frame["partial"], "quarter"]
+    names = {number: f"Q{number}" for number in range(1, 5)}
+    if not running.empty:
+        names[int(running.iloc[0])] += " (to date)"
+    frame["quarter_name"] = frame["quarter"].map(names)
     years = [f"FY{current_year - 1}", f"FY{current_year}"]
     return (
         alt.Chart(frame, title=alt.Title(title, anchor="start", fontSize=15))
@@ -30,7 +43,7 @@ def quarterly_comparison(
             x=alt.X(
                 "quarter_name:N",
                 title=None,
-                sort=["Q1", "Q2", "Q3", "Q4"],
+                sort=[names[number] for number in range(1, 5)],
                 axis=alt.Axis(labelAngle=0),
             ),
             xOffset=alt.XOffset("year:N", sort=years),
@@ -40,6 +53,7 @@ def quarterly_comparison(
                 scale=alt.Scale(domain=years, range=[STEEL, NAVY]),
                 legend=alt.Legend(title=None, orient="top", direction="horizontal"),
             ),
+            opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("label:N", title="Quarter"),
                 alt.Tooltip(f"{value_column}:Q", title="Amount", format="$,.0f"),

@@ -107,8 +107,9 @@ def append_facts(
     """Append ``frame`` (canonical columns of ``table``) as versions from ``upload_id``.
 
     Returns how many rows were new natural keys and how many were new versions of keys the
-    store already had. Duplicate natural keys inside ``frame`` are refused: the caller dedupes
-    in staging, where the user can be told which rows collided.
+    store already had. A natural key repeated inside ``frame``, or already loaded by an earlier
+    chunk of the same upload, is refused: the caller dedupes in staging, where the user can be
+    told which rows collided.
     """
     columns = fact_columns(table)
     missing = [column for column in columns if column not in frame.columns]
@@ -124,12 +125,24 @@ def append_facts(
     duck.register(view_name, frame[columns])
     try:
         key_match = " and ".join(f"existing.{column} = incoming.{column}" for column in key)
-        updated = duck.execute(
-            f"select count(*) from {view_name} as incoming "  # noqa: S608 - names from schema
-            f"where exists (select 1 from {table} as existing "
-            "inner join uploads on uploads.upload_id = existing.upload_id "
-            f"where uploads.status = 'loaded' and {key_match})"
-        ).fetchone()[0]
+        repeated, updated = duck.execute(
+            f"""
+            with matches as (
+                select existing.upload_id = {int(upload_id)} as same_upload
+                from {view_name} as incoming
+                inner join {table} as existing on {key_match}
+                inner join uploads on uploads.upload_id = existing.upload_id
+                where uploads.status = 'loaded'
+            )
+            select count(*) filter (where same_upload), count(*) filter (where not same_upload)
+            from matches
+            """  # noqa: S608 - table and column names come from the schema
+        ).fetchall()[0]  # fetch to the end: DuckDB keeps an unfinished result busy
+        if repeated:
+            raise ValueError(
+                f"frame for {table} repeats a natural key already loaded by this upload "
+                f"({', '.join(key)}), {repeated} times"
+            )
         column_list = ", ".join(columns)
         duck.execute(
             f"insert into {table} ({column_list}, upload_id) "  # noqa: S608 - names from schema

@@ -110,3 +110,46 @@ def test_counts_add_up_and_files_hash(tmp_path):
     path = tmp_path / "file.csv"
     path.write_bytes(b"a,b\n1,2\n")
     assert file_sha256(path) == "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470"
+
+
+def test_chunks_of_one_upload_count_as_new_and_may_not_repeat_keys(engine):
+    load(
+        engine,
+        "opportunities",
+        [opportunity("006A", 100, "2026-01-05", "2026-03-01")],
+        date(2026, 1, 12),
+    )
+    record = UploadRecord(
+        "weekly.csv", "0" * 64, 1, "test", "opportunities", date(2026, 1, 19), "tester"
+    )
+    with engine.begin() as connection:
+        upload_id = start_upload(connection, record, NOW)
+        first = append_facts(
+            connection,
+            "opportunities",
+            _frame([opportunity("006A", 120, "2026-01-05", "2026-03-01")]),
+            upload_id,
+        )
+        second = append_facts(
+            connection,
+            "opportunities",
+            _frame([opportunity("006B", 50, "2026-01-14", "2026-04-01")]),
+            upload_id,
+        )
+        assert (first.rows_inserted, first.rows_updated) == (0, 1)
+        assert (second.rows_inserted, second.rows_updated) == (
+            1,
+            0,
+        )  # 006A of chunk one is not "existing"
+        with pytest.raises(ValueError, match="already loaded by this upload"):
+            append_facts(
+                connection,
+                "opportunities",
+                _frame([opportunity("006B", 55, "2026-01-14", "2026-04-01")]),
+                upload_id,
+            )
+        connection.rollback()
+
+
+def _frame(rows):
+    return pd.DataFrame(rows).reindex(columns=fact_columns("opportunities"))
