@@ -85,8 +85,9 @@ class DemoWorld:
     customers: Customers
     lead_context: LeadContext
     company_names: names.CompanyNames
-    # MQL days per quarter of every simulated lead, kept by the contacts pass for the actuals.
-    mql_days_by_quarter: dict[str, np.ndarray] = field(default_factory=dict)
+    # MQL days of every simulated lead per month of creation, kept by the contacts pass for
+    # the actuals (the hidden future included), so leads are not simulated a third time.
+    mql_days_by_month: dict[str, np.ndarray] = field(default_factory=dict)
 
     # Strings are made per chunk from account and opportunity numbers (customers first, then
     # the prospect pool): holding them all would cost gigabytes at scale 100.
@@ -606,8 +607,8 @@ def _write_contacts(world: DemoWorld) -> Callable[[Path], Iterator[pd.DataFrame]
 
     def write(path: Path) -> Iterator[pd.DataFrame]:
         with exports.CsvExport(path, columns) as export:
-            for quarter, chunk in lead_chunks(world.lead_context):
-                world.mql_days_by_quarter[quarter.label] = chunk.leads["mql_day"].to_numpy()
+            for month, chunk in lead_chunks(world.lead_context):
+                world.mql_days_by_month[month.label] = chunk.leads["mql_day"].to_numpy()
                 canonical, extra = _lead_frames(world, chunk)
                 if canonical.empty:
                     continue
@@ -1409,8 +1410,11 @@ def demo_files(world: DemoWorld) -> list[DemoFile]:
 
 def all_mql_days(world: DemoWorld) -> np.ndarray:
     """MQL days of every simulated lead, past and future (for the hidden actuals)."""
-    if len(world.mql_days_by_quarter) == len(world.timeline.quarters):
-        days = list(world.mql_days_by_quarter.values())
+    months = world.timeline.calendar.periods_between(
+        world.timeline.simulation_start, world.timeline.simulation_end, "month"
+    )
+    if len(world.mql_days_by_month) == len(months):
+        days = list(world.mql_days_by_month.values())
     else:
         days = [chunk.leads["mql_day"].to_numpy() for _q, chunk in lead_chunks(world.lead_context)]
     values = np.concatenate(days) if days else np.array([], dtype=np.int64)

@@ -1117,25 +1117,36 @@ class LeadContext:
 
 
 def lead_chunks(context: LeadContext) -> Iterator[tuple[FiscalPeriod, LeadChunk]]:
-    """Leads and touches, one fiscal quarter of lead creation at a time."""
+    """Leads and touches, one month of lead creation at a time (bounded memory at any scale)."""
     timeline = context.timeline
     opportunities = context.opportunities
-    lead_quarter = np.where(
+    months = timeline.calendar.periods_between(
+        timeline.simulation_start, timeline.simulation_end, "month"
+    )
+    starts = np.array([to_day(month.start) for month in months])
+    lead_month = np.where(
         opportunities.lead_created < NEVER,
-        timeline.quarter_index(np.minimum(opportunities.lead_created, timeline.end_day)),
+        np.clip(
+            np.searchsorted(
+                starts, np.minimum(opportunities.lead_created, timeline.end_day), "right"
+            )
+            - 1,
+            0,
+            None,
+        ),
         -1,
     )
-    week_quarter = timeline.quarter_index(timeline.week_starts)
+    week_month = np.searchsorted(starts, timeline.week_starts, "right") - 1
     next_lead_number = 0
     next_touch_number = 0
-    for quarter_index, quarter in enumerate(timeline.quarters):
-        rng = rng_for(context.options.seed, f"leads-{quarter.label}")
-        converting = np.flatnonzero(lead_quarter == quarter_index)
+    for month_index, month in enumerate(months):
+        rng = rng_for(context.options.seed, f"leads-{month.start.isoformat()}")
+        converting = np.flatnonzero(lead_month == month_index)
         frames = [_converting_leads(context, converting, rng)]
         for source_index, source in enumerate(SOURCES):
-            if source == "sales" or quarter.start < timeline.history_start:
+            if source == "sales" or month.start < timeline.history_start:
                 continue
-            weeks = np.flatnonzero(week_quarter == quarter_index)
+            weeks = np.flatnonzero(week_month == month_index)
             frames.append(_other_leads(context, source, source_index, weeks, rng))
         leads = pd.concat(frames, ignore_index=True)
         leads = leads.sort_values(
@@ -1147,7 +1158,7 @@ def lead_chunks(context: LeadContext) -> Iterator[tuple[FiscalPeriod, LeadChunk]
         touches = _touches(leads, context, rng)
         touches["touch_number"] = np.arange(next_touch_number, next_touch_number + len(touches))
         next_touch_number += len(touches)
-        yield quarter, LeadChunk(leads=leads, touches=touches)
+        yield month, LeadChunk(leads=leads, touches=touches)
 
 
 def _converting_leads(
