@@ -346,6 +346,7 @@ def _write_meta(world: DemoWorld, year: FiscalPeriod) -> Callable[[Path], Iterat
                 "Amount spent (USD)": exports.plain_number(rows["amount_usd"], 2),
                 "Impressions": rows["impressions"].astype(np.int64).astype(str),
                 "Reach": reach.astype(str),
+                "Link clicks": rows["clicks"].astype(np.int64).astype(str),
                 "Results": rows["conversions"].astype(np.int64).astype(str),
             }
         )
@@ -455,7 +456,11 @@ def _write_opportunity_snapshot(
                 "is_closed": state["is_closed"].to_numpy(),
                 "is_won": state["is_won"].to_numpy(),
                 "probability_pct": state["probability_pct"].to_numpy(),
-                "forecast_category": state["forecast_category"].to_numpy(),
+                # The store keeps keys (best_case); the export shows Salesforce labels.
+                "forecast_category": state["forecast_category"]
+                .str.lower()
+                .str.replace(" ", "_")
+                .to_numpy(),
                 "source_channel": opportunities.channel[rows],
                 "campaign_id": campaign_ids,
                 "owner": opportunities.owner[rows],
@@ -482,7 +487,7 @@ def _write_opportunity_snapshot(
                 "ISWON": exports.boolean_text(canonical["is_won"]),
                 "CAMPAIGNID": exports.optional_text(canonical["campaign_id"]),
                 "PROBABILITY": exports.plain_number(canonical["probability_pct"], 0),
-                "FORECASTCATEGORYNAME": canonical["forecast_category"],
+                "FORECASTCATEGORYNAME": state["forecast_category"].to_numpy(),
                 "OWNER.NAME": canonical["owner"],
                 "LASTMODIFIEDDATE": exports.salesforce_timestamps(
                     _minutes_to_stamps(modified_minutes)
@@ -1313,7 +1318,7 @@ def demo_files(world: DemoWorld) -> list[DemoFile]:
             DemoFile(
                 name,
                 "spend",
-                "google_ads_excel" if excel else "google_ads",
+                "google_ads",
                 snapshot,
                 _write_google_ads(world, year, excel),
             )

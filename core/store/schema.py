@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -83,6 +83,8 @@ uploads = sa.Table(
     sa.Column("status_changed_by", sa.String),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("note", sa.String),
+    # What ingest decided (encoding, separator, header line, formats, mapping), as JSON.
+    sa.Column("details_json", sa.String),
 )
 
 rejects = sa.Table(
@@ -161,7 +163,7 @@ opportunities = sa.Table(
     metadata,
     sa.Column("opportunity_id", sa.String, nullable=False),
     _upload_id(),
-    sa.Column("account_id", sa.String, nullable=False),
+    sa.Column("account_id", sa.String),  # HubSpot deals and some reports carry no account
     sa.Column("opportunity_name", sa.String),
     sa.Column("opportunity_type", sa.String, nullable=False),  # new_business/expansion/renewal
     sa.Column("stage", sa.String, nullable=False),
@@ -248,6 +250,17 @@ metric_definitions = sa.Table(
     sa.Column("author", sa.String, nullable=False),
     sa.Column("approved_by", sa.String),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+# Column mappings a user confirmed, remembered for files with the same header.
+saved_mappings = sa.Table(
+    "saved_mappings",
+    metadata,
+    sa.Column("header_signature", sa.String(64), primary_key=True),
+    sa.Column("preset", sa.String, nullable=False),
+    sa.Column("mapping_json", sa.String, nullable=False),
+    sa.Column("confirmed_by", sa.String, nullable=False),
+    sa.Column("confirmed_at", sa.DateTime, nullable=False),
 )
 
 reviews = sa.Table(
@@ -339,17 +352,44 @@ def _recreate_views(connection: Connection) -> None:
     connection.execute(sa.text(OPPORTUNITY_VERSIONS_SQL))
 
 
+FIRST_SCHEMA_TABLES = (
+    "schema_versions", "store_state", "settings", "uploads", "rejects", "campaigns", "spend",
+    "touches", "leads", "opportunities", "revenue", "goals", "forecasts", "budgets",
+    "metric_definitions", "reviews",
+)  # fmt: skip
+
+
 def _migration_1(connection: Connection) -> None:
-    """Create every table and view of the first schema."""
-    metadata.create_all(connection)
+    """Create the tables of the first schema (as they were then; later steps change them)."""
+    metadata.create_all(connection, tables=[metadata.tables[name] for name in FIRST_SCHEMA_TABLES])
     connection.execute(
         store_state.insert().values(state_id=1, data_version=0, changed_at=sa.func.now())
     )
 
 
+def _migration_2(connection: Connection) -> None:
+    """Ingest: remembered mappings, upload details, opportunities without an account."""
+    saved_mappings.create(connection, checkfirst=True)
+    upload_columns = {column["name"] for column in _columns(connection, "uploads")}
+    if "details_json" not in upload_columns:
+        connection.execute(sa.text("alter table uploads add column details_json varchar"))
+    connection.execute(sa.text("alter table opportunities alter column account_id drop not null"))
+
+
+def _columns(connection: Connection, table: str) -> list[dict[str, object]]:
+    rows = connection.execute(
+        sa.text(
+            "select column_name as name from information_schema.columns where table_name = :table"
+        ),
+        {"table": table},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
+    2: ("ingest: remembered mappings, upload details, optional opportunity account", _migration_2),
 }
 
 

@@ -136,7 +136,7 @@ def append_facts(
             )
             select count(*) filter (where same_upload), count(*) filter (where not same_upload)
             from matches
-            """  # noqa: S608 - table and column names come from the schema
+            """
         ).fetchall()[0]  # fetch to the end: DuckDB keeps an unfinished result busy
         if repeated:
             raise ValueError(
@@ -145,7 +145,7 @@ def append_facts(
             )
         column_list = ", ".join(columns)
         duck.execute(
-            f"insert into {table} ({column_list}, upload_id) "  # noqa: S608 - names from schema
+            f"insert into {table} ({column_list}, upload_id) "
             f"select {column_list}, {int(upload_id)} from {view_name}"
         )
     finally:

@@ -308,7 +308,7 @@ def test_linkedin_meta_and_finance_shapes(demo_template):
     meta = lines(demo_template.exports / "ads" / "meta_ads_report_FY2027.csv")
     assert (
         meta[0]
-        == "Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD),Impressions,Reach,Results"
+        == "Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD),Impressions,Reach,Link clicks,Results"
     )
     finance = lines(demo_template.exports / "finance" / "marketing_spend_FY2027.csv")
     assert finance[0] == "date,campaign_id,campaign_name,channel,amount,currency"

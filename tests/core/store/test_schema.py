@@ -61,13 +61,13 @@ def test_migration_steps_run_in_order_and_each_commits(memory_engine):
     applied = []
 
     def add_column(connection):
-        applied.append(2)
+        applied.append(SCHEMA_VERSION + 1)
         connection.execute(sa.text("alter table campaigns add column region varchar"))
 
-    migrations = {**MIGRATIONS, 2: ("campaign region", add_column)}
-    assert migrate(memory_engine, MIGRATIONS) == 1
-    assert migrate(memory_engine, migrations) == 2
-    assert applied == [2]
+    migrations = {**MIGRATIONS, SCHEMA_VERSION + 1: ("campaign region", add_column)}
+    assert migrate(memory_engine, MIGRATIONS) == SCHEMA_VERSION
+    assert migrate(memory_engine, migrations) == SCHEMA_VERSION + 1
+    assert applied == [SCHEMA_VERSION + 1]
     assert "region" in campaign_columns(memory_engine)
 
 
@@ -78,9 +78,9 @@ def test_failed_migration_leaves_the_previous_version(memory_engine):
 
     migrate(memory_engine)
     with pytest.raises(RuntimeError, match="halfway"):
-        migrate(memory_engine, {**MIGRATIONS, 2: ("broken", broken)})
+        migrate(memory_engine, {**MIGRATIONS, SCHEMA_VERSION + 1: ("broken", broken)})
     with memory_engine.connect() as connection:
-        assert schema_version(connection) == 1
+        assert schema_version(connection) == SCHEMA_VERSION
     assert "region" not in campaign_columns(memory_engine)
 
 
@@ -143,4 +143,31 @@ def test_current_view_keeps_latest_snapshot_and_undone_uploads_drop_out(tmp_path
     assert amount == 100.0  # back to the previous snapshot (upload ``first``)
     assert stored == 3  # nothing is deleted
     assert first < second
+    engine.dispose()
+
+
+def test_a_first_version_store_migrates_and_keeps_its_rows(tmp_path):
+    engine = create_store_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    first_only = {1: MIGRATIONS[1]}
+    assert migrate(engine, first_only) == 1
+    load(
+        engine,
+        "opportunities",
+        [opportunity("006A", 100.0, "2026-01-05", "2026-03-01")],
+        date(2026, 1, 12),
+    )
+    assert migrate(engine) == SCHEMA_VERSION
+    load(
+        engine,
+        "opportunities",
+        [opportunity("006B", 50.0, "2026-01-06", "2026-03-01", account_id=None)],
+        date(2026, 1, 19),
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("select opportunity_id, account_id from current_opportunities order by 1")
+        ).all()
+        tables = set(sa.inspect(connection).get_table_names())
+    assert rows == [("006A", "001A"), ("006B", None)]
+    assert "saved_mappings" in tables
     engine.dispose()
