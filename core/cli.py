@@ -1,12 +1,14 @@
 """``python -m core``: the store from the command line, for scripting.
 
-Commands: ``demo`` (generate and load the demo company), ``tables`` (what the store holds),
-``uploads`` (upload history). Every command takes ``--db URL`` (else ``MARKETING_REVIEW_DB``,
-else ``[connections.store] url`` in ``.streamlit/secrets.toml``, else the default file) and
-``--json`` for machine-readable output on stdout; progress and errors go to stderr.
+Commands: ``demo`` (generate and load the demo company), ``ingest`` (load CSV exports), ``undo``
+(undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history). Every command
+takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
+``.streamlit/secrets.toml``, else the default file) and ``--json`` for machine-readable output on
+stdout; progress and errors go to stderr.
 
-Exit codes: 0 success; 1 the request was refused (the reason is on stderr); 2 usage error;
-3 the store cannot be opened (held by another process, or written by a newer release).
+Exit codes: 0 success; 1 the request was refused or a file was rejected (the reasons are on
+stderr, and a rejected file changed nothing); 2 usage error; 3 the store cannot be opened (held
+by another process, or written by a newer release).
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ from core.store.engine import (
     resolve_store_url,
     store_path,
 )
-from core.store.schema import SchemaVersionError, migrate
+from core.store.ingest.pipeline import (
+    IngestError,
+    IngestOptions,
+    IngestReport,
+    ingest_file,
+    undo_upload,
+)
+from core.store.ingest.presets import PRESETS_BY_NAME
+from core.store.schema import VERSIONED_TABLES, SchemaVersionError, migrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_STORE_UNAVAILABLE = 0, 1, 2, 3
 
@@ -107,6 +117,46 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("tables", parents=[common], help="what the store holds, per table")
     uploads = commands.add_parser("uploads", parents=[common], help="upload history, newest first")
     uploads.add_argument("--limit", type=int, default=50, help="how many uploads to list (50)")
+    ingest = commands.add_parser(
+        "ingest",
+        parents=[common],
+        help="load CSV exports into the store (a file with any invalid row loads nothing)",
+        description="Load CSV exports. The format is recognised from the header unless --source "
+        "says it; a file with any invalid row loads nothing unless --keep-rejects is given.",
+    )
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV exports to load")
+    ingest.add_argument(
+        "--source",
+        choices=sorted(PRESETS_BY_NAME),
+        metavar="FORMAT",
+        help="the export format: " + ", ".join(sorted(PRESETS_BY_NAME)),
+    )
+    ingest.add_argument(
+        "--kind", choices=sorted(VERSIONED_TABLES), help="the table, if unrecognised"
+    )
+    ingest.add_argument("--dry-run", action="store_true", help="check the files, load nothing")
+    ingest.add_argument(
+        "--keep-rejects", action="store_true", help="load the valid rows and keep the rejects"
+    )
+    ingest.add_argument(
+        "--date-order",
+        choices=["mdy", "dmy", "ymd"],
+        help="how ambiguous dates such as 03/04/2026 are written (month first: mdy)",
+    )
+    ingest.add_argument("--snapshot-date", type=_iso_date, help="the day the export describes")
+    ingest.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="take FIELD from the file's COLUMN (repeatable; FIELD= leaves it unmapped)",
+    )
+    ingest.add_argument("--by", default=None, help="who is loading (default: your login name)")
+    undo = commands.add_parser(
+        "undo", parents=[common], help="undo an upload: its rows stop counting (they stay stored)"
+    )
+    undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    undo.add_argument("--by", default=None, help="who is undoing (default: your login name)")
     return parser
 
 
@@ -195,6 +245,87 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, object]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+def _who(name: str | None) -> str:
+    return name or os.environ.get("USER") or "command line"
+
+
+def _mapping(pairs: list[str]) -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    for pair in pairs:
+        field, separator, column = pair.partition("=")
+        if not separator or not field.strip():
+            raise CommandRefusedError(f"--map expects FIELD=COLUMN, got {pair!r}")
+        mapping[field.strip()] = column.strip() or None
+    return mapping
+
+
+def _report_json(report: IngestReport) -> dict[str, object]:
+    return {
+        "file": report.file_name,
+        "status": report.status,
+        "message": report.message,
+        "format": report.preset.name if report.preset else None,
+        "table": report.kind,
+        "upload_id": report.upload_id,
+        "snapshot_date": report.snapshot_date.isoformat() if report.snapshot_date else None,
+        "rows_read": report.rows_read,
+        "rows_skipped": report.rows_skipped,
+        "rows_valid": report.rows_valid,
+        "rows_inserted": report.rows_inserted,
+        "rows_updated": report.rows_updated,
+        "rows_rejected": report.rows_rejected,
+        "decisions": report.decisions,
+        "mapping": {mapped.field.name: mapped.column for mapped in report.mapping},
+        "unmapped_columns": list(report.unmapped_columns),
+        "errors": _frame_json(report.errors),
+        "error_count": report.error_count,
+    }
+
+
+def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
+    """Load each file; exit 1 when any file was refused."""
+    options = IngestOptions(
+        source=arguments.source,
+        kind=arguments.kind,
+        mapping=_mapping(arguments.map),
+        date_order=arguments.date_order or "auto",
+        keep_rejects=arguments.keep_rejects,
+        dry_run=arguments.dry_run,
+        snapshot_date=arguments.snapshot_date,
+        uploaded_by=_who(arguments.by),
+    )
+    results = []
+    refused = False
+    for path in arguments.files:
+        if not path.is_file():
+            raise CommandRefusedError(f"{path} is not a file")
+        report = ingest_file(engine, path, options)
+        results.append(report)
+        ok = report.loaded or (arguments.dry_run and report.status == "ready")
+        refused = refused or not ok
+        if arguments.json:
+            continue
+        stream = out if ok else err
+        print(f"{path.name}: {report.message}", file=stream)
+        for decision in report.decisions:
+            print(f"  - {decision}", file=stream)
+        if report.error_count:
+            shown = report.errors.head(50)
+            for row in shown.itertuples(index=False):
+                value = (
+                    "(blank)" if row.value is None or pd.isna(row.value) else repr(str(row.value))
+                )
+                print(f"  row {row.row}, {row.column}: {value} {row.problem}", file=err)
+            if report.error_count > len(shown):
+                print(f"  ... and {report.error_count - len(shown):,} more", file=err)
+    if arguments.json:
+        print(
+            json.dumps([_report_json(report) for report in results], indent=2, default=str),
+            file=out,
+        )
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -209,25 +340,22 @@ def main(
     try:
         url = resolve_store_url(arguments.db)
         if arguments.command == "demo":
-            result = run_demo(arguments, url, err)
-            if arguments.json:
-                print(json.dumps(result, indent=2), file=out)
-            elif result.get("skipped"):
-                print(
-                    f"The store {result['store']} already holds data "
-                    f"({result['uploads']} uploads): left as it is.",
-                    file=out,
-                )
-            else:
-                rows = ", ".join(f"{kind} {count:,}" for kind, count in result["rows"].items())
-                print(
-                    f"Loaded the demo company into {result['store']} in {result['seconds']} s "
-                    f"({result['files']} files in {result['exports']}): {rows}.",
-                    file=out,
-                )
-            return EXIT_OK
+            return _demo_command(arguments, url, out, err)
         engine = _open_store(url)
         try:
+            if arguments.command == "ingest":
+                return run_ingest(arguments, engine, out, err)
+            if arguments.command == "undo":
+                version = undo_upload(engine, arguments.upload_id, _who(arguments.by))
+                message = (
+                    f"Upload {arguments.upload_id} undone: its rows no longer count "
+                    f"(data version {version})."
+                )
+                print(
+                    json.dumps({"undone": arguments.upload_id}) if arguments.json else message,
+                    file=out,
+                )
+                return EXIT_OK
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:
@@ -244,6 +372,32 @@ def main(
     except (StoreLockedError, SchemaVersionError) as error:
         print(f"error: {error}", file=err)
         return EXIT_STORE_UNAVAILABLE
-    except (CommandRefusedError, StoreUrlError, DemoDirectoryError, ValueError) as error:
+    except (
+        CommandRefusedError,
+        StoreUrlError,
+        DemoDirectoryError,
+        IngestError,
+        ValueError,
+    ) as error:
         print(f"error: {error}", file=err)
         return EXIT_REFUSED
+
+
+def _demo_command(arguments: argparse.Namespace, url: str, out: TextIO, err: TextIO) -> int:
+    result = run_demo(arguments, url, err)
+    if arguments.json:
+        print(json.dumps(result, indent=2), file=out)
+    elif result.get("skipped"):
+        print(
+            f"The store {result['store']} already holds data "
+            f"({result['uploads']} uploads): left as it is.",
+            file=out,
+        )
+    else:
+        rows = ", ".join(f"{kind} {count:,}" for kind, count in result["rows"].items())
+        print(
+            f"Loaded the demo company into {result['store']} in {result['seconds']} s "
+            f"({result['files']} files in {result['exports']}): {rows}.",
+            file=out,
+        )
+    return EXIT_OK

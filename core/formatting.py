@@ -43,3 +43,17 @@ def format_change(change: float | None) -> str | None:
 def format_day(day: object) -> str:
     """``23 Nov 2026`` (day month year: unambiguous in every locale)."""
     return f"{day.day} {day:%b %Y}"  # type: ignore[attr-defined]
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``1,204 rows``."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~=$:"
+
+
+def escape_markdown(text: str) -> str:
+    """Text from a file, safe to show where Streamlit renders Markdown (no links, no markup)."""
+    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in str(text))

@@ -72,7 +72,9 @@ def render_sidebar(store: Store) -> ReviewContext | None:
         st.session_state[AS_OF_KEY] = _initial_as_of(
             extent.first_date, last_day, extent.data_through
         )
-    if PERIOD_KEY not in st.session_state:
+    # An upload or an undo can move the data's range under a session: keep choices inside it.
+    st.session_state[AS_OF_KEY] = min(max(st.session_state[AS_OF_KEY], extent.first_date), last_day)
+    if PERIOD_KEY not in st.session_state or st.session_state[PERIOD_KEY] not in labels:
         as_of = st.session_state[AS_OF_KEY]
         st.session_state[PERIOD_KEY] = _initial_period(
             labels, calendar.quarter_containing(as_of).label

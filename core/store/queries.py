@@ -340,7 +340,7 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
         """
         with recent as (
             select upload_id, file_name, source, kind, snapshot_date, rows_read, rows_inserted,
-                   rows_updated, rows_rejected, uploaded_by, uploaded_at, status
+                   rows_updated, rows_rejected, uploaded_by, uploaded_at, status, sha256
             from uploads
             order by upload_id desc
             limit :limit

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from core.formatting import plural
 from core.store.ingest.presets import Preset, normalize_header, recognise, signature_score
 
 SAMPLE_BYTES = 256 * 1024
@@ -156,8 +157,8 @@ def detect_layout(path: Path, encoding: str, forced: Preset | None = None) -> Fi
     ]
     if line_index:
         decisions.append(
-            f"Header on line {line_index + 1}; the {line_index} line(s) above it "
-            "(report title, dates, account) were skipped."
+            f"Header on line {line_index + 1}; the {plural(line_index, 'line')} above it "
+            "(report title, dates, account) skipped."
         )
     if preset is not None and forced is None:
         decisions.append(f"Recognised as a {preset.label} export.")

@@ -28,7 +28,7 @@ import hashlib
 import json
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +40,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.calendar import FiscalCalendar
+from core.channels import CHANNEL_LABELS
+from core.formatting import format_day, plural
 from core.store import queries
 from core.store.engine import PROJECT_ROOT, raw_duckdb, store_path
 from core.store.ingest import sql
@@ -109,6 +111,12 @@ class IngestOptions:
     remember_mapping: bool = False
     is_demo: bool = False
     now: datetime | None = None
+    progress: Callable[[float, str], None] | None = None  # share done (0-1), step
+
+    def report_progress(self, share: float, step: str) -> None:
+        """Tell the caller how far the run is (the Data page shows a progress bar)."""
+        if self.progress is not None:
+            self.progress(share, step)
 
 
 @dataclass(frozen=True)
@@ -239,6 +247,19 @@ def ingest_file(
     return ingest_archived(engine, archived, name, report, options)
 
 
+def ingest_from_archive(
+    engine: Engine, archived: Path, file_name: str, options: IngestOptions
+) -> IngestReport:
+    """Run the pipeline on a file the archive already holds (named by its SHA-256)."""
+    report = IngestReport(
+        file_name=file_name,
+        sha256=archived.name,
+        size_bytes=archived.stat().st_size,
+        archive_path=archived,
+    )
+    return ingest_archived(engine, archived, file_name, report, options)
+
+
 def ingest_archived(
     engine: Engine, archived: Path, name: str, report: IngestReport, options: IngestOptions
 ) -> IngestReport:
@@ -249,10 +270,11 @@ def ingest_archived(
         report.status, report.duplicate_of = "duplicate", duplicate[0]
         report.message = (
             f"This file was already loaded as upload {duplicate[0]} ({duplicate[1]}, "
-            f"{duplicate[2]:%d %b %Y %H:%M}): nothing loaded again. Undo that upload first to "
+            f"{format_day(duplicate[2])} {duplicate[2]:%H:%M}): nothing loaded again. Undo that upload first to "
             "load it anew."
         )
         return report
+    options.report_progress(0.05, "Reading the file's layout")
     with tempfile.TemporaryDirectory(prefix="marketing-review-ingest-") as work:
         try:
             layout, readable = _prepare(archived, Path(work), options)
@@ -373,7 +395,9 @@ class _Run:
             for mapped in report.mapping
             if mapped.field.required and not mapped.column
         ]
+        self.options.report_progress(0.15, "Reading every row")
         self._stage()
+        self.options.report_progress(0.45, "Deciding date and number formats")
         if missing and not self._derivable(preset, missing):
             report.status = "invalid"
             labels = ", ".join(missing)
@@ -389,22 +413,27 @@ class _Run:
         decisions = self._decide_formats()
         if decisions is None:
             return
+        self.options.report_progress(0.55, "Checking every value")
         self._type(decisions)
         self._validate()
+        self.options.report_progress(0.8, "Validated")
         report.snapshot_date = self._snapshot_date()
         if report.error_count and not self.options.keep_rejects:
             report.status = "invalid"
             report.message = (
-                f"{report.error_count:,} problem(s) in {report.rows_rejected:,} of "
-                f"{report.rows_read - report.rows_skipped:,} rows: nothing was loaded. Fix the file, "
+                f"{plural(report.error_count, 'problem')} in {report.rows_rejected:,} of "
+                f"{plural(report.rows_read - report.rows_skipped, 'row')}: nothing was loaded. Fix the file, "
                 "or choose to load the valid rows and keep the rejects."
             )
             return
         if self.options.dry_run:
+            self.options.report_progress(1.0, "Checked")
             report.status = "ready"
             report.message = f"{report.rows_valid:,} rows ready to load into {preset.kind}."
             return
+        self.options.report_progress(0.85, "Storing the rows")
         self._commit()
+        self.options.report_progress(1.0, "Loaded")
 
     def _mapping(self, preset: Preset) -> tuple[MappedField, ...]:
         headers = self.layout.headers
@@ -481,7 +510,7 @@ class _Run:
         report.rows_read, report.rows_skipped = int(counts[0]), int(counts[1])
         if counts[2] or counts[3]:
             report.decisions.append(
-                f"Skipped {counts[2]} total/subtotal row(s) and {counts[3]} footer line(s); they "
+                f"Skipped {plural(counts[2], 'total or subtotal row')} and {plural(counts[3], 'footer line')}; they "
                 "are never loaded as data."
             )
 
@@ -745,7 +774,7 @@ class _Run:
         """The day the export describes: stated, from the report, from its name, else today."""
         report, options, layout = self.report, self.options, self.layout
         if options.snapshot_date is not None:
-            report.decisions.append(f"Describes {options.snapshot_date:%d %b %Y}, as stated.")
+            report.decisions.append(f"Describes {format_day(options.snapshot_date)}, as stated.")
             return options.snapshot_date
         footer = [
             row[0]
@@ -757,21 +786,21 @@ class _Run:
             footer, report.date_order == "dmy"
         )
         if found is not None:
-            report.decisions.append(f"Describes {found:%d %b %Y}, from the report's own dates.")
+            report.decisions.append(f"Describes {format_day(found)}, from the report's own dates.")
             return found
         found = snapshot_from_file_name(report.file_name)
         if found is not None:
-            report.decisions.append(f"Describes {found:%d %b %Y}, from the file name.")
+            report.decisions.append(f"Describes {format_day(found)}, from the file name.")
             return found
         if report.kind == "spend":
             last = self.duck.execute(
                 f"select max(val_spend_date) from {self.typed_table} where skip_reason is null"
             ).fetchall()[0][0]
-            if last is not None:
-                report.decisions.append(f"Describes spend up to {last:%d %b %Y}, its last day.")
+            if last is not None and last <= self.now.date():
+                report.decisions.append(f"Describes spend up to {format_day(last)}, its last day.")
                 return last
         today = self.now.date()
-        report.decisions.append(f"Describes {today:%d %b %Y}, the day it was uploaded.")
+        report.decisions.append(f"Describes {format_day(today)}, the day it was uploaded.")
         return today
 
     # -- commit ------------------------------------------------------------------------------
@@ -844,8 +873,8 @@ class _Run:
             )
         report.upload_id = upload_id
         report.status = "loaded_with_rejects" if report.rows_rejected else "loaded"
-        loaded = f"Loaded {report.rows_valid:,} rows into {preset.kind}"
-        news = f"{report.rows_inserted:,} new, {report.rows_updated:,} new versions of records already held"
+        loaded = f"Loaded {plural(report.rows_valid, 'row')} into {preset.kind}"
+        news = f"{report.rows_inserted:,} new, {plural(report.rows_updated, 'new version')} of records already held"
         report.message = f"{loaded} ({news})" + (
             f"; {report.rows_rejected:,} rejected rows kept with their reasons."
             if report.rows_rejected
@@ -1019,7 +1048,9 @@ def _checks(report: IngestReport, currency: str, table: str) -> list[str]:
         if parse == "channel" and name == "lead_source":
             continue  # unknown lead sources count as "other", they are not errors
         expectation = PARSE_EXPECTATIONS[parse]
-        if parse in VOCABULARIES:
+        if parse == "channel":
+            expectation = "a known channel; use one of: " + ", ".join(CHANNEL_LABELS.values())
+        elif parse in VOCABULARIES:
             known = sorted(set(VOCABULARIES[parse].values()))
             expectation = "one of " + ", ".join(known)
         problem = sql.literal(f"is not {expectation}")

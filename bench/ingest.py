@@ -1,0 +1,784 @@
+"""Ingest benchmark: our pipeline against DuckDB's bare ``read_csv`` and pandas ``to_sql``.
+
+Run ``python -m bench.ingest [--rows N] [--out bench/RESULTS.md]`` (``make bench``). It writes,
+with a fixed seed, a Salesforce Data Loader opportunity export and a generic daily spend export
+of N rows each into a temporary folder, then measures for each file, in the same run and each
+in its own subprocess (so the peak resident memory is that method's alone):
+
+a. **read_csv**: DuckDB's bare ``create table t as select * from read_csv(...)`` (auto-detect)
+   into a fresh DuckDB file: the raw limit;
+b. **ingest**: ``ingest_file`` end to end (archive, detect, stage, validate, commit) into a
+   fresh store made by ``create_store_engine`` + ``migrate``;
+c. **pandas**: ``pandas.read_csv`` + ``DataFrame.to_sql`` through a SQLAlchemy DuckDB engine.
+
+a and b run three times each (interleaved) and report the median; c runs once. When c would
+take longer than ``--naive-budget`` seconds it is measured on the first 100,000 rows and its
+time extrapolated linearly (the table says so).
+
+The child processes are this module run with ``--child``; they print one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ROWS = 1_000_000
+DEFAULT_OUT = ROOT / "bench" / "RESULTS.md"
+SEED = 20_261_122
+AS_OF = date(2026, 11, 22)
+CHUNK_ROWS = 250_000
+PROBE_ROWS = 100_000
+RUNS = 3
+NAIVE_BUDGET_SECONDS = 600.0
+TARGET_RATIO = 3.0
+TARGET_PEAK_MB = 1000.0  # 1 GB, in MB of 10^6 bytes
+CHILD_TIMEOUT_SECONDS = 3 * 3600
+
+OPPORTUNITY_COLUMNS = [
+    "ID",
+    "ACCOUNTID",
+    "ACCOUNT.NAME",
+    "NAME",
+    "STAGENAME",
+    "AMOUNT",
+    "CLOSEDATE",
+    "CREATEDDATE",
+    "TYPE",
+    "LEADSOURCE",
+    "ISCLOSED",
+    "ISWON",
+    "CAMPAIGNID",
+    "PROBABILITY",
+    "FORECASTCATEGORYNAME",
+    "OWNER.NAME",
+    "LASTMODIFIEDDATE",
+]
+SPEND_COLUMNS = ["date", "campaign_id", "campaign_name", "channel", "amount", "currency"]
+
+OPEN_STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+)
+OPEN_PROBABILITY = ("10", "20", "40", "60", "80")
+OPEN_FORECAST = ("Pipeline", "Pipeline", "Best Case", "Best Case", "Commit")
+OWNERS = (
+    "Alex Morgan",
+    "Priya Nair",
+    "Tom Becker",
+    "Sofia Rossi",
+    "James Carter",
+    "Mei Chen",
+    "Daniel Kim",
+    "Laura Schmidt",
+    "Chris Walker",
+    "Fatima Haddad",
+    "Lukas Wagner",
+    "Emma Dubois",
+)
+NAME_FIRST = (
+    "Acme", "Northwind", "Contoso", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli",
+    "Vandelay", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture", "Massive", "Pied Piper",
+    "Dunder", "Gringotts", "Oscorp", "Blue Sun", "Nakatomi", "Virtucon", "Monarch", "Sirius",
+    "Zenith", "Apex", "Summit", "Harbor", "Granite", "Silverline", "Redwood", "Bluebird",
+    "Ironclad", "Evergreen", "Brightwave", "Cobalt", "Lumen", "Polaris", "Quantum",
+)  # fmt: skip
+NAME_SECOND = (
+    "Analytics", "Systems", "Labs", "Logistics", "Health", "Energy", "Foods", "Media",
+    "Robotics", "Capital", "Retail", "Software", "Networks", "Pharma", "Motors", "Security",
+    "Insurance", "Telecom", "Materials", "Holdings",
+)  # fmt: skip
+NAME_SUFFIX = ("Inc.", "LLC", "GmbH", "Ltd", "Group", "Corp.", "AG", "SA")
+TYPES = ("New Business", "Expansion", "Renewal")
+LEAD_SOURCES = (
+    "Paid Search",
+    "Paid Social",
+    "LinkedIn",
+    "Event",
+    "Webinar",
+    "Content",
+    "Partner Referral",
+    "Outbound Prospecting",
+    "Website",
+    "Sales Generated",
+    "Existing Customer",
+)
+SPEND_CHANNELS = (
+    "paid_search",
+    "paid_social",
+    "linkedin",
+    "events",
+    "webinars",
+    "content_seo",
+    "partners",
+    "outbound",
+)
+SPEND_THEMES = (
+    "Brand",
+    "Pipeline Accelerator",
+    "Field Series",
+    "CFO Roundtable",
+    "Data Leaders",
+    "Product Launch",
+    "Retargeting",
+    "Partner Summit",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Test files
+# --------------------------------------------------------------------------------------------
+def _pick(values: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=object)[index]
+
+
+def _salesforce_ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    from core.demo.ids import salesforce_ids
+
+    return salesforce_ids(prefix, numbers)
+
+
+def _iso_days(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
+
+
+def _salesforce_stamps(minutes: np.ndarray) -> np.ndarray:
+    text = np.datetime_as_string(minutes.astype("datetime64[m]").astype("datetime64[s]"), unit="s")
+    return np.char.add(text, ".000Z").astype(object)
+
+
+def _money(values: np.ndarray) -> np.ndarray:
+    """``1234.56`` from amounts (vectorised: whole and cent parts as integers)."""
+    cents = np.round(values * 100).astype(np.int64)
+    whole = (cents // 100).astype(str).astype(object)
+    fraction = np.char.zfill((cents % 100).astype(str), 2).astype(object)
+    return whole + "." + fraction
+
+
+def write_opportunities(path: Path, rows: int, seed: int = SEED) -> None:
+    """A Salesforce Data Loader opportunity export: every field quoted, 18-character ids."""
+    from core.demo.exports import CsvExport
+
+    rng = np.random.default_rng(seed)
+    accounts = max(1, rows // 4)
+    as_of = np.datetime64(AS_OF, "D")
+    first_day = np.datetime64("2023-01-01", "D")
+    span = int((as_of - first_day).astype(int))
+    with CsvExport(path, OPPORTUNITY_COLUMNS, quote_all=True) as export:
+        for start in range(0, rows, CHUNK_ROWS):
+            count = min(CHUNK_ROWS, rows - start)
+            number = np.arange(start, start + count, dtype=np.int64)
+            account = rng.integers(0, accounts, count)
+            account_name = (
+                _pick(NAME_FIRST, account % len(NAME_FIRST))
+                + " "
+                + _pick(NAME_SECOND, (account // len(NAME_FIRST)) % len(NAME_SECOND))
+                + " "
+                + _pick(NAME_SUFFIX, (account // 7) % len(NAME_SUFFIX))
+            )
+            kind = rng.choice(3, count, p=[0.6, 0.25, 0.15])
+            created = first_day + rng.integers(0, span, count).astype("timedelta64[D]")
+            close = created + rng.integers(14, 271, count).astype("timedelta64[D]")
+            created_minutes = created.astype("datetime64[m]") + (
+                rng.integers(8 * 60, 18 * 60, count)
+            ).astype("timedelta64[m]")
+            is_closed = close <= as_of
+            is_won = is_closed & (rng.random(count) < 0.32)
+            stage_index = rng.integers(0, len(OPEN_STAGES), count)
+            stage = np.where(
+                is_won,
+                "Closed Won",
+                np.where(is_closed, "Closed Lost", _pick(OPEN_STAGES, stage_index)),
+            )
+            probability = np.where(
+                is_won, "100", np.where(is_closed, "0", _pick(OPEN_PROBABILITY, stage_index))
+            )
+            forecast = np.where(
+                is_won, "Closed", np.where(is_closed, "Omitted", _pick(OPEN_FORECAST, stage_index))
+            )
+            product = np.where(
+                kind == 0,
+                "Platform",
+                np.where(
+                    kind == 1,
+                    "Analytics Add-on",
+                    "Renewal " + (close.astype("datetime64[Y]").astype(int) + 1971).astype(str),
+                ),
+            ).astype(object)
+            modified = np.minimum(close, as_of).astype("datetime64[m]") + np.timedelta64(
+                10 * 60 + 14, "m"
+            )
+            modified = np.maximum(modified, created_minutes)
+            with_campaign = rng.random(count) < 0.6
+            campaign = np.where(
+                with_campaign,
+                _salesforce_ids("701", rng.integers(0, 2_000, count)),
+                "",
+            )
+            amount = np.round(rng.lognormal(np.log(40_000), 0.8, count), -2)
+            export.write(
+                pd.DataFrame(
+                    {
+                        "ID": _salesforce_ids("006", number),
+                        "ACCOUNTID": _salesforce_ids("001", account),
+                        "ACCOUNT.NAME": account_name,
+                        "NAME": account_name + " - " + product,
+                        "STAGENAME": stage.astype(object),
+                        "AMOUNT": _money(amount),
+                        "CLOSEDATE": _iso_days(close),
+                        "CREATEDDATE": _salesforce_stamps(created_minutes),
+                        "TYPE": _pick(TYPES, kind),
+                        "LEADSOURCE": _pick(LEAD_SOURCES, rng.integers(0, len(LEAD_SOURCES), count)),
+                        "ISCLOSED": np.where(is_closed, "true", "false").astype(object),
+                        "ISWON": np.where(is_won, "true", "false").astype(object),
+                        "CAMPAIGNID": campaign.astype(object),
+                        "PROBABILITY": probability.astype(object),
+                        "FORECASTCATEGORYNAME": forecast.astype(object),
+                        "OWNER.NAME": _pick(OWNERS, rng.integers(0, len(OWNERS), count)),
+                        "LASTMODIFIEDDATE": _salesforce_stamps(modified),
+                    }
+                )
+            )
+
+
+def write_spend(path: Path, rows: int, seed: int = SEED) -> None:
+    """A generic daily spend export: one row per campaign and day, ending on the as-of day."""
+    from core.demo.exports import CsvExport
+
+    rng = np.random.default_rng(seed + 1)
+    campaigns = max(1, math.ceil(rows / 1_000))
+    days = math.ceil(rows / campaigns)
+    first_day = np.datetime64(AS_OF, "D") - np.timedelta64(days - 1, "D")
+    campaign_numbers = np.arange(campaigns)
+    channel_index = campaign_numbers % len(SPEND_CHANNELS)
+    campaign_ids = np.char.add("CMP-", np.char.zfill(campaign_numbers.astype(str), 5)).astype(
+        object
+    )
+    labels = np.asarray(
+        [channel.replace("_", " ").title() for channel in SPEND_CHANNELS], dtype=object
+    )
+    campaign_names = (
+        labels[channel_index]
+        + " - "
+        + _pick(SPEND_THEMES, (campaign_numbers // len(SPEND_CHANNELS)) % len(SPEND_THEMES))
+        + " "
+        + (campaign_numbers + 1).astype(str).astype(object)
+    )
+    channels = np.asarray(SPEND_CHANNELS, dtype=object)[channel_index]
+    scale = rng.lognormal(np.log(400), 0.7, campaigns)
+    with CsvExport(path, SPEND_COLUMNS) as export:
+        for start in range(0, rows, CHUNK_ROWS):
+            count = min(CHUNK_ROWS, rows - start)
+            row = np.arange(start, start + count, dtype=np.int64)
+            campaign = row % campaigns
+            day = first_day + (row // campaigns).astype("timedelta64[D]")
+            amount = scale[campaign] * rng.gamma(4.0, 0.25, count)
+            export.write(
+                pd.DataFrame(
+                    {
+                        "date": _iso_days(day),
+                        "campaign_id": campaign_ids[campaign],
+                        "campaign_name": campaign_names[campaign],
+                        "channel": channels[campaign],
+                        "amount": _money(amount),
+                        "currency": "USD",
+                    }
+                )
+            )
+
+
+def head_of(path: Path, rows: int, target: Path) -> Path:
+    """The header and first ``rows`` records of a file (no record spans lines in ours)."""
+    with path.open("rb") as source, target.open("wb") as output:
+        for _ in range(rows + 1):
+            line = source.readline()
+            if not line:
+                break
+            output.write(line)
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Children: one method, one process
+# --------------------------------------------------------------------------------------------
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
+
+
+def child_read_csv(file: Path, work: Path) -> dict[str, object]:
+    import duckdb
+
+    con = duckdb.connect(str(work / "raw.duckdb"))
+    started = time.perf_counter()
+    con.execute(f"create table t as select * from read_csv('{file}')").fetchall()
+    seconds = time.perf_counter() - started
+    rows = con.execute("select count(*) from t").fetchall()[0][0]
+    settings = dict(
+        con.execute(
+            "select name, value from duckdb_settings() where name in ('threads', 'memory_limit')"
+        ).fetchall()
+    )
+    started = time.perf_counter()
+    con.close()
+    return {
+        "seconds": seconds,
+        "close_seconds": time.perf_counter() - started,
+        "rows": int(rows),
+        "settings": settings,
+    }
+
+
+def child_ingest(file: Path, work: Path) -> dict[str, object]:
+    from core.store.engine import create_store_engine
+    from core.store.ingest.pipeline import IngestOptions, ingest_file
+    from core.store.schema import migrate
+
+    started = time.perf_counter()
+    engine = create_store_engine(f"duckdb:///{work / 'store.duckdb'}")
+    migrate(engine)
+    setup = time.perf_counter() - started
+    started = time.perf_counter()
+    report = ingest_file(engine, file, IngestOptions(uploaded_by="bench"))
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    engine.dispose()
+    close = time.perf_counter() - started
+    result: dict[str, object] = {
+        "seconds": seconds,
+        "setup_seconds": setup,
+        "close_seconds": close,
+        "rows": report.rows_valid,
+        "status": report.status,
+        "message": report.message,
+        "preset": report.preset.name if report.preset else None,
+        "rows_read": report.rows_read,
+        "rows_rejected": report.rows_rejected,
+        "errors": report.errors.head(5).astype(str).to_dict("records"),
+    }
+    return result
+
+
+def child_pandas(file: Path, work: Path) -> dict[str, object]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"duckdb:///{work / 'pandas.duckdb'}")
+    started = time.perf_counter()
+    frame = pd.read_csv(file)
+    read = time.perf_counter() - started
+    frame.to_sql("t", engine, if_exists="replace", index=False)
+    seconds = time.perf_counter() - started
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("select count(*) from t")).scalar_one()
+    engine.dispose()
+    return {"seconds": seconds, "read_seconds": read, "rows": int(rows)}
+
+
+CHILDREN = {"read_csv": child_read_csv, "ingest": child_ingest, "pandas": child_pandas}
+
+
+def run_child(method: str, file: Path, expected_rows: int, scratch: Path) -> dict[str, object]:
+    """One measurement in a fresh process and a fresh folder; the child's JSON plus checks."""
+    work = Path(tempfile.mkdtemp(prefix=f"{method}-", dir=scratch))
+    command = [
+        sys.executable,
+        "-m",
+        "bench.ingest",
+        "--child",
+        method,
+        "--file",
+        str(file),
+        "--work",
+        str(work),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {
+            "ok": False,
+            "problem": f"exit code {done.returncode}",
+            "stderr": done.stderr[-4000:],
+            "command": " ".join(command),
+        }
+    result = json.loads(lines[-1])
+    result["ok"] = True
+    if method == "ingest" and (result["status"] != "loaded" or result["rows"] != expected_rows):
+        result["ok"] = False
+        result["problem"] = (
+            f"status {result['status']!r}, rows_valid {result['rows']:,} (expected "
+            f"'loaded' and {expected_rows:,}): {result['message']}"
+        )
+    elif result["rows"] != expected_rows:
+        result["ok"] = False
+        result["problem"] = f"{result['rows']:,} rows loaded, expected {expected_rows:,}"
+    return result
+
+
+def child_main(method: str, file: Path, work: Path) -> None:
+    try:
+        result = CHILDREN[method](file, work)
+    except Exception as error:
+        import traceback
+
+        traceback.print_exc()
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+        sys.exit(1)
+    result["peak_mb"] = _peak_mb()
+    print(json.dumps(result, default=str), flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Measure:
+    """The runs of one method on one file."""
+
+    method: str
+    rows: int  # rows the measurement is about (the full file's, when extrapolated)
+    runs: list[dict[str, object]] = field(default_factory=list)
+    measured_rows: int = 0
+    extrapolated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(run["ok"] for run in self.runs)
+
+    @property
+    def seconds(self) -> float:
+        median = statistics.median(float(run["seconds"]) for run in self.runs)
+        return median * self.rows / self.measured_rows if self.extrapolated else median
+
+    @property
+    def peak_mb(self) -> float:
+        return max(float(run["peak_mb"]) for run in self.runs)
+
+    @property
+    def problem(self) -> str:
+        failed = next(run for run in self.runs if not run["ok"])
+        return str(failed.get("problem", "failed"))
+
+
+@dataclass
+class FileResult:
+    """All measurements of one test file."""
+
+    title: str
+    path: Path
+    size_bytes: int
+    rows: int
+    read_csv: Measure
+    ingest: Measure
+    pandas: Measure
+
+
+def log(text: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {text}", file=sys.stderr, flush=True)
+
+
+def _describe_run(run: dict[str, object]) -> str:
+    if not run["ok"]:
+        return f"FAILED: {run.get('problem')}"
+    return f"{float(run['seconds']):.2f} s, peak {float(run['peak_mb']):.0f} MB"
+
+
+def measure_file(
+    title: str, path: Path, rows: int, scratch: Path, runs: int, naive_budget: float
+) -> FileResult:
+    result = FileResult(
+        title,
+        path,
+        path.stat().st_size,
+        rows,
+        Measure("read_csv", rows, measured_rows=rows),
+        Measure("ingest", rows, measured_rows=rows),
+        Measure("pandas", rows, measured_rows=rows),
+    )
+    for attempt in range(runs):
+        for measure in (result.read_csv, result.ingest):
+            run = run_child(measure.method, path, rows, scratch)
+            measure.runs.append(run)
+            log(f"{title}: {measure.method} run {attempt + 1}: {_describe_run(run)}")
+            if not run["ok"]:
+                log(json.dumps(run, indent=2, default=str))
+    pandas_measure = result.pandas
+    if rows > PROBE_ROWS:
+        probe = head_of(path, PROBE_ROWS, scratch / f"probe-{path.name}")
+        run = run_child("pandas", probe, PROBE_ROWS, scratch)
+        probe.unlink()
+        log(f"{title}: pandas on {PROBE_ROWS:,} rows: {_describe_run(run)}")
+        estimate = float(run["seconds"]) * rows / PROBE_ROWS if run["ok"] else math.inf
+        if estimate > naive_budget:
+            pandas_measure.runs.append(run)
+            pandas_measure.measured_rows = PROBE_ROWS
+            pandas_measure.extrapolated = True
+            log(f"{title}: pandas would take ~{estimate:.0f} s: extrapolated from 100k")
+            return result
+    run = run_child("pandas", path, rows, scratch)
+    pandas_measure.runs.append(run)
+    log(f"{title}: pandas: {_describe_run(run)}")
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------------
+def _meminfo_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(numerator: Measure, denominator: Measure) -> float | None:
+    if not numerator.ok or not denominator.ok:
+        return None
+    return numerator.seconds / denominator.seconds
+
+
+def file_section(result: FileResult) -> list[str]:
+    ingest, raw, naive = result.ingest, result.read_csv, result.pandas
+    lines = [
+        f"### {result.title}",
+        "",
+        f"`{result.path.name}`: {result.rows:,} rows, {result.size_bytes / 1e6:,.0f} MB.",
+        "",
+        "| Method | Seconds | Rows/s | Peak memory (MB) | x read_csv | Runs (s) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    labels = {
+        "read_csv": "a. DuckDB bare `read_csv` (raw limit)",
+        "ingest": "b. Our ingest, end to end",
+        "pandas": "c. pandas `read_csv` + `to_sql`",
+    }
+    for measure in (raw, ingest, naive):
+        label = labels[measure.method]
+        runs = ", ".join(
+            f"{float(run['seconds']):.2f}" if run["ok"] else "failed" for run in measure.runs
+        )
+        if not measure.ok:
+            lines.append(f"| {label} | FAILED | | | | {runs} |")
+            continue
+        seconds = measure.seconds
+        ratio = _ratio(measure, raw)
+        peak = f"{measure.peak_mb:,.0f}"
+        if measure.extrapolated:
+            label += f" (extrapolated from 100k rows: {float(measure.runs[0]['seconds']):.1f} s)"
+            peak += " (at 100k rows)"
+            runs += " (100k rows)"
+        lines.append(
+            f"| {label} | {_seconds(seconds)} | {result.rows / seconds:,.0f} | {peak} | "
+            f"{'' if ratio is None else f'{ratio:.2f}'} | {runs} |"
+        )
+    lines.append("")
+    b_over_a = _ratio(ingest, raw)
+    c_over_b = _ratio(naive, ingest)
+    lines.append(
+        f"- Ingest / read_csv (b/a): **{'n/a' if b_over_a is None else f'{b_over_a:.2f}x'}**"
+    )
+    lines.append(
+        f"- pandas / ingest (c/b): **{'n/a' if c_over_b is None else f'{c_over_b:.1f}x'}**"
+        + (" (pandas extrapolated from 100k rows)" if naive.extrapolated else "")
+    )
+    if ingest.ok:
+        setup = statistics.median(float(run["setup_seconds"]) for run in ingest.runs)
+        lines.append(
+            f"- Ingest recognised the file as `{ingest.runs[0]['preset']}` and loaded "
+            f"{int(ingest.runs[0]['rows']):,} rows; the fresh store (`create_store_engine` + "
+            f"`migrate`, not timed above) took {setup:.2f} s."
+        )
+    else:
+        lines.append(f"- Ingest FAILED: {ingest.problem}")
+    if raw.ok:
+        settings = raw.runs[0].get("settings", {})
+        lines.append(
+            f"- read_csv ran with DuckDB's defaults (threads {settings.get('threads')}, "
+            f"memory_limit {settings.get('memory_limit')})."
+        )
+    lines.append("")
+    return lines
+
+
+def targets_section(results: list[FileResult]) -> list[str]:
+    lines = ["## Targets", ""]
+    lines.append("| File | Ingest < 3x read_csv | Ingest peak < 1 GB |")
+    lines.append("|---|---|---|")
+    for result in results:
+        ratio = _ratio(result.ingest, result.read_csv)
+        if ratio is None:
+            speed = "NOT met (ingest failed)" if not result.ingest.ok else "n/a (read_csv failed)"
+            memory = "NOT met (ingest failed)" if not result.ingest.ok else "n/a"
+        else:
+            speed = f"{'met' if ratio < TARGET_RATIO else 'NOT met'} ({ratio:.2f}x)"
+            peak = result.ingest.peak_mb
+            memory = f"{'met' if peak < TARGET_PEAK_MB else 'NOT met'} ({peak:,.0f} MB)"
+        lines.append(f"| {result.title} | {speed} | {memory} |")
+    lines.append("")
+    return lines
+
+
+def write_report(out: Path, results: list[FileResult], rows: int, runs: int, took: float) -> None:
+    memory_env = os.environ.get("MARKETING_REVIEW_DUCKDB_MEMORY") or "unset (default 1GB)"
+    packages = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("duckdb", "pandas", "sqlalchemy", "duckdb-engine", "pyarrow", "numpy")
+    )
+    lines = [
+        "# Ingest benchmark",
+        "",
+        f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
+        f"- Machine: {os.cpu_count()} cores (`nproc` {_nproc()}), {_meminfo_gib()} memory, "
+        f"{_cpu_model()}",
+        f"- Python {platform.python_version()}; {packages}",
+        f"- Store memory limit (`MARKETING_REVIEW_DUCKDB_MEMORY`): {memory_env}",
+        f"- Rows per file: {rows:,}; seed {SEED}; whole run took {took / 60:.1f} min",
+        "",
+        "Each measurement runs in its own process and a fresh DuckDB file. Seconds are the "
+        f"median of {runs} runs for read_csv and ingest (interleaved), one run for pandas; they "
+        "time the load itself (the DuckDB connection or store is opened first, untimed). Peak "
+        "memory is the process's peak resident set (`ru_maxrss`, interpreter and imports "
+        "included; the highest of the runs), in MB of 10^6 bytes.",
+        "",
+        "## Results",
+        "",
+    ]
+    for result in results:
+        lines.extend(file_section(result))
+    lines.extend(targets_section(results))
+    lines.extend(
+        [
+            "## Reproduce",
+            "",
+            "```",
+            "make bench",
+            f"# or: .venv/bin/python -m bench.ingest --rows {rows} --out bench/RESULTS.md",
+            "```",
+            "",
+        ]
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _nproc() -> str:
+    try:
+        return subprocess.run(
+            ["nproc"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(os.cpu_count())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ingest",
+        description="Benchmark ingest against DuckDB read_csv and pandas to_sql.",
+    )
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows per test file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the Markdown report")
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs of read_csv and ingest")
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=NAIVE_BUDGET_SECONDS,
+        help="seconds pandas may take before it is measured on 100k rows and extrapolated",
+    )
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.child:
+        child_main(args.child, args.file, args.work)
+        return
+    if args.rows < 1 or args.runs < 1:
+        raise SystemExit("--rows and --runs must be at least 1")
+    started = time.perf_counter()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="marketing-review-bench-") as folder:
+        scratch = Path(folder)
+        files = (
+            (
+                "Salesforce Data Loader opportunities",
+                scratch / f"salesforce_opportunities_{AS_OF.isoformat()}.csv",
+                write_opportunities,
+            ),
+            ("Generic daily spend", scratch / "finance_spend_daily.csv", write_spend),
+        )
+        for title, path, writer in files:
+            began = time.perf_counter()
+            writer(path, args.rows)
+            log(
+                f"wrote {path.name}: {args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB "
+                f"in {time.perf_counter() - began:.1f} s"
+            )
+            results.append(
+                measure_file(title, path, args.rows, scratch, args.runs, args.naive_budget)
+            )
+            path.unlink()
+    write_report(args.out, results, args.rows, args.runs, time.perf_counter() - started)
+    log(f"wrote {args.out}")
+    print(args.out.read_text(encoding="utf-8"))
+    if not all(result.ingest.ok for result in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
