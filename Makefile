@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
-.PHONY: help setup run demo test lint format clean
+.PHONY: help setup run demo test lint format clean bench
 
 help:
 	@echo "make run    set up, seed the demo store on first run, serve http://localhost:$(PORT)"
 	@echo "make test   set up, then lint, format check and the whole test suite"
 	@echo "make demo   regenerate the demo store (replaces data/marketing.duckdb)"
+	@echo "make bench  benchmark ingest of 1M-row files against DuckDB and pandas (bench/RESULTS.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
@@ -40,6 +41,9 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

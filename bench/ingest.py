@@ -36,9 +36,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, pandas, DuckDB and the app are imported where they are used: the parent process
+# must stay small, because a child's ru_maxrss starts from its parent's peak (Linux keeps the
+# high-water mark across fork and exec), and read_csv's child should load DuckDB alone.
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ROWS = 1_000_000
@@ -150,6 +155,8 @@ SPEND_THEMES = (
 # Test files
 # --------------------------------------------------------------------------------------------
 def _pick(values: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     return np.asarray(values, dtype=object)[index]
 
 
@@ -160,16 +167,22 @@ def _salesforce_ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
 
 
 def _iso_days(days: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
 
 
 def _salesforce_stamps(minutes: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     text = np.datetime_as_string(minutes.astype("datetime64[m]").astype("datetime64[s]"), unit="s")
     return np.char.add(text, ".000Z").astype(object)
 
 
 def _money(values: np.ndarray) -> np.ndarray:
     """``1234.56`` from amounts (vectorised: whole and cent parts as integers)."""
+    import numpy as np
+
     cents = np.round(values * 100).astype(np.int64)
     whole = (cents // 100).astype(str).astype(object)
     fraction = np.char.zfill((cents % 100).astype(str), 2).astype(object)
@@ -178,6 +191,9 @@ def _money(values: np.ndarray) -> np.ndarray:
 
 def write_opportunities(path: Path, rows: int, seed: int = SEED) -> None:
     """A Salesforce Data Loader opportunity export: every field quoted, 18-character ids."""
+    import numpy as np
+    import pandas as pd
+
     from core.demo.exports import CsvExport
 
     rng = np.random.default_rng(seed)
@@ -249,7 +265,9 @@ def write_opportunities(path: Path, rows: int, seed: int = SEED) -> None:
                         "CLOSEDATE": _iso_days(close),
                         "CREATEDDATE": _salesforce_stamps(created_minutes),
                         "TYPE": _pick(TYPES, kind),
-                        "LEADSOURCE": _pick(LEAD_SOURCES, rng.integers(0, len(LEAD_SOURCES), count)),
+                        "LEADSOURCE": _pick(
+                            LEAD_SOURCES, rng.integers(0, len(LEAD_SOURCES), count)
+                        ),
                         "ISCLOSED": np.where(is_closed, "true", "false").astype(object),
                         "ISWON": np.where(is_won, "true", "false").astype(object),
                         "CAMPAIGNID": campaign.astype(object),
@@ -264,6 +282,9 @@ def write_opportunities(path: Path, rows: int, seed: int = SEED) -> None:
 
 def write_spend(path: Path, rows: int, seed: int = SEED) -> None:
     """A generic daily spend export: one row per campaign and day, ending on the as-of day."""
+    import numpy as np
+    import pandas as pd
+
     from core.demo.exports import CsvExport
 
     rng = np.random.default_rng(seed + 1)
@@ -308,6 +329,9 @@ def write_spend(path: Path, rows: int, seed: int = SEED) -> None:
             )
 
 
+WRITERS = {"opportunities": write_opportunities, "spend": write_spend}
+
+
 def head_of(path: Path, rows: int, target: Path) -> Path:
     """The header and first ``rows`` records of a file (no record spans lines in ours)."""
     with path.open("rb") as source, target.open("wb") as output:
@@ -323,7 +347,19 @@ def head_of(path: Path, rows: int, target: Path) -> Path:
 # Children: one method, one process
 # --------------------------------------------------------------------------------------------
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
+    """This process's ru_maxrss (KiB on Linux), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def _high_water_mb() -> float | None:
+    """VmHWM: the peak resident set of this process's own memory map (reset by exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
 
 
 def child_read_csv(file: Path, work: Path) -> dict[str, object]:
@@ -331,7 +367,7 @@ def child_read_csv(file: Path, work: Path) -> dict[str, object]:
 
     con = duckdb.connect(str(work / "raw.duckdb"))
     started = time.perf_counter()
-    con.execute(f"create table t as select * from read_csv('{file}')").fetchall()
+    con.execute("create table t as select * from read_csv(?)", [str(file)]).fetchall()
     seconds = time.perf_counter() - started
     rows = con.execute("select count(*) from t").fetchall()[0][0]
     settings = dict(
@@ -349,17 +385,29 @@ def child_read_csv(file: Path, work: Path) -> dict[str, object]:
     }
 
 
-def child_ingest(file: Path, work: Path) -> dict[str, object]:
+def child_ingest(file: Path, work: Path, uncapped: bool = False) -> dict[str, object]:
     from core.store.engine import create_store_engine
-    from core.store.ingest.pipeline import IngestOptions, ingest_file
+    from core.store.ingest import pipeline
     from core.store.schema import migrate
 
     started = time.perf_counter()
     engine = create_store_engine(f"duckdb:///{work / 'store.duckdb'}")
     migrate(engine)
     setup = time.perf_counter() - started
+    options = pipeline.IngestOptions(uploaded_by="bench")
     started = time.perf_counter()
-    report = ingest_file(engine, file, IngestOptions(uploaded_by="bench"))
+    if uncapped:
+        # ingest_file's own steps, with the archive's size limit lifted: what the pipeline
+        # would do with a file above MAX_UPLOAD_BYTES if the limit allowed it.
+        folder = pipeline.archive_folder(engine.url.render_as_string(hide_password=False))
+        report = pipeline.IngestReport(file_name=file.name)
+        report.sha256, archived, report.size_bytes = pipeline.archive_file(
+            file, folder, limit=1 << 50
+        )
+        report.archive_path = archived
+        report = pipeline.ingest_archived(engine, archived, file.name, report, options)
+    else:
+        report = pipeline.ingest_file(engine, file, options)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     engine.dispose()
@@ -369,6 +417,7 @@ def child_ingest(file: Path, work: Path) -> dict[str, object]:
         "setup_seconds": setup,
         "close_seconds": close,
         "rows": report.rows_valid,
+        "max_upload_bytes": pipeline.MAX_UPLOAD_BYTES,
         "status": report.status,
         "message": report.message,
         "preset": report.preset.name if report.preset else None,
@@ -380,6 +429,7 @@ def child_ingest(file: Path, work: Path) -> dict[str, object]:
 
 
 def child_pandas(file: Path, work: Path) -> dict[str, object]:
+    import pandas as pd
     import sqlalchemy as sa
 
     engine = sa.create_engine(f"duckdb:///{work / 'pandas.duckdb'}")
@@ -394,7 +444,16 @@ def child_pandas(file: Path, work: Path) -> dict[str, object]:
     return {"seconds": seconds, "read_seconds": read, "rows": int(rows)}
 
 
-CHILDREN = {"read_csv": child_read_csv, "ingest": child_ingest, "pandas": child_pandas}
+def child_ingest_uncapped(file: Path, work: Path) -> dict[str, object]:
+    return child_ingest(file, work, uncapped=True)
+
+
+CHILDREN = {
+    "read_csv": child_read_csv,
+    "ingest": child_ingest,
+    "ingest_uncapped": child_ingest_uncapped,
+    "pandas": child_pandas,
+}
 
 
 def run_child(method: str, file: Path, expected_rows: int, scratch: Path) -> dict[str, object]:
@@ -432,7 +491,9 @@ def run_child(method: str, file: Path, expected_rows: int, scratch: Path) -> dic
         }
     result = json.loads(lines[-1])
     result["ok"] = True
-    if method == "ingest" and (result["status"] != "loaded" or result["rows"] != expected_rows):
+    if method.startswith("ingest") and (
+        result["status"] != "loaded" or result["rows"] != expected_rows
+    ):
         result["ok"] = False
         result["problem"] = (
             f"status {result['status']!r}, rows_valid {result['rows']:,} (expected "
@@ -454,6 +515,7 @@ def child_main(method: str, file: Path, work: Path) -> None:
         print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
         sys.exit(1)
     result["peak_mb"] = _peak_mb()
+    result["vm_hwm_mb"] = _high_water_mb()
     print(json.dumps(result, default=str), flush=True)
 
 
@@ -486,7 +548,7 @@ class Measure:
     @property
     def problem(self) -> str:
         failed = next(run for run in self.runs if not run["ok"])
-        return str(failed.get("problem", "failed"))
+        return str(failed.get("problem") or failed.get("error") or "failed")
 
 
 @dataclass
@@ -500,6 +562,14 @@ class FileResult:
     read_csv: Measure
     ingest: Measure
     pandas: Measure
+    uncapped: Measure | None = None  # ingest with the upload size limit lifted, when it applies
+
+    @property
+    def ingest_for_ratios(self) -> Measure:
+        """The ingest measurement the ratios use: as shipped, else with the limit lifted."""
+        if not self.ingest.ok and self.uncapped is not None and self.uncapped.ok:
+            return self.uncapped
+        return self.ingest
 
 
 def log(text: str) -> None:
@@ -508,30 +578,46 @@ def log(text: str) -> None:
 
 def _describe_run(run: dict[str, object]) -> str:
     if not run["ok"]:
-        return f"FAILED: {run.get('problem')}"
+        return f"FAILED: {run.get('problem') or run.get('error')}"
     return f"{float(run['seconds']):.2f} s, peak {float(run['peak_mb']):.0f} MB"
+
+
+def _record(title: str, measure: Measure, run: dict[str, object], note: str = "") -> None:
+    measure.runs.append(run)
+    log(f"{title}: {measure.method}{note}: {_describe_run(run)}")
+    if not run["ok"] and run.get("stderr"):
+        log(f"command: {run['command']}\n{run['stderr']}")
 
 
 def measure_file(
     title: str, path: Path, rows: int, scratch: Path, runs: int, naive_budget: float
 ) -> FileResult:
+    size = path.stat().st_size
     result = FileResult(
         title,
         path,
-        path.stat().st_size,
+        size,
         rows,
         Measure("read_csv", rows, measured_rows=rows),
         Measure("ingest", rows, measured_rows=rows),
         Measure("pandas", rows, measured_rows=rows),
     )
     for attempt in range(runs):
+        note = f" run {attempt + 1}"
         for measure in (result.read_csv, result.ingest):
-            run = run_child(measure.method, path, rows, scratch)
-            measure.runs.append(run)
-            log(f"{title}: {measure.method} run {attempt + 1}: {_describe_run(run)}")
-            if not run["ok"]:
-                log(json.dumps(run, indent=2, default=str))
-    pandas_measure = result.pandas
+            _record(title, measure, run_child(measure.method, path, rows, scratch), note)
+        refused = result.ingest.runs[0]
+        limit = refused.get("max_upload_bytes")
+        if result.uncapped is None and not refused["ok"] and limit and size > int(limit):
+            log(
+                f"{title}: {size / 1e6:,.0f} MB is above the upload limit "
+                f"({int(limit) / 1e6:,.0f} MB): also measuring ingest with the limit lifted"
+            )
+            result.uncapped = Measure("ingest_uncapped", rows, measured_rows=rows)
+        if result.uncapped is not None:
+            run = run_child("ingest_uncapped", path, rows, scratch)
+            _record(title, result.uncapped, run, note)
+    naive = result.pandas
     if rows > PROBE_ROWS:
         probe = head_of(path, PROBE_ROWS, scratch / f"probe-{path.name}")
         run = run_child("pandas", probe, PROBE_ROWS, scratch)
@@ -539,15 +625,22 @@ def measure_file(
         log(f"{title}: pandas on {PROBE_ROWS:,} rows: {_describe_run(run)}")
         estimate = float(run["seconds"]) * rows / PROBE_ROWS if run["ok"] else math.inf
         if estimate > naive_budget:
-            pandas_measure.runs.append(run)
-            pandas_measure.measured_rows = PROBE_ROWS
-            pandas_measure.extrapolated = True
-            log(f"{title}: pandas would take ~{estimate:.0f} s: extrapolated from 100k")
+            naive.measured_rows, naive.extrapolated = PROBE_ROWS, True
+            _record(title, naive, run, f" (~{estimate:.0f} s at {rows:,} rows: extrapolated)")
             return result
-    run = run_child("pandas", path, rows, scratch)
-    pandas_measure.runs.append(run)
-    log(f"{title}: pandas: {_describe_run(run)}")
+    _record(title, naive, run_child("pandas", path, rows, scratch))
     return result
+
+
+def generate(kind: str, path: Path, rows: int) -> None:
+    """Write a test file in a child process (the parent stays small: see the imports)."""
+    command = [sys.executable, "-m", "bench.ingest", "--generate", kind, "--file", str(path)]
+    began = time.perf_counter()
+    subprocess.run([*command, "--rows", str(rows)], cwd=ROOT, check=True)
+    log(
+        f"wrote {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -580,6 +673,13 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def _nproc() -> str:
+    try:
+        return subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(os.cpu_count())
+
+
 def _seconds(value: float) -> str:
     return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
 
@@ -590,8 +690,38 @@ def _ratio(numerator: Measure, denominator: Measure) -> float | None:
     return numerator.seconds / denominator.seconds
 
 
+LABELS = {
+    "read_csv": "a. DuckDB bare `read_csv` (raw limit)",
+    "ingest": "b. Our ingest, end to end (`ingest_file`)",
+    "ingest_uncapped": "b'. Our ingest with the upload size limit lifted (benchmark only)",
+    "pandas": "c. pandas `read_csv` + `to_sql`",
+}
+
+
+def _table_row(measure: Measure, raw: Measure, rows: int) -> str:
+    label = LABELS[measure.method]
+    runs = ", ".join(
+        f"{float(run['seconds']):.2f}" if run["ok"] else "failed" for run in measure.runs
+    )
+    if not measure.ok:
+        return f"| {label} | FAILED | | | | {runs} |"
+    ratio = _ratio(measure, raw)
+    peak = f"{measure.peak_mb:,.0f}"
+    if measure.extrapolated:
+        label += f", extrapolated from 100k rows ({float(measure.runs[0]['seconds']):.1f} s)"
+        peak += " (at 100k rows)"
+        runs += " (100k rows)"
+    return (
+        f"| {label} | {_seconds(measure.seconds)} | {rows / measure.seconds:,.0f} | {peak} | "
+        f"{'' if ratio is None else f'{ratio:.2f}'} | {runs} |"
+    )
+
+
 def file_section(result: FileResult) -> list[str]:
-    ingest, raw, naive = result.ingest, result.read_csv, result.pandas
+    raw, naive = result.read_csv, result.pandas
+    ingest = result.ingest_for_ratios
+    lifted = ingest is result.uncapped
+    measures = [raw, result.ingest, *([result.uncapped] if result.uncapped else []), naive]
     lines = [
         f"### {result.title}",
         "",
@@ -599,39 +729,18 @@ def file_section(result: FileResult) -> list[str]:
         "",
         "| Method | Seconds | Rows/s | Peak memory (MB) | x read_csv | Runs (s) |",
         "|---|---:|---:|---:|---:|---|",
+        *(_table_row(measure, raw, result.rows) for measure in measures),
+        "",
     ]
-    labels = {
-        "read_csv": "a. DuckDB bare `read_csv` (raw limit)",
-        "ingest": "b. Our ingest, end to end",
-        "pandas": "c. pandas `read_csv` + `to_sql`",
-    }
-    for measure in (raw, ingest, naive):
-        label = labels[measure.method]
-        runs = ", ".join(
-            f"{float(run['seconds']):.2f}" if run["ok"] else "failed" for run in measure.runs
-        )
-        if not measure.ok:
-            lines.append(f"| {label} | FAILED | | | | {runs} |")
-            continue
-        seconds = measure.seconds
-        ratio = _ratio(measure, raw)
-        peak = f"{measure.peak_mb:,.0f}"
-        if measure.extrapolated:
-            label += f" (extrapolated from 100k rows: {float(measure.runs[0]['seconds']):.1f} s)"
-            peak += " (at 100k rows)"
-            runs += " (100k rows)"
-        lines.append(
-            f"| {label} | {_seconds(seconds)} | {result.rows / seconds:,.0f} | {peak} | "
-            f"{'' if ratio is None else f'{ratio:.2f}'} | {runs} |"
-        )
-    lines.append("")
-    b_over_a = _ratio(ingest, raw)
-    c_over_b = _ratio(naive, ingest)
+    if not result.ingest.ok:
+        lines.append(f"- **`ingest_file` FAILED**: {result.ingest.problem}")
+    b_over_a, c_over_b = _ratio(ingest, raw), _ratio(naive, ingest)
+    which = " (b' : limit lifted)" if lifted else ""
     lines.append(
-        f"- Ingest / read_csv (b/a): **{'n/a' if b_over_a is None else f'{b_over_a:.2f}x'}**"
+        f"- Ingest / read_csv (b/a){which}: **{'n/a' if b_over_a is None else f'{b_over_a:.2f}x'}**"
     )
     lines.append(
-        f"- pandas / ingest (c/b): **{'n/a' if c_over_b is None else f'{c_over_b:.1f}x'}**"
+        f"- pandas / ingest (c/b){which}: **{'n/a' if c_over_b is None else f'{c_over_b:.1f}x'}**"
         + (" (pandas extrapolated from 100k rows)" if naive.extrapolated else "")
     )
     if ingest.ok:
@@ -641,8 +750,6 @@ def file_section(result: FileResult) -> list[str]:
             f"{int(ingest.runs[0]['rows']):,} rows; the fresh store (`create_store_engine` + "
             f"`migrate`, not timed above) took {setup:.2f} s."
         )
-    else:
-        lines.append(f"- Ingest FAILED: {ingest.problem}")
     if raw.ok:
         settings = raw.runs[0].get("settings", {})
         lines.append(
@@ -653,22 +760,60 @@ def file_section(result: FileResult) -> list[str]:
     return lines
 
 
+def _verdicts(measure: Measure, raw: Measure) -> tuple[str, str]:
+    ratio = _ratio(measure, raw)
+    if ratio is None:
+        return "n/a", "n/a"
+    speed = f"{'met' if ratio < TARGET_RATIO else 'NOT met'} ({ratio:.2f}x)"
+    peak = measure.peak_mb
+    return speed, f"{'met' if peak < TARGET_PEAK_MB else 'NOT met'} ({peak:,.0f} MB)"
+
+
 def targets_section(results: list[FileResult]) -> list[str]:
-    lines = ["## Targets", ""]
-    lines.append("| File | Ingest < 3x read_csv | Ingest peak < 1 GB |")
-    lines.append("|---|---|---|")
+    lines = [
+        "## Targets",
+        "",
+        "Ingest end to end under 3x DuckDB's bare `read_csv` of the same file, with peak "
+        "memory under 1 GB.",
+        "",
+        "| File | Ingest < 3x read_csv | Ingest peak < 1 GB |",
+        "|---|---|---|",
+    ]
     for result in results:
-        ratio = _ratio(result.ingest, result.read_csv)
-        if ratio is None:
-            speed = "NOT met (ingest failed)" if not result.ingest.ok else "n/a (read_csv failed)"
-            memory = "NOT met (ingest failed)" if not result.ingest.ok else "n/a"
+        if result.ingest.ok:
+            speed, memory = _verdicts(result.ingest, result.read_csv)
         else:
-            speed = f"{'met' if ratio < TARGET_RATIO else 'NOT met'} ({ratio:.2f}x)"
-            peak = result.ingest.peak_mb
-            memory = f"{'met' if peak < TARGET_PEAK_MB else 'NOT met'} ({peak:,.0f} MB)"
+            speed = memory = "NOT met: `ingest_file` does not load the file"
+            if result.uncapped is not None and result.uncapped.ok:
+                lifted_speed, lifted_memory = _verdicts(result.uncapped, result.read_csv)
+                speed += f"; with the size limit lifted: {lifted_speed}"
+                memory += f"; with the size limit lifted: {lifted_memory}"
         lines.append(f"| {result.title} | {speed} | {memory} |")
     lines.append("")
     return lines
+
+
+def _memory_check(results: list[FileResult]) -> str:
+    """How far ru_maxrss may be from each child's own peak (it starts at the parent's)."""
+    runs = [
+        run
+        for result in results
+        for measure in (result.read_csv, result.ingest, result.uncapped, result.pandas)
+        if measure is not None
+        for run in measure.runs
+        if run.get("vm_hwm_mb") is not None
+    ]
+    parent = _peak_mb()
+    if not runs:
+        return f"The parent process peaked at {parent:,.0f} MB."
+    gap = max(float(run["peak_mb"]) - float(run["vm_hwm_mb"]) for run in runs)
+    below = parent < min(float(run["vm_hwm_mb"]) for run in runs)
+    return (
+        f"The parent process peaked at {parent:,.0f} MB"
+        + (", below every child" if below else "")
+        + f"; each child's ru_maxrss is within {gap:,.1f} MB of its own VmHWM (the peak of "
+        "its own address space)."
+    )
 
 
 def write_report(out: Path, results: list[FileResult], rows: int, runs: int, took: float) -> None:
@@ -681,17 +826,17 @@ def write_report(out: Path, results: list[FileResult], rows: int, runs: int, too
         "# Ingest benchmark",
         "",
         f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
-        f"- Machine: {os.cpu_count()} cores (`nproc` {_nproc()}), {_meminfo_gib()} memory, "
-        f"{_cpu_model()}",
+        f"- Machine: `nproc` {_nproc()}, {_meminfo_gib()} memory, {_cpu_model()}",
         f"- Python {platform.python_version()}; {packages}",
         f"- Store memory limit (`MARKETING_REVIEW_DUCKDB_MEMORY`): {memory_env}",
-        f"- Rows per file: {rows:,}; seed {SEED}; whole run took {took / 60:.1f} min",
+        f"- Rows per file: {rows:,}; seed {SEED}; the whole run took {took / 60:.1f} min",
         "",
-        "Each measurement runs in its own process and a fresh DuckDB file. Seconds are the "
-        f"median of {runs} runs for read_csv and ingest (interleaved), one run for pandas; they "
-        "time the load itself (the DuckDB connection or store is opened first, untimed). Peak "
-        "memory is the process's peak resident set (`ru_maxrss`, interpreter and imports "
-        "included; the highest of the runs), in MB of 10^6 bytes.",
+        "Each measurement runs in its own process on a fresh DuckDB file. Seconds are the "
+        f"median of {runs} runs for read_csv and ingest (interleaved), one run for pandas, and "
+        "time the load alone (the DuckDB connection or the migrated store is opened first, "
+        "untimed). Peak memory is the process's peak resident set (`ru_maxrss`: interpreter "
+        "and imports included; the highest of the runs), in MB of 10^6 bytes. "
+        + _memory_check(results),
         "",
         "## Results",
         "",
@@ -714,15 +859,6 @@ def write_report(out: Path, results: list[FileResult], rows: int, runs: int, too
     out.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _nproc() -> str:
-    try:
-        return subprocess.run(
-            ["nproc"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return str(os.cpu_count())
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingest",
@@ -738,6 +874,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds pandas may take before it is measured on 100k rows and extrapolated",
     )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", choices=sorted(WRITERS), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -748,6 +885,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         child_main(args.child, args.file, args.work)
         return
+    if args.generate:
+        WRITERS[args.generate](args.file, args.rows)
+        return
     if args.rows < 1 or args.runs < 1:
         raise SystemExit("--rows and --runs must be at least 1")
     started = time.perf_counter()
@@ -757,18 +897,13 @@ def main(argv: list[str] | None = None) -> None:
         files = (
             (
                 "Salesforce Data Loader opportunities",
+                "opportunities",
                 scratch / f"salesforce_opportunities_{AS_OF.isoformat()}.csv",
-                write_opportunities,
             ),
-            ("Generic daily spend", scratch / "finance_spend_daily.csv", write_spend),
+            ("Generic daily spend", "spend", scratch / "finance_spend_daily.csv"),
         )
-        for title, path, writer in files:
-            began = time.perf_counter()
-            writer(path, args.rows)
-            log(
-                f"wrote {path.name}: {args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB "
-                f"in {time.perf_counter() - began:.1f} s"
-            )
+        for title, kind, path in files:
+            generate(kind, path, args.rows)
             results.append(
                 measure_file(title, path, args.rows, scratch, args.runs, args.naive_budget)
             )
@@ -777,7 +912,7 @@ def main(argv: list[str] | None = None) -> None:
     log(f"wrote {args.out}")
     print(args.out.read_text(encoding="utf-8"))
     if not all(result.ingest.ok for result in results):
-        sys.exit(1)
+        log("WARNING: ingest_file did not load every file: see the report")
 
 
 if __name__ == "__main__":

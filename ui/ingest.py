@@ -191,6 +191,7 @@ def _format_choice(tag: str, report: IngestReport) -> None:
             key=f"kind_{tag}",
             format_func=lambda kind: TABLE_LABELS.get(kind, kind),
             placeholder="Choose what the file holds",
+            persist_state="session",  # kept once the file is recognised and this box is gone
         )
 
 
@@ -205,16 +206,19 @@ def _how_it_was_read(report: IngestReport) -> None:
 
 
 def _date_order_choice(tag: str, report: IngestReport) -> None:
-    if report.status != "needs_date_order":
+    key = f"order_{tag}"
+    if report.status != "needs_date_order" and st.session_state.get(key) is None:
         return
-    st.warning(escape_markdown(report.message), icon=":material/calendar_month:")
+    if report.status == "needs_date_order":
+        st.warning(escape_markdown(report.message), icon=":material/calendar_month:")
     st.radio(
         "The export writes dates",
         ["mdy", "dmy"],
         index=None,
-        key=f"order_{tag}",
+        key=key,
         format_func=ORDER_LABELS.__getitem__,
         horizontal=True,
+        persist_state="session",
     )
 
 
@@ -296,6 +300,7 @@ def _load_controls(
         loaded = load(store, arrival, _with(options, uploaded_by=who.strip()))
         if loaded.loaded:
             st.session_state["_data_notice"] = f"{arrival.file_name}: {loaded.message}"
+            st.session_state["history_upload"] = loaded.upload_id  # the history shows it next
             st.session_state["_uploader_round"] = round_number + 1
             forget_upload()
             st.rerun()

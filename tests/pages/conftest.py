@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
+import sqlalchemy as sa
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+
+from core.store.engine import create_store_engine
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -47,9 +49,20 @@ def app_for(monkeypatch):
 
 
 def scalar(url: str, sql: str) -> float:
-    """One number from the store through a plain DuckDB connection (independent of core)."""
-    connection = duckdb.connect(url.removeprefix("duckdb:///"), read_only=True)
+    """One number from the store, by SQL written in the test (independent of core's queries).
+
+    Goes through an engine like the app's: DuckDB refuses a second connection to a file with a
+    different configuration in the same process.
+    """
+    value = query_value(url, sql)
+    return float(value or 0.0)
+
+
+def query_value(url: str, sql: str) -> object:
+    """The first value of a query's first row."""
+    engine = create_store_engine(url)
     try:
-        return float(connection.execute(sql).fetchone()[0] or 0.0)
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql)).scalar()
     finally:
-        connection.close()
+        engine.dispose()

@@ -266,7 +266,7 @@ def ingest_archived(
     """Run the pipeline on a file already in the archive."""
     now = options.now or datetime.now()
     duplicate = _loaded_upload_with_sha(engine, report.sha256)
-    if duplicate is not None and not options.dry_run:
+    if duplicate is not None:
         report.status, report.duplicate_of = "duplicate", duplicate[0]
         report.message = (
             f"This file was already loaded as upload {duplicate[0]} ({duplicate[1]}, "
