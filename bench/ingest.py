@@ -362,13 +362,19 @@ def _high_water_mb() -> float | None:
     return None
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system, every thread) this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_read_csv(file: Path, work: Path) -> dict[str, object]:
     import duckdb
 
     con = duckdb.connect(str(work / "raw.duckdb"))
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(), time.perf_counter()
     con.execute("create table t as select * from read_csv(?)", [str(file)]).fetchall()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     rows = con.execute("select count(*) from t").fetchall()[0][0]
     settings = dict(
         con.execute(
@@ -379,6 +385,7 @@ def child_read_csv(file: Path, work: Path) -> dict[str, object]:
     con.close()
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "close_seconds": time.perf_counter() - started,
         "rows": int(rows),
         "settings": settings,
@@ -395,7 +402,7 @@ def child_ingest(file: Path, work: Path, uncapped: bool = False) -> dict[str, ob
     migrate(engine)
     setup = time.perf_counter() - started
     options = pipeline.IngestOptions(uploaded_by="bench")
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(), time.perf_counter()
     if uncapped:
         # ingest_file's own steps, with the archive's size limit lifted: what the pipeline
         # would do with a file above MAX_UPLOAD_BYTES if the limit allowed it.
@@ -408,12 +415,13 @@ def child_ingest(file: Path, work: Path, uncapped: bool = False) -> dict[str, ob
         report = pipeline.ingest_archived(engine, archived, file.name, report, options)
     else:
         report = pipeline.ingest_file(engine, file, options)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     started = time.perf_counter()
     engine.dispose()
     close = time.perf_counter() - started
     result: dict[str, object] = {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "setup_seconds": setup,
         "close_seconds": close,
         "rows": report.rows_valid,
@@ -433,15 +441,15 @@ def child_pandas(file: Path, work: Path) -> dict[str, object]:
     import sqlalchemy as sa
 
     engine = sa.create_engine(f"duckdb:///{work / 'pandas.duckdb'}")
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(), time.perf_counter()
     frame = pd.read_csv(file)
     read = time.perf_counter() - started
     frame.to_sql("t", engine, if_exists="replace", index=False)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     with engine.connect() as connection:
         rows = connection.execute(sa.text("select count(*) from t")).scalar_one()
     engine.dispose()
-    return {"seconds": seconds, "read_seconds": read, "rows": int(rows)}
+    return {"seconds": seconds, "cpu_seconds": cpu, "read_seconds": read, "rows": int(rows)}
 
 
 def child_ingest_uncapped(file: Path, work: Path) -> dict[str, object]:
@@ -539,6 +547,11 @@ class Measure:
     @property
     def seconds(self) -> float:
         median = statistics.median(float(run["seconds"]) for run in self.runs)
+        return median * self.rows / self.measured_rows if self.extrapolated else median
+
+    @property
+    def cpu_seconds(self) -> float:
+        median = statistics.median(float(run["cpu_seconds"]) for run in self.runs)
         return median * self.rows / self.measured_rows if self.extrapolated else median
 
     @property
@@ -704,7 +717,7 @@ def _table_row(measure: Measure, raw: Measure, rows: int) -> str:
         f"{float(run['seconds']):.2f}" if run["ok"] else "failed" for run in measure.runs
     )
     if not measure.ok:
-        return f"| {label} | FAILED | | | | {runs} |"
+        return f"| {label} | FAILED | | | | | {runs} |"
     ratio = _ratio(measure, raw)
     peak = f"{measure.peak_mb:,.0f}"
     if measure.extrapolated:
@@ -712,7 +725,8 @@ def _table_row(measure: Measure, raw: Measure, rows: int) -> str:
         peak += " (at 100k rows)"
         runs += " (100k rows)"
     return (
-        f"| {label} | {_seconds(measure.seconds)} | {rows / measure.seconds:,.0f} | {peak} | "
+        f"| {label} | {_seconds(measure.seconds)} | {_seconds(measure.cpu_seconds)} | "
+        f"{rows / measure.seconds:,.0f} | {peak} | "
         f"{'' if ratio is None else f'{ratio:.2f}'} | {runs} |"
     )
 
@@ -727,20 +741,21 @@ def file_section(result: FileResult) -> list[str]:
         "",
         f"`{result.path.name}`: {result.rows:,} rows, {result.size_bytes / 1e6:,.0f} MB.",
         "",
-        "| Method | Seconds | Rows/s | Peak memory (MB) | x read_csv | Runs (s) |",
-        "|---|---:|---:|---:|---:|---|",
+        "| Method | Seconds | CPU s | Rows/s | Peak memory (MB) | x read_csv | Runs (s) |",
+        "|---|---:|---:|---:|---:|---:|---|",
         *(_table_row(measure, raw, result.rows) for measure in measures),
         "",
     ]
     if not result.ingest.ok:
         lines.append(f"- **`ingest_file` FAILED**: {result.ingest.problem}")
     b_over_a, c_over_b = _ratio(ingest, raw), _ratio(naive, ingest)
-    which = " (b' : limit lifted)" if lifted else ""
+    b = "b'" if lifted else "b"
+    which = " (ingest with the size limit lifted)" if lifted else ""
+    speed = "n/a" if b_over_a is None else f"{b_over_a:.2f}x"
+    naive_speed = "n/a" if c_over_b is None else f"{c_over_b:.1f}x"
+    lines.append(f"- Ingest / read_csv ({b}/a){which}: **{speed}**")
     lines.append(
-        f"- Ingest / read_csv (b/a){which}: **{'n/a' if b_over_a is None else f'{b_over_a:.2f}x'}**"
-    )
-    lines.append(
-        f"- pandas / ingest (c/b){which}: **{'n/a' if c_over_b is None else f'{c_over_b:.1f}x'}**"
+        f"- pandas / ingest (c/{b}){which}: **{naive_speed}**"
         + (" (pandas extrapolated from 100k rows)" if naive.extrapolated else "")
     )
     if ingest.ok:
@@ -816,7 +831,9 @@ def _memory_check(results: list[FileResult]) -> str:
     )
 
 
-def write_report(out: Path, results: list[FileResult], rows: int, runs: int, took: float) -> None:
+def write_report(
+    out: Path, results: list[FileResult], rows: int, runs: int, took: float, load: float
+) -> None:
     memory_env = os.environ.get("MARKETING_REVIEW_DUCKDB_MEMORY") or "unset (default 1GB)"
     packages = ", ".join(
         f"{name} {_version(name)}"
@@ -829,12 +846,15 @@ def write_report(out: Path, results: list[FileResult], rows: int, runs: int, too
         f"- Machine: `nproc` {_nproc()}, {_meminfo_gib()} memory, {_cpu_model()}",
         f"- Python {platform.python_version()}; {packages}",
         f"- Store memory limit (`MARKETING_REVIEW_DUCKDB_MEMORY`): {memory_env}",
-        f"- Rows per file: {rows:,}; seed {SEED}; the whole run took {took / 60:.1f} min",
+        f"- Rows per file: {rows:,}; seed {SEED}; the whole run took {took / 60:.1f} min; "
+        f"1-minute load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end",
         "",
         "Each measurement runs in its own process on a fresh DuckDB file. Seconds are the "
         f"median of {runs} runs for read_csv and ingest (interleaved), one run for pandas, and "
         "time the load alone (the DuckDB connection or the migrated store is opened first, "
-        "untimed). Peak memory is the process's peak resident set (`ru_maxrss`: interpreter "
+        "untimed); CPU s is the user + system time of those seconds, every thread counted "
+        "(steadier than wall time when other work shares the machine). Peak memory is the "
+        "process's peak resident set (`ru_maxrss`: interpreter "
         "and imports included; the highest of the runs), in MB of 10^6 bytes. "
         + _memory_check(results),
         "",
@@ -890,7 +910,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.rows < 1 or args.runs < 1:
         raise SystemExit("--rows and --runs must be at least 1")
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory(prefix="marketing-review-bench-") as folder:
         scratch = Path(folder)
@@ -908,7 +928,8 @@ def main(argv: list[str] | None = None) -> None:
                 measure_file(title, path, args.rows, scratch, args.runs, args.naive_budget)
             )
             path.unlink()
-    write_report(args.out, results, args.rows, args.runs, time.perf_counter() - started)
+    took = time.perf_counter() - started
+    write_report(args.out, results, args.rows, args.runs, took, load)
     log(f"wrote {args.out}")
     print(args.out.read_text(encoding="utf-8"))
     if not all(result.ingest.ok for result in results):

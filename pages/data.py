@@ -32,8 +32,9 @@ notice = st.session_state.pop("_data_notice", None)
 if notice:
     st.success(escape_markdown(notice), icon=":material/check_circle:")
 
+# A key makes the open tab survive reruns (undo, a checkbox) even when elements above it change.
 load_tab, tables_tab, history_tab = st.tabs(
-    ["Load an export", "What the store holds", "Upload history"]
+    ["Load an export", "What the store holds", "Upload history"], key="data_tab", on_change="rerun"
 )
 
 # --------------------------------------------------------------------------------------------

@@ -314,101 +314,104 @@ def history_section(store: Store) -> None:
     history = data.upload_history(store.url, store.version, 200)
     if history.empty:
         st.info("No uploads yet.")
-    else:
-        st.caption("The 200 most recent uploads, newest first. Each file is one upload.")
-        st.dataframe(
-            history,
-            hide_index=True,
-            column_order=[
-                "upload_id",
-                "file_name",
-                "source_label",
-                "table_label",
-                "snapshot_date",
-                "rows_read",
-                "rows_inserted",
-                "rows_updated",
-                "rows_rejected",
-                "uploaded_by",
-                "uploaded_at",
-                "status",
-            ],
-            column_config={
-                "upload_id": st.column_config.NumberColumn("Upload", width="small"),
-                "file_name": st.column_config.TextColumn("File", width="medium"),
-                "source_label": st.column_config.TextColumn("Format", width="medium"),
-                "table_label": st.column_config.TextColumn("Holds", width="medium"),
-                "snapshot_date": st.column_config.DateColumn(
-                    "Describes", format="D MMM YYYY", width="small"
-                ),
-                "rows_read": st.column_config.NumberColumn(
-                    "Rows", format="localized", width="small"
-                ),
-                "rows_inserted": st.column_config.NumberColumn(
-                    "New", format="localized", width="small"
-                ),
-                "rows_updated": st.column_config.NumberColumn(
-                    "Updated",
-                    format="localized",
-                    width="small",
-                    help="New versions of records already held",
-                ),
-                "rows_rejected": st.column_config.NumberColumn(
-                    "Rejected", format="localized", width="small"
-                ),
-                "uploaded_by": st.column_config.TextColumn("By", width="small"),
-                "uploaded_at": st.column_config.DatetimeColumn(
-                    "Loaded", format="D MMM YYYY, HH:mm", width="small"
-                ),
-                "status": st.column_config.TextColumn("Status", width="small"),
-            },
-        )
-        rows = {int(row.upload_id): row for row in history.itertuples()}
-        chosen = st.selectbox(
-            "Upload",
-            list(rows),
-            format_func=lambda upload_id: (
-                f"{upload_id} · {rows[upload_id].file_name} · {rows[upload_id].table_label} · "
-                f"{rows[upload_id].status}"
+        return
+    _upload_actions(store, history)
+    st.caption("The 200 most recent uploads, newest first. Each file is one upload.")
+    st.dataframe(
+        history,
+        hide_index=True,
+        height=360,
+        column_order=[
+            "upload_id",
+            "file_name",
+            "source_label",
+            "table_label",
+            "snapshot_date",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_rejected",
+            "uploaded_by",
+            "uploaded_at",
+            "status",
+        ],
+        column_config={
+            "upload_id": st.column_config.NumberColumn("Upload", width="small"),
+            "file_name": st.column_config.TextColumn("File", width="medium"),
+            "source_label": st.column_config.TextColumn("Format", width="medium"),
+            "table_label": st.column_config.TextColumn("Holds", width="medium"),
+            "snapshot_date": st.column_config.DateColumn(
+                "Describes", format="D MMM YYYY", width="small"
             ),
-            key="history_upload",
+            "rows_read": st.column_config.NumberColumn("Rows", format="localized", width="small"),
+            "rows_inserted": st.column_config.NumberColumn(
+                "New", format="localized", width="small"
+            ),
+            "rows_updated": st.column_config.NumberColumn(
+                "Updated",
+                format="localized",
+                width="small",
+                help="New versions of records already held",
+            ),
+            "rows_rejected": st.column_config.NumberColumn(
+                "Rejected", format="localized", width="small"
+            ),
+            "uploaded_by": st.column_config.TextColumn("By", width="small"),
+            "uploaded_at": st.column_config.DatetimeColumn(
+                "Loaded", format="D MMM YYYY, HH:mm", width="small"
+            ),
+            "status": st.column_config.TextColumn("Status", width="small"),
+        },
+    )
+
+
+def _upload_actions(store: Store, history: object) -> None:
+    """Pick an upload; download its original file or its rejects; undo it."""
+    rows = {int(row.upload_id): row for row in history.itertuples()}  # type: ignore[attr-defined]
+    chosen = st.selectbox(
+        "Upload",
+        list(rows),
+        format_func=lambda upload_id: (
+            f"{upload_id} · {rows[upload_id].file_name} · {rows[upload_id].table_label} · "
+            f"{rows[upload_id].status}"
+        ),
+        key="history_upload",
+    )
+    row = rows[chosen]
+    original = archived_path(store, row.sha256)
+    actions = st.columns(3, vertical_alignment="center")
+    if original.is_file():
+        actions[0].download_button(
+            "Download the original file",
+            data=original.read_bytes(),
+            file_name=row.file_name,
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"original_{chosen}",
         )
-        row = rows[chosen]
-        original = archived_path(store, row.sha256)
-        actions = st.columns(3)
-        if original.is_file():
-            actions[0].download_button(
-                "Download the original file",
-                data=original.read_bytes(),
-                file_name=row.file_name,
-                mime="text/csv",
-                icon=":material/download:",
-                key=f"original_{chosen}",
-            )
-        else:
-            actions[0].caption("The original file is not in this store's archive.")
-        if row.rows_rejected:
-            actions[1].download_button(
-                f"Download the {plural(int(row.rows_rejected), 'rejected row')}",
-                data=safe_csv(rejects_of(store.engine, chosen)),
-                file_name=f"rejects-upload-{chosen}.csv",
-                mime="text/csv",
-                icon=":material/download:",
-                key=f"rejects_{chosen}",
-            )
-        if row.status == "loaded":
-            confirm = actions[2].checkbox(f"Undo upload {chosen}", key=f"confirm_undo_{chosen}")
-            if actions[2].button("Undo", disabled=not confirm, key=f"undo_{chosen}"):
-                try:
-                    undo_upload(
-                        store.engine, chosen, st.session_state.get("uploader_name") or "app user"
-                    )
-                    st.session_state["_data_notice"] = (
-                        f"Upload {chosen} ({row.file_name}) undone: its rows no longer count; the "
-                        "store is as it was before it."
-                    )
-                    st.rerun()
-                except IngestError as problem:
-                    st.error(escape_markdown(str(problem)))
-        else:
-            actions[2].caption(f"Upload {chosen} is {row.status}.")
+    else:
+        actions[0].caption("The original file is not in this store's archive.")
+    if row.rows_rejected:
+        actions[1].download_button(
+            f"Download the {plural(int(row.rows_rejected), 'rejected row')}",
+            data=safe_csv(rejects_of(store.engine, chosen)),
+            file_name=f"rejects-upload-{chosen}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"rejects_{chosen}",
+        )
+    if row.status != "loaded":
+        actions[2].caption(f"Upload {chosen} is {row.status}.")
+        return
+    confirm = actions[2].checkbox(f"Undo upload {chosen}", key=f"confirm_undo_{chosen}")
+    if actions[2].button("Undo", disabled=not confirm, key=f"undo_{chosen}"):
+        try:
+            undo_upload(store.engine, chosen, st.session_state.get("uploader_name") or "app user")
+        except IngestError as problem:
+            st.error(escape_markdown(str(problem)))
+            return
+        st.session_state["_data_notice"] = (
+            f"Upload {chosen} ({row.file_name}) undone: its rows no longer count; the "
+            "store is as it was before it."
+        )
+        st.rerun()
