@@ -97,7 +97,12 @@ CASES: tuple[Case, ...] = (
         "salesforce_report",
         loaded(4, "opportunities"),
     ),
-    Case("salesforce_report_usd_amounts.csv", "loaded", "salesforce_report", loaded(3, "opportunities")),
+    Case(
+        "salesforce_report_usd_amounts.csv",
+        "loaded",
+        "salesforce_report",
+        loaded(3, "opportunities"),
+    ),
     Case(
         "salesforce_report_amount_currency_column.csv",
         "loaded",
@@ -125,7 +130,9 @@ CASES: tuple[Case, ...] = (
     # CFO Persona on 13 and 14 Nov is in the demo's LinkedIn export: two new versions.
     Case("linkedin_campaign_manager.csv", "loaded", "linkedin_ads", loaded(4, "spend", new=2)),
     Case("meta_ads_manager.csv", "loaded", "meta_ads", loaded(4, "spend")),
-    Case("salesforce_report_de_locale.csv", "loaded", "salesforce_report", loaded(2, "opportunities")),
+    Case(
+        "salesforce_report_de_locale.csv", "loaded", "salesforce_report", loaded(2, "opportunities")
+    ),
     Case("european_spend_cp1252.csv", "loaded", "generic_spend", loaded(3, "spend")),
     Case("european_campaigns_utf8_bom.csv", "loaded", "generic_campaigns", loaded(3, "campaigns")),
     # -- generic formats -------------------------------------------------------------------
@@ -398,9 +405,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 def data_version(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(
-            connection.execute(sa.text("select data_version from store_state")).scalar_one()
-        )
+        return int(connection.execute(sa.text("select data_version from store_state")).scalar_one())
 
 
 def ingest_into_demo_copy(template: DemoTemplate, folder: Path, path: Path) -> Outcome:
@@ -522,9 +527,7 @@ def test_a_refused_file_changes_no_table(corpus, case):
     assert report.archive_path.read_bytes() == content
 
 
-@pytest.mark.parametrize(
-    "case", case_params(tuple(case for case in CASES if not case.refused))
-)
+@pytest.mark.parametrize("case", case_params(tuple(case for case in CASES if not case.refused)))
 def test_a_loaded_file_adds_one_upload_and_its_rows_only(corpus, case):
     outcome = corpus(case.file)
     report = report_of(outcome)
@@ -575,8 +578,13 @@ def test_salesforce_report_with_the_classic_footer(corpus):
     assert lost["source_channel"] == "other"  # "Word of mouth" is no known lead source
     assert pd.isna(lost["campaign_id"])  # "Harvest Expo 2026" is no campaign of the demo
     # Primary Campaign Source names resolve to the demo's campaign ids.
-    assert deals["006Qx00000A1b01AAA"]["campaign_id"] == outcome.campaign_ids["FY27 Q4 Search - Brand"]
-    assert deals["006Qx00000A1b02AAA"]["campaign_id"] == outcome.campaign_ids["FY27 Q4 Webinar Program"]
+    assert (
+        deals["006Qx00000A1b01AAA"]["campaign_id"] == outcome.campaign_ids["FY27 Q4 Search - Brand"]
+    )
+    assert (
+        deals["006Qx00000A1b02AAA"]["campaign_id"]
+        == outcome.campaign_ids["FY27 Q4 Webinar Program"]
+    )
     assert {key: deal["opportunity_type"] for key, deal in deals.items()} == {
         "006Qx00000A1b01AAA": "new_business",
         "006Qx00000A1b02AAA": "expansion",  # Existing Business
@@ -624,7 +632,12 @@ def test_formatted_report_never_loads_subtotals_or_the_grand_total(corpus):
     # 14,000 + 6,500 + 52,000 + 27,300 = 99,800, the file's own Grand Total (loaded once).
     assert rows["amount_usd"].sum() == pytest.approx(99_800.00, abs=0.01)
     assert sorted(rows["opportunity_id"]) == [f"006Qx00000C3d0{n}AAA" for n in range(1, 5)]
-    assert sorted(rows["stage"]) == ["Closed Won", "Negotiation/Review", "Prospecting", "Prospecting"]
+    assert sorted(rows["stage"]) == [
+        "Closed Won",
+        "Negotiation/Review",
+        "Prospecting",
+        "Prospecting",
+    ]
     assert rows["account_id"].isna().all()  # the report has no account column
 
 
@@ -720,9 +733,10 @@ def test_hubspot_contacts_export(corpus):
         "705": "events",  # Offline Sources
     }
     assert leads["701"]["source_campaign_id"] == outcome.campaign_ids["FY27 Q4 Search - Brand"]
-    assert leads["703"]["source_campaign_id"] == outcome.campaign_ids[
-        "FY27 Q4 Partner MDF - SI Alliance"
-    ]
+    assert (
+        leads["703"]["source_campaign_id"]
+        == outcome.campaign_ids["FY27 Q4 Partner MDF - SI Alliance"]
+    )
     assert pd.isna(leads["705"]["source_campaign_id"])  # Harvest Expo 2026: no demo campaign
     assert leads["702"]["lifecycle_stage"] == "Marketing Qualified Lead"
 
@@ -872,7 +886,10 @@ def test_generic_campaigns(corpus):
         "CMP-BL-003": "events",
         "CMP-BL-004": "webinars",
     }
-    assert (day(campaigns["CMP-BL-003"]["start_date"]), day(campaigns["CMP-BL-003"]["end_date"])) == (
+    assert (
+        day(campaigns["CMP-BL-003"]["start_date"]),
+        day(campaigns["CMP-BL-003"]["end_date"]),
+    ) == (
         date(2026, 10, 28),
         date(2026, 10, 30),
     )
@@ -945,9 +962,10 @@ def test_generic_forecasts_without_ids(corpus):
     # 410,000 + 455,000 + 520,000 + 1,180,000 = 2,565,000
     assert rows["value"].sum() == pytest.approx(2_565_000.00, abs=0.01)
     assert sorted(rows["category"]) == ["best_case", "commit", "most_likely", "most_likely"]
-    assert {(row["period_label"], day(row["period_start"]), day(row["period_end"])) for row in rows.to_dict("records")} == {
-        ("Q4 FY2027", date(2026, 11, 1), date(2027, 1, 31))
-    }
+    assert {
+        (row["period_label"], day(row["period_start"]), day(row["period_end"]))
+        for row in rows.to_dict("records")
+    } == {("Q4 FY2027", date(2026, 11, 1), date(2027, 1, 31))}
     # Ids made from each row's content: distinct, stable in form.
     assert rows["forecast_id"].nunique() == 4
     assert all(value.startswith("FC-") and len(value) == 19 for value in rows["forecast_id"])
@@ -998,7 +1016,9 @@ def test_us_dates_decided_by_one_row_with_a_day_over_12(corpus):
         "Dates read as month/day/year (11/22/2026): the file's other dates allow no other "
         "reading." in report.decisions
     )
-    dates = {key: (day(deal["created_date"]), day(deal["close_date"])) for key, deal in deals.items()}
+    dates = {
+        key: (day(deal["created_date"]), day(deal["close_date"])) for key, deal in deals.items()
+    }
     assert dates == {
         "006Qx00000G7h01AAA": (date(2026, 1, 2), date(2026, 3, 4)),  # 01/02, 03/04
         "006Qx00000G7h02AAA": (date(2026, 2, 3), date(2026, 5, 6)),  # 02/03, 05/06
@@ -1014,7 +1034,9 @@ def test_uk_dates_decided_by_one_row_with_a_day_over_12(corpus):
         "reading." in report.decisions
     )
     assert report.snapshot_date == date(2026, 11, 22)  # "22/11/2026" in the footer, day first
-    dates = {key: (day(deal["created_date"]), day(deal["close_date"])) for key, deal in deals.items()}
+    dates = {
+        key: (day(deal["created_date"]), day(deal["close_date"])) for key, deal in deals.items()
+    }
     assert dates == {
         "006Qx00000H8i01AAA": (date(2026, 2, 1), date(2026, 4, 3)),  # 01/02, 03/04
         "006Qx00000H8i02AAA": (date(2026, 10, 2), date(2026, 11, 30)),  # 02/10, 30/11 decides
@@ -1084,7 +1106,7 @@ def test_a_ten_megabyte_single_line_is_refused_with_a_message(demo_copy, tmp_pat
 def test_a_ten_megabyte_line_below_a_header_is_refused_with_a_message(demo_copy, tmp_path):
     path = tmp_path / "long_cell.csv"
     path.write_bytes(
-        b"date,campaign_name,channel,amount\n2026-11-01,\""
+        b'date,campaign_name,channel,amount\n2026-11-01,"'
         + b"A" * (10 * 1024 * 1024)
         + b'",events,10.00\n'
     )

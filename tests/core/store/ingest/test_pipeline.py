@@ -72,7 +72,10 @@ def current_contents(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
         return {
             name: sorted(
-                (tuple(row) for row in connection.execute(sa.text(f"select * from current_{name}"))),
+                (
+                    tuple(row)
+                    for row in connection.execute(sa.text(f"select * from current_{name}"))
+                ),
                 key=repr,
             )
             for name in VERSIONED_TABLES
@@ -226,10 +229,40 @@ def test_undo_restores_exactly_the_state_before_the_upload(demo_template, tmp_pa
             tmp_path / "salesforce_opportunities_2026-11-30.csv",
             [
                 DATA_LOADER_HEADER,
-                data_loader_row(held[0][0], held[0][1], "Closed Won", held[0][2] + 1000, "2026-11-27", f"{held[0][4]}", closed=True, won=True),
-                data_loader_row(held[1][0], held[1][1], "Negotiation/Review", held[1][2], "2027-01-29", f"{held[1][4]}"),
-                data_loader_row("006Qx00000U9z01AAA", "Yellowpine Labs - Platform", "Prospecting", 9000, "2027-01-15", "2026-11-25"),
-                data_loader_row("006Qx00000U9z02AAA", "Zinnia Health - Platform", "Qualification", 14000, "2027-02-20", "2026-11-26"),
+                data_loader_row(
+                    held[0][0],
+                    held[0][1],
+                    "Closed Won",
+                    held[0][2] + 1000,
+                    "2026-11-27",
+                    f"{held[0][4]}",
+                    closed=True,
+                    won=True,
+                ),
+                data_loader_row(
+                    held[1][0],
+                    held[1][1],
+                    "Negotiation/Review",
+                    held[1][2],
+                    "2027-01-29",
+                    f"{held[1][4]}",
+                ),
+                data_loader_row(
+                    "006Qx00000U9z01AAA",
+                    "Yellowpine Labs - Platform",
+                    "Prospecting",
+                    9000,
+                    "2027-01-15",
+                    "2026-11-25",
+                ),
+                data_loader_row(
+                    "006Qx00000U9z02AAA",
+                    "Zinnia Health - Platform",
+                    "Qualification",
+                    14000,
+                    "2027-02-20",
+                    "2026-11-26",
+                ),
             ],
         )
         report = ingest_file(engine, export, IngestOptions(now=NOW))
@@ -273,7 +306,9 @@ def test_undo_of_a_spend_report_that_overlaps_the_demo(demo_template, tmp_path):
     engine = demo_store(demo_template, tmp_path / "store")
     try:
         before = current_contents(engine)
-        report = ingest_file(engine, FIXTURES / "google_ads_campaign_report.csv", IngestOptions(now=NOW))
+        report = ingest_file(
+            engine, FIXTURES / "google_ads_campaign_report.csv", IngestOptions(now=NOW)
+        )
         assert report.status == "loaded" and report.rows_updated == 4
         assert current_contents(engine) != before
         undo_upload(engine, report.upload_id, "tester", NOW)
@@ -327,16 +362,44 @@ def weekly_exports(folder: Path) -> tuple[Path, Path]:
         folder / "salesforce_opportunities_2026-11-16.csv",
         [
             DATA_LOADER_HEADER,
-            data_loader_row("006Qx00000V1a01AAA", "Ashby Mills - Platform", "Prospecting", 10000, "2027-01-20", "2026-11-02"),
-            data_loader_row("006Qx00000V1a02AAA", "Brackenridge Co - Platform", "Qualification", 6000, "2026-12-18", "2026-11-05"),
+            data_loader_row(
+                "006Qx00000V1a01AAA",
+                "Ashby Mills - Platform",
+                "Prospecting",
+                10000,
+                "2027-01-20",
+                "2026-11-02",
+            ),
+            data_loader_row(
+                "006Qx00000V1a02AAA",
+                "Brackenridge Co - Platform",
+                "Qualification",
+                6000,
+                "2026-12-18",
+                "2026-11-05",
+            ),
         ],
     )
     later = write_csv(
         folder / "salesforce_opportunities_2026-11-23.csv",
         [
             DATA_LOADER_HEADER,
-            data_loader_row("006Qx00000V1a01AAA", "Ashby Mills - Platform", "Proposal/Price Quote", 12500, "2027-01-20", "2026-11-02"),
-            data_loader_row("006Qx00000V1a03AAA", "Cinderford Group - Platform", "Prospecting", 4000, "2027-02-26", "2026-11-19"),
+            data_loader_row(
+                "006Qx00000V1a01AAA",
+                "Ashby Mills - Platform",
+                "Proposal/Price Quote",
+                12500,
+                "2027-01-20",
+                "2026-11-02",
+            ),
+            data_loader_row(
+                "006Qx00000V1a03AAA",
+                "Cinderford Group - Platform",
+                "Prospecting",
+                4000,
+                "2027-02-26",
+                "2026-11-19",
+            ),
         ],
     )
     return earlier, later
@@ -356,7 +419,10 @@ def test_the_later_snapshot_of_an_opportunity_is_current(tmp_path):
     try:
         first = ingest_file(engine, earlier, IngestOptions(now=NOW))
         second = ingest_file(engine, later, IngestOptions(now=NOW))
-        assert (first.snapshot_date, second.snapshot_date) == (date(2026, 11, 16), date(2026, 11, 23))
+        assert (first.snapshot_date, second.snapshot_date) == (
+            date(2026, 11, 16),
+            date(2026, 11, 23),
+        )
         assert (second.rows_inserted, second.rows_updated) == (1, 1)
         assert second.message == (
             "Loaded 2 rows into opportunities (1 new, 1 new version of records already held)."
@@ -368,7 +434,9 @@ def test_the_later_snapshot_of_an_opportunity_is_current(tmp_path):
             "select snapshot_date, amount_usd from opportunity_versions "
             "where opportunity_id = '006Qx00000V1a01AAA' order by snapshot_date",
         )
-        assert [(pd.Timestamp(day).date(), amount) for day, amount in versions.itertuples(index=False)] == [
+        assert [
+            (pd.Timestamp(day).date(), amount) for day, amount in versions.itertuples(index=False)
+        ] == [
             (date(2026, 11, 16), 10000.0),
             (date(2026, 11, 23), 12500.0),
         ]
@@ -396,7 +464,9 @@ def test_keep_rejects_loads_the_valid_rows_and_stores_the_rejects(tmp_path):
     engine = fresh_store(tmp_path / "store")
     try:
         report = ingest_file(
-            engine, FIXTURES / "generic_spend_negative.csv", IngestOptions(now=NOW, keep_rejects=True)
+            engine,
+            FIXTURES / "generic_spend_negative.csv",
+            IngestOptions(now=NOW, keep_rejects=True),
         )
         assert (report.status, report.message) == (
             "loaded_with_rejects",
@@ -472,7 +542,10 @@ def test_a_mapping_override_loads_renamed_columns_and_is_remembered(tmp_path):
             "Loaded 2 rows into opportunities (2 new, 0 new versions of records already held).",
         )
         amounts = read(engine, "select opportunity_id, amount_usd from current_opportunities")
-        assert dict(amounts.itertuples(index=False)) == {"9876543601": 17500.0, "9876543602": 6250.0}
+        assert dict(amounts.itertuples(index=False)) == {
+            "9876543601": 17500.0,
+            "9876543602": 6250.0,
+        }
 
         # A later export with the same header needs no options: the mapping was remembered.
         later = write_csv(
@@ -614,7 +687,9 @@ def test_the_chosen_date_order_decides_the_dates(tmp_path, order, decision, expe
             "Loaded 3 rows into opportunities (3 new, 0 new versions of records already held).",
         )
         assert decision in report.decisions
-        stored = read(engine, "select opportunity_id, created_date, close_date from current_opportunities")
+        stored = read(
+            engine, "select opportunity_id, created_date, close_date from current_opportunities"
+        )
         assert {
             key: (pd.Timestamp(created).date(), pd.Timestamp(close).date())
             for key, created, close in stored.itertuples(index=False)
