@@ -531,9 +531,14 @@ class _Run:
         viable: dict[str, dict[str, tuple[str, int, int]]] = {}
         for mapped in date_fields:
             column = self.columns[mapped.column]
+            examples = self._shape_examples(column)
             per_order: dict[str, tuple[str, int, int]] = {}
             for order in ("ymd", "mdy", "dmy", "text"):
-                candidates = sql.date_formats(order)
+                # Only formats that read at least one example shape are counted on the sample.
+                candidates = [f for f in sql.date_formats(order) if _reads_any(f, examples)]
+                if not candidates:
+                    per_order[order] = (sql.date_formats(order)[0], 0, self._sample_size(column))
+                    continue
                 expressions = ", ".join(
                     f"count(try_strptime(trim(v), {sql.literal(candidate)}))"
                     for candidate in candidates
@@ -623,6 +628,24 @@ class _Run:
             "the export uses."
         )
         return None
+
+    def _shape_examples(self, column: str) -> list[str]:
+        """One value per distinct shape (digits as 9, letters as a) in the sample."""
+        rows = self.duck.execute(
+            f"""
+            select any_value(trim(v)) from {self._sample_values(column)}
+            group by regexp_replace(regexp_replace(trim(v), '[0-9]', '9', 'g'), '[A-Za-z]', 'a', 'g')
+            limit 50
+            """
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _sample_size(self, column: str) -> int:
+        return int(
+            self.duck.execute(f"select count(*) from {self._sample_values(column)}").fetchall()[0][
+                0
+            ]
+        )
 
     def _month_format(self, column: str) -> str:
         expressions = ", ".join(
@@ -915,6 +938,18 @@ class _Run:
                 self.duck.execute(f"drop table if exists {table}").fetchall()
             except duckdb.Error:
                 return
+
+
+def _reads_any(duckdb_format: str, examples: list[str]) -> bool:
+    """Whether a DuckDB date format reads at least one example (checked in Python, cheaply)."""
+    python_format = duckdb_format.replace("%g", "%f")
+    for example in examples:
+        try:
+            datetime.strptime(example, python_format)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _parse_problem(error: str, header_line: int) -> str:
