@@ -232,7 +232,7 @@ def _mapping_choices(tag: str, options: IngestOptions, report: IngestReport) -> 
     for position, mapped in enumerate(report.mapping):
         required = " (required)" if mapped.field.required else ""
         grid[position % 3].selectbox(
-            mapped.field.name.replace("_", " ").capitalize() + required,
+            mapped.field.label[:1].upper() + mapped.field.label[1:] + required,
             headers,
             index=headers.index(mapped.column) if mapped.column in headers else 0,
             key=f"{prefix}{mapped.field.name}",

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -107,7 +107,7 @@ campaigns = sa.Table(
     sa.Column("objective", sa.String),
     sa.Column("start_date", sa.Date),
     sa.Column("end_date", sa.Date),
-    sa.Column("budget_usd", sa.Float),
+    sa.Column("budget_usd", sa.Double),
     sa.Column("goal_id", sa.String),
     sa.Column("owner", sa.String),
 )
@@ -120,7 +120,7 @@ spend = sa.Table(
     sa.Column("source", sa.String, nullable=False),  # ad platform or finance feed
     _upload_id(),
     sa.Column("channel", sa.String, nullable=False),
-    sa.Column("amount_usd", sa.Float, nullable=False),
+    sa.Column("amount_usd", sa.Double, nullable=False),
     sa.Column("impressions", sa.BigInteger),
     sa.Column("clicks", sa.BigInteger),
 )
@@ -167,12 +167,12 @@ opportunities = sa.Table(
     sa.Column("opportunity_name", sa.String),
     sa.Column("opportunity_type", sa.String, nullable=False),  # new_business/expansion/renewal
     sa.Column("stage", sa.String, nullable=False),
-    sa.Column("amount_usd", sa.Float, nullable=False),
+    sa.Column("amount_usd", sa.Double, nullable=False),
     sa.Column("created_date", sa.Date, nullable=False),
     sa.Column("close_date", sa.Date, nullable=False),
     sa.Column("is_closed", sa.Boolean, nullable=False),
     sa.Column("is_won", sa.Boolean, nullable=False),
-    sa.Column("probability_pct", sa.Float),
+    sa.Column("probability_pct", sa.Double),
     sa.Column("forecast_category", sa.String),
     sa.Column("source_channel", sa.String),
     sa.Column("campaign_id", sa.String),
@@ -187,7 +187,7 @@ revenue = sa.Table(
     _upload_id(),
     sa.Column("account_name", sa.String),
     sa.Column("segment", sa.String),
-    sa.Column("arr_usd", sa.Float, nullable=False),  # ARR at the end of the month
+    sa.Column("arr_usd", sa.Double, nullable=False),  # ARR at the end of the month
 )
 
 goals = sa.Table(
@@ -199,7 +199,7 @@ goals = sa.Table(
     sa.Column("level", sa.String, nullable=False),  # vision/annual/quarterly/campaign
     sa.Column("goal_name", sa.String, nullable=False),
     sa.Column("metric", sa.String, nullable=False),
-    sa.Column("target", sa.Float, nullable=False),
+    sa.Column("target", sa.Double, nullable=False),
     sa.Column("period_label", sa.String, nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
@@ -218,7 +218,7 @@ forecasts = sa.Table(
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
     sa.Column("metric", sa.String, nullable=False),
-    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
     sa.Column("category", sa.String, nullable=False),  # commit/most_likely/best_case
     sa.Column("forecaster", sa.String, nullable=False),
 )
@@ -231,7 +231,7 @@ budgets = sa.Table(
     _upload_id(),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
-    sa.Column("planned_spend_usd", sa.Float, nullable=False),
+    sa.Column("planned_spend_usd", sa.Double, nullable=False),
 )
 
 metric_definitions = sa.Table(
@@ -376,6 +376,28 @@ def _migration_2(connection: Connection) -> None:
     connection.execute(sa.text("alter table opportunities alter column account_id drop not null"))
 
 
+DOUBLE_COLUMNS = (
+    ("campaigns", "budget_usd"),
+    ("spend", "amount_usd"),
+    ("opportunities", "amount_usd"),
+    ("opportunities", "probability_pct"),
+    ("revenue", "arr_usd"),
+    ("goals", "target"),
+    ("forecasts", "value"),
+    ("budgets", "planned_spend_usd"),
+)
+
+
+def _migration_3(connection: Connection) -> None:
+    """Money as DOUBLE: FLOAT kept only 7 digits (2,345,678.91 became 2,345,679.00).
+
+    Values already stored as FLOAT keep the digits they lost; reload those exports to restore
+    cents above a million.
+    """
+    for table, column in DOUBLE_COLUMNS:
+        connection.execute(sa.text(f"alter table {table} alter column {column} type double"))
+
+
 def _columns(connection: Connection, table: str) -> list[dict[str, object]]:
     rows = connection.execute(
         sa.text(
@@ -390,6 +412,7 @@ Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
     2: ("ingest: remembered mappings, upload details, optional opportunity account", _migration_2),
+    3: ("money and measures as 64-bit DOUBLE, not 32-bit FLOAT", _migration_3),
 }
 
 

@@ -53,6 +53,7 @@ class Field:
     required: bool = False
     description: str = ""
     prefix: bool = False  # headers match by prefix: "amount spent (" matches "Amount spent (USD)"
+    label: str = ""  # the column as the export names it, for messages and forms
 
     def matches(self, header: str) -> bool:
         """Whether a normalized file header supplies this field."""
@@ -102,7 +103,8 @@ def _f(
     prefix: bool = False,
 ) -> Field:
     normalized = tuple(normalize_header(header) for header in headers)
-    return Field(name, normalized, parse, required, description, prefix)
+    label = headers[0].rstrip(" (") if headers else name
+    return Field(name, normalized, parse, required, description, prefix, label)
 
 
 # --------------------------------------------------------------------------------------------

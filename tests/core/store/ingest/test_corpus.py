@@ -201,10 +201,6 @@ CASES: tuple[Case, ...] = (
         "unreadable",
         "salesforce_dataloader",
         'A quoted cell is never closed (a " is missing): the file is cut short or damaged.',
-        xfail="A file cut short inside a quoted cell is read as a short last row (DuckDB "
-        "strict_mode=false never raises): the user gets '4 problems in 1 of 2 rows' saying "
-        "AMOUNT, CLOSEDATE, CREATEDDATE and STAGENAME are 'required but empty' instead of the "
-        "pipeline's own message for an unclosed quote.",
     ),
     Case(
         "salesforce_report_missing_opportunity_id.csv",
@@ -212,8 +208,6 @@ CASES: tuple[Case, ...] = (
         "salesforce_report",
         "Required columns are missing for a Salesforce report file: Opportunity ID. Map them to "
         "columns of the file, or export the report with those columns.",
-        xfail="The message names the internal field 'opportunity_id', which is neither a "
-        "column of the export nor the label the mapping form shows ('Opportunity id').",
     ),
     Case(
         "hubspot_deals_renamed_amount.csv",
@@ -221,8 +215,6 @@ CASES: tuple[Case, ...] = (
         "hubspot_deals",
         "Required columns are missing for a HubSpot deals file: Amount. Map them to columns of "
         "the file, or export the report with those columns.",
-        xfail="The message names the internal field 'amount' rather than the column the "
-        "export calls 'Amount'.",
     ),
     Case(
         "hubspot_deals_bad_dates.csv",
@@ -233,9 +225,6 @@ CASES: tuple[Case, ...] = (
             (3, "Close Date", "TBD", "is not a date"),
             (4, "Close Date", "2026-02-30 00:00", "is not a date"),
         ),
-        xfail="ISO dates with two non-dates (TBD, 30 Feb) get status needs_date_order and the "
-        "false message 'Every date in Close Date reads both as month/day/year and as "
-        "day/month/year': _date_order treats a column with no complete reading as ambiguous.",
     ),
     Case(
         "generic_spend_negative.csv",
@@ -260,9 +249,6 @@ CASES: tuple[Case, ...] = (
                 "repeats row 2's key: each record may appear once per file",
             ),
         ),
-        xfail="The duplicate-key problem names the first record's number (1) instead of its "
-        "file row (2, below the header), while the error's own row is a file row (4): 'repeats "
-        "row 1's key' points at the header.",
     ),
     Case(
         "hubspot_deals_close_before_created.csv",
@@ -294,10 +280,6 @@ CASES: tuple[Case, ...] = (
             (2, "Amount spent (EUR)", "64.20", "is not in USD, the store’s reporting currency"),
             (3, "Amount spent (EUR)", "58.90", "is not in USD, the store’s reporting currency"),
         ),
-        xfail="Meta names the account currency only in the header 'Amount spent (EUR)'; the "
-        "amount field matches any 'Amount spent (' prefix and the euros load as US dollars "
-        "(status loaded, 2 rows, amount_usd 64.20 and 58.90).",
-        refusal_xfail="The euro amounts are loaded as US dollars (see the message test).",
     ),
     Case(
         "salesforce_report_ambiguous_dates.csv",
@@ -312,8 +294,6 @@ CASES: tuple[Case, ...] = (
         "salesforce_report",
         "1 problem in 1 of 2 rows" + NOTHING_LOADED,
         errors=((4, "Amount", "five thousand", "is not a number such as 1234.56"),),
-        xfail="DuckDB drops the blank line 3 before records are numbered, so the bad amount "
-        "on line 4 (row 4 in a spreadsheet too) is reported as row 3.",
     ),
     Case(
         "generic_touches_unknown_channel.csv",
@@ -356,9 +336,6 @@ CASES: tuple[Case, ...] = (
                 "is before the created date 2026-10-03 09:12:00",
             ),
         ),
-        xfail="The stage-order problem reads 'is before CREATED date 2026-10-03 09:12:00' "
-        "(an upper-cased field name) where the opportunity rule says 'is before the created "
-        "date'.",
     ),
 )
 CASES_BY_FILE = {case.file: case for case in CASES}
@@ -689,11 +666,6 @@ def test_salesforce_data_loader_export(corpus):
     assert deals["006Qx00000E5f04AAA"]["probability_pct"] == 80
 
 
-@pytest.mark.xfail(
-    reason="Money columns are 32-bit FLOAT in the schema (sa.Float on DuckDB): 2,345,678.91 is "
-    "stored as 2,345,679.00 and 1,000,000.01 as 1,000,000.00, so large amounts lose cents.",
-    strict=True,
-)
 def test_enterprise_amounts_keep_their_cents(corpus):
     deals = by(corpus("salesforce_dataloader_enterprise_amounts.csv").rows, "opportunity_id")
     assert deals["006Qx00000E5g01AAA"]["amount_usd"] == pytest.approx(2_345_678.91, abs=0.005)
@@ -1097,12 +1069,6 @@ def test_a_ten_megabyte_single_line_is_refused_with_a_message(demo_copy, tmp_pat
     assert table_counts(demo_copy) == before
 
 
-@pytest.mark.xfail(
-    reason="The 2 MB line limit is enforced in _stage, whose UnreadableFileError escapes "
-    "ingest_file (only _prepare's is caught): the caller gets an exception, and the Data page, "
-    "which catches IngestError only, a traceback.",
-    strict=True,
-)
 def test_a_ten_megabyte_line_below_a_header_is_refused_with_a_message(demo_copy, tmp_path):
     path = tmp_path / "long_cell.csv"
     path.write_bytes(
@@ -1120,12 +1086,6 @@ def test_a_ten_megabyte_line_below_a_header_is_refused_with_a_message(demo_copy,
     assert table_counts(demo_copy) == before
 
 
-@pytest.mark.xfail(
-    reason="The encoding is decided from the first 64 KB only: a Windows-1252 file whose first "
-    "accented letter comes later is read as UTF-8, DuckDB fails on the é, and the "
-    "UnreadableFileError ('The file mixes text encodings') escapes ingest_file as an exception.",
-    strict=True,
-)
 def test_a_windows_1252_file_with_its_first_accent_after_64_kilobytes_loads(demo_copy, tmp_path):
     lines = ["date;campaign_name;channel;amount;currency"]
     # 1,419 rows of plain ASCII (about 70 KB), then one campaign with an é.
@@ -1148,12 +1108,6 @@ def test_a_windows_1252_file_with_its_first_accent_after_64_kilobytes_loads(demo
     assert amount == pytest.approx(1_234.56, abs=0.005)
 
 
-@pytest.mark.xfail(
-    reason="A generic spend file whose campaign_id column has an empty cell crashes the commit "
-    "with 'NOT NULL constraint failed: spend.campaign_id' (a DuckDB ConstraintException escapes "
-    "ingest_file) instead of keying the row by its campaign name or rejecting it.",
-    strict=True,
-)
 def test_spend_with_an_empty_campaign_id_cell_is_loaded_by_name_or_refused(demo_copy):
     path = FIXTURES / "generic_spend_blank_campaign_id.csv"
     before = table_counts(demo_copy)

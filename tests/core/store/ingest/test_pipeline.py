@@ -593,13 +593,6 @@ def test_a_mapping_naming_a_missing_column_is_refused_with_its_message(tmp_path)
 FINANCE_HEADER = "Date,Channel,Campaign,Media cost"
 
 
-@pytest.mark.xfail(
-    reason="A remembered mapping is looked up only once a format is known: a file whose header "
-    "no format recognises (generic spend with 'Media cost' for amount) is refused as "
-    "'format not recognised' again, although a mapping and format were confirmed for exactly "
-    "this header; the user must choose the table every time.",
-    strict=True,
-)
 def test_a_remembered_mapping_recognises_a_header_no_format_knows(tmp_path):
     engine = fresh_store(tmp_path / "store")
     try:
@@ -720,11 +713,6 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(tmp_path):
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    reason="The limit is written in whole megabytes (limit // 1 MiB): a 1024-byte limit reads "
-    "'larger than 0 MB'.",
-    strict=True,
-)
 def test_a_limit_below_a_megabyte_is_stated_correctly(tmp_path):
     folder = tmp_path / "uploads"
     with pytest.raises(UnreadableFileError) as refused:
