@@ -834,7 +834,10 @@ def _memory_check(results: list[FileResult]) -> str:
 def write_report(
     out: Path, results: list[FileResult], rows: int, runs: int, took: float, load: float
 ) -> None:
-    memory_env = os.environ.get("MARKETING_REVIEW_DUCKDB_MEMORY") or "unset (default 1GB)"
+    from core.store.engine import DEFAULT_DUCKDB_MEMORY_LIMIT, MEMORY_LIMIT_ENV
+
+    default = DEFAULT_DUCKDB_MEMORY_LIMIT
+    memory_env = os.environ.get(MEMORY_LIMIT_ENV) or f"unset (default {default})"
     packages = ", ".join(
         f"{name} {_version(name)}"
         for name in ("duckdb", "pandas", "sqlalchemy", "duckdb-engine", "pyarrow", "numpy")

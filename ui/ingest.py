@@ -119,7 +119,7 @@ def upload_section(store: Store) -> None:
         type=["csv", "txt", "tsv"],
         key=f"uploader_{round_number}",
         help="Salesforce, HubSpot, Google Ads, LinkedIn, Meta or billing exports, or the generic "
-        "formats in the README. Up to 200 MB. The raw file is kept as it arrived, whether or not "
+        "formats in the README. Up to 512 MB. The raw file is kept as it arrived, whether or not "
         "it loads.",
     )
     if uploaded is None:

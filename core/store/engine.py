@@ -22,8 +22,9 @@ DEFAULT_STORE_URL = "duckdb:///data/marketing.duckdb"
 STORE_URL_ENV = "MARKETING_REVIEW_DB"
 MEMORY_LIMIT_ENV = "MARKETING_REVIEW_DUCKDB_MEMORY"
 # DuckDB caches up to 80% of the machine's memory by default; the app and the loaders need far
-# less (queries aggregate in the database and spill to disk when they must).
-DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+# less (queries aggregate in the database and spill to disk when they must). 600MB keeps a
+# 1,000,000-row upload under 1 GB of process memory (bench/RESULTS.md) at little cost in speed.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "600MB"
 DEFAULT_SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 _LOCK_PATTERN = re.compile(
@@ -139,7 +140,7 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
 def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN401
     """Engine for ``url``, checked by opening one connection.
 
-    DuckDB stores get a memory limit (``MARKETING_REVIEW_DUCKDB_MEMORY``, default 1GB); every
+    DuckDB stores get a memory limit (``MARKETING_REVIEW_DUCKDB_MEMORY``, default 600MB); every
     connection of the engine shares that configuration, as DuckDB requires.
 
     Raises

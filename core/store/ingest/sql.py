@@ -81,16 +81,32 @@ def number_value(column: str, decimal_comma: bool) -> str:
         shape = "'^-?\\(?-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\\.[0-9]+)?\\)?$'"
         plain = f"replace(regexp_replace({kept}, '[()]', '', 'g'), ',', '')"
     sign = f"case when {kept} like '(%)' then -1 else 1 end"
+    # Most cells are plain (1234.56 or 1234,56): one cheap match reads them; the rest take the
+    # general path above.
+    simple = f"trim({column})"
+    if decimal_comma:
+        simple = f"replace({simple}, ',', '.')"
     return (
-        f"case when {allowed} and regexp_full_match({kept}, {shape}) "
+        f"case when {is_plain_number(column, decimal_comma)} then cast({simple} as double) "
+        f"when {allowed} and regexp_full_match({kept}, {shape}) "
         f"then try_cast({plain} as double) * {sign} end"
     )
+
+
+def is_plain_number(column: str, decimal_comma: bool) -> str:
+    """TRUE for a cell written as a bare number (no currency, separators or signs to read)."""
+    point = "," if decimal_comma else "\\."
+    return f"regexp_full_match({column}, '\\s*-?[0-9]+({point}[0-9]+)?\\s*')"
 
 
 def integer_value(column: str, decimal_comma: bool) -> str:
     """A whole number (``12,345``)."""
     number = number_value(column, decimal_comma)
-    return f"case when {number} = round({number}) then cast({number} as bigint) end"
+    whole = f"regexp_full_match({column}, '\\s*-?[0-9]{{1,18}}\\s*')"
+    return (
+        f"case when {whole} then cast(trim({column}) as bigint) "
+        f"when {number} = round({number}) then cast({number} as bigint) end"
+    )
 
 
 def currency_in_value(column: str) -> str:
