@@ -30,7 +30,7 @@ import json
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -78,6 +78,7 @@ from core.store.schema import (
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
 MAX_LINE_BYTES = 2 * 1024 * 1024
 FORMAT_SAMPLE_ROWS = 20_000
+SAMPLE_RECORDS = 50_000  # records read first, to decide date and number formats
 ERRORS_SHOWN = 1_000
 DateOrder = Literal["auto", "ymd", "mdy", "dmy"]
 Status = Literal[
@@ -440,11 +441,12 @@ class _Run:
         self.options = options
         self.now = now
         token = uuid.uuid4().hex[:12]
-        self.raw_table = f"ingest_raw_{token}"
+        self.sample_table = f"ingest_sample_{token}"
         self.values_table = f"ingest_values_{token}"
         self.typed_table = f"ingest_typed_{token}"  # a view over values_table
         self.error_table = f"ingest_errors_{token}"
         self.columns: dict[str, str] = {}  # file header -> staging column
+        self.sample_is_whole_file = False
         self.store_settings = _settings(connection)
 
     # -- steps -------------------------------------------------------------------------------
@@ -544,44 +546,69 @@ class _Run:
         return all(alternatives.get(name) in present for name in missing)
 
     def _stage(self) -> None:
-        layout, report = self.layout, self.report
+        """Read the file's first records (enough to decide its formats) into the sample table."""
         self.columns = {
-            header: f"c{position}" for position, header in enumerate(layout.headers, start=1)
+            header: f"c{position}" for position, header in enumerate(self.layout.headers, start=1)
         }
+        self._read_into(self.sample_table, limit=SAMPLE_RECORDS)
+        self._count_rows(self.sample_table)
+        self.sample_is_whole_file = self.report.rows_read < SAMPLE_RECORDS
+
+    def _read_into(self, table: str, typed: Sequence[str] = (), limit: int | None = None) -> None:
+        """One parallel pass over the file into ``table``: its cells, skip reasons and ``typed``.
+
+        DuckDB keeps the file's order, so row ids number the records. The footer, which runs
+        from its first line to the end, is marked afterwards.
+        """
+        layout = self.layout
         definitions = ", ".join(
             f"{sql.literal(column)}: 'VARCHAR'" for column in self.columns.values()
         )
-        skip = layout.skip_lines
         source = sql.literal(str(self.readable))
         separator = sql.literal(layout.separator)
-        read = (
-            f"read_csv({source}, skip={skip}, header=true, delim={separator}, quote='\"', escape='\"', "
-            f"columns={{{definitions}}}, auto_detect=false, null_padding=true, strict_mode=false, "
-            f"parallel=false, max_line_size={MAX_LINE_BYTES})"
-        )
         first = self.columns[layout.headers[0]]
         everything = " and ".join(
             f"{sql.blank_to_null(column)} is null" for column in self.columns.values()
         )
-        try:
-            # One pass over the file into one table (a CTE read twice would be held twice);
-            # the footer, which runs from its first line to the end, is marked afterwards.
+        extra = "".join(f", {part}" for part in typed)
+
+        def create(parallel: bool) -> None:
+            read = (
+                f"read_csv({source}, skip={layout.skip_lines}, header=true, delim={separator}, "
+                f"quote='\"', escape='\"', columns={{{definitions}}}, auto_detect=false, "
+                f"null_padding=true, strict_mode=false, parallel={str(parallel).lower()}, "
+                f"max_line_size={MAX_LINE_BYTES})"
+            )
+            if limit is not None:
+                read = f"(select * from {read} limit {int(limit)})"
             self.duck.execute(
                 f"""
-                create temp table {self.raw_table} as
-                select row_number() over () as record_number, *,
+                create or replace temp table {table} as
+                select *,
                     case
                         when {everything} then 'blank'
                         when regexp_matches({first}, '{_TOTAL_ROW}', 'i') then 'total'
-                    end as skip_reason
+                    end as skip_reason{extra}
                 from {read}
                 """
             ).fetchall()
+
+        try:
+            try:
+                create(parallel=True)
+            except duckdb.Error:
+                # The parallel reader gives up on some files (line breaks inside quoted cells
+                # with padding); reading them in one piece is slower but exact. The failure
+                # aborted the transaction, which has written nothing yet (reading comes before
+                # any write), so it is started again.
+                self.duck.execute("rollback")
+                self.duck.execute("begin transaction")
+                create(parallel=False)
             self.duck.execute(
                 f"""
-                update {self.raw_table} set skip_reason = 'footer'
-                where coalesce(skip_reason, '') <> 'blank' and record_number >= (
-                    select min(record_number) from {self.raw_table}
+                update {table} set skip_reason = 'footer'
+                where coalesce(skip_reason, '') <> 'blank' and rowid >= (
+                    select min(rowid) from {table}
                     where skip_reason is distinct from 'blank'
                       and regexp_matches({first}, '{_FOOTER_START}', 'i')
                 )
@@ -592,18 +619,15 @@ class _Run:
             if "Invalid unicode" in text or "unicode" in text.lower():
                 raise EncodingMismatchError(_parse_problem(text, layout.header_line)) from error
             raise UnreadableFileError(_parse_problem(text, layout.header_line)) from error
+
+    def _count_rows(self, table: str) -> tuple[int, int]:
+        """Set rows read and skipped from ``table``; return its (total, footer) row counts."""
         counts = self.duck.execute(
             f"select count(*), count(skip_reason), count(*) filter (where skip_reason = 'total'), "
-            f"count(*) filter (where skip_reason = 'footer') from {self.raw_table}"
+            f"count(*) filter (where skip_reason = 'footer') from {table}"
         ).fetchall()[0]
-        report.rows_read, report.rows_skipped = int(counts[0]), int(counts[1])
-        if self.line_count != layout.header_line + report.rows_read:
-            self._number_lines()  # blank lines or line breaks inside cells: count them exactly
-        if counts[2] or counts[3]:
-            report.decisions.append(
-                f"Skipped {plural(counts[2], 'total or subtotal row')} and {plural(counts[3], 'footer line')}; they "
-                "are never loaded as data."
-            )
+        self.report.rows_read, self.report.rows_skipped = int(counts[0]), int(counts[1])
+        return int(counts[2]), int(counts[3])
 
     def _number_lines(self) -> None:
         """Map each record to the file line it starts on (DuckDB skips blank lines when counting)."""
@@ -624,7 +648,7 @@ class _Run:
             except csv.Error:
                 return  # keep record numbers; DuckDB already read the file
         frame = pd.DataFrame({"record_number": range(1, len(starts) + 1), "line_number": starts})
-        self.lines_table = f"{self.raw_table}_lines"
+        self.lines_table = f"{self.values_table}_lines"
         view = f"{self.lines_table}_frame"
         self.duck.register(view, frame)
         try:
@@ -646,7 +670,7 @@ class _Run:
     # -- formats -----------------------------------------------------------------------------
     def _sample_values(self, column: str) -> str:
         return (
-            f"(select {column} as v from {self.raw_table} where skip_reason is null and "
+            f"(select {column} as v from {self.sample_table} where skip_reason is null and "
             f"{sql.blank_to_null(column)} is not null limit {FORMAT_SAMPLE_ROWS})"
         )
 
@@ -762,17 +786,12 @@ class _Run:
         return None
 
     def _formats_reading_any(self, examples: list[str]) -> set[str]:
-        """The date formats (of every order) that read at least one of the examples."""
-        if not examples:
-            return set()
-        formats = [f for order in sql.DATE_ORDERS for f in sql.date_formats(order)]
-        checks = ", ".join(
-            f"bool_or(try_strptime(example, {sql.literal(f)}) is not null)" for f in formats
-        )
-        row = self.duck.execute(
-            f"select {checks} from unnest(?::varchar[]) as examples(example)", [examples]
-        ).fetchall()[0]
-        return {f for f, reads in zip(formats, row, strict=True) if reads}
+        """The date formats (of every order) whose shape fits at least one of the examples."""
+        return {
+            date_format
+            for date_format, shape in sql.FORMAT_SHAPES.items()
+            if any(shape.fullmatch(example) for example in examples)
+        }
 
     def _shape_examples(self, column: str) -> list[str]:
         """One value per distinct shape (digits as 9, letters as a) in the sample."""
@@ -846,33 +865,24 @@ class _Run:
         return sql.text_value(column)
 
     def _type(self, formats: dict[str, str]) -> None:
-        """Typed values beside the file's text, in one pass; the text-only table is then dropped.
+        """Read the whole file once more, typing every mapped cell as it is read.
 
-        ``values_table`` holds the file's cells (``c1``...) and every ``val_``/``cur_`` column;
-        ``typed_table`` is a view over it that adds the trimmed text as ``raw_<field>``, so
-        checks and error messages can show what the file said without a second copy of it.
+        ``values_table`` holds the file's cells (``c1``...), skip reasons and every
+        ``val_``/``cur_`` column; ``typed_table`` is a view over it that adds the record number
+        and the trimmed text as ``raw_<field>``, so checks and error messages can show what the
+        file said without a second copy of it.
         """
         decimal_comma = formats["decimal_comma"] == "yes"
-        parts = [
-            f"{self.raw_table}.{column}"
-            for column in ("record_number", "skip_reason", *self.columns.values())
-        ]
+        parts = []
         raw_parts = []
-        lookups = []  # vocabulary columns are read once per distinct value, then joined
         for mapped in self.report.mapping:
             raw = self.columns[mapped.column] if mapped.column else "null"
             raw_parts.append(
                 f"{sql.blank_to_null(raw) if mapped.column else 'null'} as {sql.quoted('raw_' + mapped.field.name)}"
             )
-            typed = self._typed_expression(mapped, formats)
-            if mapped.column and mapped.field.parse in VOCABULARIES:
-                alias = f"lookup_{len(lookups) + 1}"
-                lookups.append(
-                    f"left join (select distinct {raw} as cell, {typed} as value from {self.raw_table}) "
-                    f"as {alias} on {alias}.cell = {self.raw_table}.{raw}"
-                )
-                typed = f"{alias}.value"
-            parts.append(f"{typed} as {sql.quoted('val_' + mapped.field.name)}")
+            parts.append(
+                f"{self._typed_expression(mapped, formats)} as {sql.quoted('val_' + mapped.field.name)}"
+            )
             if mapped.field.parse in ("number", "percent") and mapped.column:
                 # The currency written in the cell, else the one the header names: "Amount spent (EUR)".
                 named = re.search(r"\(([A-Z]{3})\)", mapped.column)
@@ -884,14 +894,31 @@ class _Run:
                 parts.append(
                     f"coalesce({written}, {header_currency}) as {sql.quoted('cur_' + mapped.field.name)}"
                 )
+        if self.sample_is_whole_file:  # a small file: type the rows already read, in order
+            self.duck.execute(
+                f"create temp table {self.values_table} as select *, {', '.join(parts)} "
+                f"from {self.sample_table} order by rowid"
+            ).fetchall()
+        else:
+            self._read_into(self.values_table, parts)
+        self.duck.execute(f"drop table if exists {self.sample_table}").fetchall()
+        totals, footers = self._count_rows(self.values_table)
+        if self.line_count != self.layout.header_line + self.report.rows_read:
+            self._number_lines()  # blank lines or line breaks inside cells: count them exactly
+        if totals or footers:
+            self.report.decisions.append(
+                f"Skipped {plural(totals, 'total or subtotal row')} and {plural(footers, 'footer line')}; they "
+                "are never loaded as data."
+            )
+        # Row ids count up from the table's first row (inside a transaction they start high).
+        first_rowid = int(
+            self.duck.execute(
+                f"select coalesce(min(rowid), 0) from {self.values_table}"
+            ).fetchall()[0][0]
+        )
         self.duck.execute(
-            f"create temp table {self.values_table} as select {', '.join(parts)} "
-            f"from {self.raw_table} {' '.join(lookups)}"
-        ).fetchall()
-        self.duck.execute(f"drop table {self.raw_table}").fetchall()
-        self.duck.execute(
-            f"create temp view {self.typed_table} as select *, {', '.join(raw_parts)} "
-            f"from {self.values_table}"
+            f"create temp view {self.typed_table} as select rowid - {first_rowid} + 1 as record_number, *, "
+            f"{', '.join(raw_parts)} from {self.values_table}"
         ).fetchall()
         self._resolve_periods()
 
@@ -1110,7 +1137,8 @@ class _Run:
     def drop_temporary_tables(self) -> None:
         """Drop this run's temporary tables (a failed transaction's rollback drops them itself)."""
         tables = (
-            self.raw_table,
+            self.sample_table,
+            f"{self.values_table}_lines",
             self.values_table,
             self.error_table,
             f"{self.typed_table}_period_map",

@@ -6,7 +6,9 @@ text except through the fixed vocabularies and format lists of this package.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 # Date shapes by field order; each may carry a time of day. The first complete match wins.
 DATE_ORDERS: Mapping[str, tuple[str, ...]] = {
@@ -155,3 +157,46 @@ def vocabulary_value(column: str, vocabulary: Mapping[str, str]) -> str:
 def vocabulary_key(column: str) -> str:
     """How :func:`vocabulary_value` compares a cell."""
     return f"regexp_replace(lower({column}), '[^a-z0-9]', '', 'g')"
+
+
+_DIRECTIVE_SHAPES = {
+    "%Y": r"\d{4}",
+    "%y": r"\d{2}",
+    "%m": r"\d{1,2}",
+    "%d": r"\d{1,2}",
+    "%H": r"\d{1,2}",
+    "%I": r"\d{1,2}",
+    "%M": r"\d{1,2}",
+    "%S": r"\d{1,2}",
+    "%g": r"\d{1,9}",
+    "%f": r"\d{1,9}",
+    "%p": r"[AaPp]\.?[Mm]\.?",
+    "%b": r"[^\W\d_]{3,4}\.?",
+    "%B": r"[^\W\d_]+",
+    "%z": r"(?:Z|[+-]\d{2}(?::?\d{2})?)",
+}
+
+
+def format_shape(date_format: str) -> re.Pattern[str]:
+    """A loose pattern for values a date format could read (a superset: it never rejects one).
+
+    Used to try only plausible formats on a sample; the sample itself decides.
+    """
+    parts = []
+    position = 0
+    while position < len(date_format):
+        directive = date_format[position : position + 2]
+        if directive in _DIRECTIVE_SHAPES:
+            parts.append(_DIRECTIVE_SHAPES[directive])
+            position += 2
+            continue
+        character = date_format[position]
+        parts.append(r"\s+" if character == " " else re.escape(character))
+        position += 1
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+ALL_DATE_FORMATS = tuple(f for order in DATE_ORDERS for f in date_formats(order))
+FORMAT_SHAPES: Mapping[str, re.Pattern[str]] = MappingProxyType(
+    {date_format: format_shape(date_format) for date_format in ALL_DATE_FORMATS}
+)
