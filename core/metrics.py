@@ -1,0 +1,371 @@
+"""Every registry metric computed from its definition's parameters, for any window of days.
+
+``metric_value`` is the one place a metric's rule lives: pages, the restatement view and the
+Definitions page's change log all call it with the version they need, so the same version
+always gives the same number. SQL is portable (bound parameters; the only interpolated names
+come from the allow-lists below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from core.calendar import add_months, month_start
+from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
+from core.revenue import arr_bridge
+
+LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+
+
+def _values(definition: MetricDefinition, name: str) -> list[str]:
+    return [str(value) for value in definition.parameters[name]]  # type: ignore[attr-defined]
+
+
+def _scalar(connection: Connection, sql: str, **params: object) -> float:
+    expanding = [name for name, value in params.items() if isinstance(value, list)]
+    statement = sa.text(sql).bindparams(*(sa.bindparam(name, expanding=True) for name in expanding))
+    value = connection.execute(statement, params).scalar_one()
+    return float(value or 0)
+
+
+def _opportunity_sum(
+    connection: Connection,
+    types: list[str],
+    first_day: date,
+    last_day: date,
+    date_field: str,
+    extra: str = "",
+    **params: object,
+) -> float:
+    assert date_field in ("created_date", "close_date")
+    return _scalar(
+        connection,
+        f"""
+        select coalesce(sum(amount_usd), 0) from current_opportunities as o
+        where opportunity_type in :types and {date_field} between :first_day and :last_day {extra}
+        """,  # noqa: S608 - the date field comes from the allow-list above
+        types=types,
+        first_day=first_day,
+        last_day=last_day,
+        **params,
+    )
+
+
+def _spend(connection: Connection, channels: list[str], first_day: date, last_day: date) -> float:
+    return _scalar(
+        connection,
+        """
+        select coalesce(sum(amount_usd), 0) from current_spend
+        where channel in :channels and spend_date between :first_day and :last_day
+        """,
+        channels=channels,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+def _stage_count(
+    connection: Connection, stages: list[str], first_day: date, last_day: date
+) -> float:
+    columns = [LEAD_STAGE_COLUMNS[stage] for stage in stages]
+    reached = columns[0] if len(columns) == 1 else f"least({', '.join(columns)})"
+    return _scalar(
+        connection,
+        f"""
+        select count(*) from current_leads
+        where cast({reached} as date) between :first_day and :last_day
+        """,  # noqa: S608 - column names come from LEAD_STAGE_COLUMNS
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+def _won(
+    connection: Connection, types: list[str], first_day: date, last_day: date
+) -> tuple[float, float]:
+    """(won amount, new customers) closed won in the window."""
+    statement = sa.text(
+        """
+        select coalesce(sum(amount_usd), 0), count(distinct coalesce(account_id, opportunity_id))
+        from current_opportunities
+        where is_won and opportunity_type in :types and close_date between :first_day and :last_day
+        """
+    ).bindparams(sa.bindparam("types", expanding=True))
+    row = connection.execute(
+        statement, {"types": types, "first_day": first_day, "last_day": last_day}
+    ).one()
+    return float(row[0] or 0), float(row[1] or 0)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _arr_at(connection: Connection, month: date, minimum: float) -> float:
+    return _scalar(
+        connection,
+        """
+        select coalesce(sum(arr_usd), 0) from current_revenue
+        where month = :month and arr_usd > :minimum
+        """,
+        month=month,
+        minimum=minimum,
+    )
+
+
+def _retention(connection: Connection, month: date, window: int, gross: bool) -> float | None:
+    earlier = add_months(month, -window)
+    kept = (
+        "least(coalesce(later.arr_usd, 0), earlier.arr_usd)"
+        if gross
+        else "coalesce(later.arr_usd, 0)"
+    )
+    statement = sa.text(
+        f"""
+        with then_arr as (
+            select account_id, sum(arr_usd) as arr_usd from current_revenue
+            where month = :earlier group by account_id having sum(arr_usd) > 0
+        ),
+        now_arr as (
+            select account_id, sum(arr_usd) as arr_usd from current_revenue
+            where month = :month group by account_id
+        )
+        select coalesce(sum({kept}), 0), coalesce(sum(earlier.arr_usd), 0)
+        from then_arr as earlier left join now_arr as later on later.account_id = earlier.account_id
+        """  # noqa: S608 - the kept expression is one of two fixed strings
+    )
+    row = connection.execute(statement, {"earlier": earlier, "month": month}).one()
+    return _ratio(float(row[0]), float(row[1]))
+
+
+def _new_arr(
+    connection: Connection, components: list[str], first_day: date, last_day: date
+) -> float:
+    arr = pd.read_sql(
+        sa.text(
+            "select account_id, month, arr_usd from current_revenue where month <= :last_month"
+        ),
+        connection,
+        params={"last_month": month_start(last_day)},
+    )
+    if arr.empty:
+        return 0.0
+    arr["month"] = pd.to_datetime(arr["month"])
+    bridge = arr_bridge(arr)
+    window = bridge[
+        (bridge["month"] >= pd.Timestamp(month_start(first_day)))
+        & (bridge["month"] <= pd.Timestamp(last_day))
+    ]
+    return float(sum(window[f"{component}_usd"].sum() for component in components))
+
+
+def _forecast_bias(
+    connection: Connection,
+    definition: MetricDefinition,
+    bookings: MetricDefinition,
+    first_day: date,
+    last_day: date,
+) -> float | None:
+    order = "desc" if definition.parameters["submission"] == "latest" else "asc"
+    statement = sa.text(
+        f"""
+        with ranked as (
+            select forecaster, value,
+                   row_number() over (partition by forecaster order by submitted_on {order}) as rank
+            from current_forecasts
+            where metric = 'bookings' and category = :category and period_start = :first_day
+              and period_end = :last_day and submitted_on <= :last_day
+        )
+        select coalesce(sum(value), 0), count(*) from ranked where rank = 1
+        """  # noqa: S608 - the order is one of two fixed words
+    )
+    total, forecasters = connection.execute(
+        statement,
+        {
+            "category": definition.parameters["category"],
+            "first_day": first_day,
+            "last_day": last_day,
+        },
+    ).one()
+    if not forecasters:
+        return None
+    actual = _opportunity_sum(
+        connection,
+        _values(bookings, "opportunity_types"),
+        first_day,
+        last_day,
+        "close_date",
+        "and is_won",
+    )
+    if not actual:
+        return None
+    return (float(total) - float(forecasters) * actual) / (float(forecasters) * abs(actual))
+
+
+def _coverage(
+    connection: Connection, types: list[str], first_day: date, last_day: date
+) -> float | None:
+    pipeline = _scalar(
+        connection,
+        """
+        select coalesce(sum(amount_usd), 0) from current_opportunities
+        where opportunity_type in :types and created_date < :first_day
+          and close_date between :first_day and :last_day
+          and not (is_closed and close_date < :first_day)
+        """,
+        types=types,
+        first_day=first_day,
+        last_day=last_day,
+    )
+    target = _scalar(
+        connection,
+        """
+        select coalesce(sum(target), 0) from current_goals
+        where metric = 'bookings' and period_start = :first_day and period_end = :last_day
+        """,
+        first_day=first_day,
+        last_day=last_day,
+    )
+    return _ratio(pipeline, target)
+
+
+def metric_value(
+    engine: Engine,
+    definition: MetricDefinition,
+    first_day: date,
+    last_day: date,
+    related: Mapping[str, MetricDefinition] | None = None,
+) -> float | None:
+    """The metric over ``first_day``..``last_day`` (inclusive) under ``definition``.
+
+    Levels (ARR, NRR, GRR) are taken at the month containing ``last_day``. ``None`` when the
+    number is undefined (a ratio over zero, no forecast, no target) or the definition is a rule
+    rather than a number. ``related`` supplies the versions of metrics this one is built on
+    (forecast bias compares with bookings); the defaults are used for any not given.
+    """
+    if last_day < first_day:
+        raise ValueError(f"last_day {last_day} is before first_day {first_day}")
+    related = {**DEFAULT_DEFINITIONS, **(related or {})}
+    metric, parameters = definition.metric, definition.parameters
+    with engine.connect() as connection:
+        if metric == "arr":
+            return _arr_at(
+                connection, month_start(last_day), float(parameters["minimum_account_arr_usd"])
+            )  # type: ignore[arg-type]
+        if metric == "pipeline_created":
+            return _opportunity_sum(
+                connection,
+                _values(definition, "opportunity_types"),
+                first_day,
+                last_day,
+                "created_date",
+            )
+        if metric == "sourced_pipeline":
+            return _opportunity_sum(
+                connection,
+                _values(definition, "opportunity_types"),
+                first_day,
+                last_day,
+                "created_date",
+                "and source_channel in :channels",
+                channels=_values(definition, "marketing_channels"),
+            )
+        if metric == "influenced_pipeline":
+            return _opportunity_sum(
+                connection,
+                _values(definition, "opportunity_types"),
+                first_day,
+                last_day,
+                "created_date",
+                """and exists (
+                    select 1 from current_touches as t
+                    where t.account_id = o.account_id
+                      and t.touched_at < cast(o.created_date as timestamp) + interval '1 day'
+                      and t.touched_at
+                          >= cast(o.created_date as timestamp) - :days * interval '1 day'
+                )""",
+                days=int(parameters["influence_window_days"]),  # type: ignore[call-overload]
+            )
+        if metric == "bookings":
+            return _opportunity_sum(
+                connection,
+                _values(definition, "opportunity_types"),
+                first_day,
+                last_day,
+                "close_date",
+                "and is_won",
+            )
+        if metric == "new_arr":
+            return _new_arr(
+                connection, _values(definition, "bridge_components"), first_day, last_day
+            )
+        if metric == "spend":
+            return _spend(connection, _values(definition, "channels"), first_day, last_day)
+        if metric in ("mqls", "sqls"):
+            stages = _values(definition, "mql_stages" if metric == "mqls" else "sql_stages")
+            return _stage_count(connection, stages, first_day, last_day)
+        if metric == "win_rate":
+            measure = "amount_usd" if parameters["basis"] == "amount" else "1"
+            statement = sa.text(
+                f"""
+                select coalesce(sum(case when is_won then {measure} else 0 end), 0),
+                       coalesce(sum({measure}), 0)
+                from current_opportunities
+                where is_closed and opportunity_type in :types
+                  and close_date between :first_day and :last_day
+                """  # noqa: S608 - the measure is one of two fixed strings
+            ).bindparams(sa.bindparam("types", expanding=True))
+            won, closed = connection.execute(
+                statement,
+                {
+                    "types": _values(definition, "opportunity_types"),
+                    "first_day": first_day,
+                    "last_day": last_day,
+                },
+            ).one()
+            return _ratio(float(won), float(closed))
+        if metric in ("cac", "payback"):
+            spend = _spend(connection, _values(definition, "channels"), first_day, last_day)
+            won, customers = _won(
+                connection, _values(definition, "opportunity_types"), first_day, last_day
+            )
+            if metric == "cac":
+                return _ratio(spend, customers)
+            margin = float(parameters["gross_margin"])  # type: ignore[arg-type]
+            # CAC / (new ARR per customer / 12 x margin) = 12 x spend / (won x margin)
+            return _ratio(12 * spend, won * margin)
+        if metric == "cost_per_mql":
+            spend = _spend(connection, _values(definition, "channels"), first_day, last_day)
+            mqls = _stage_count(connection, _values(definition, "mql_stages"), first_day, last_day)
+            return _ratio(spend, mqls)
+        if metric in ("nrr", "grr"):
+            return _retention(
+                connection,
+                month_start(last_day),
+                int(parameters["window_months"]),  # type: ignore[call-overload]
+                gross=metric == "grr",
+            )
+        if metric == "coverage":
+            return _coverage(
+                connection, _values(definition, "opportunity_types"), first_day, last_day
+            )
+        if metric == "forecast_bias":
+            return _forecast_bias(connection, definition, related["bookings"], first_day, last_day)
+    if definition.is_rule:
+        return None
+    raise ValueError(f"no computation is defined for metric {metric!r}")
+
+
+def metric_values(
+    engine: Engine,
+    definition: MetricDefinition,
+    windows: Sequence[tuple[date, date]],
+    related: Mapping[str, MetricDefinition] | None = None,
+) -> list[float | None]:
+    """:func:`metric_value` for each window."""
+    return [metric_value(engine, definition, first, last, related) for first, last in windows]
