@@ -57,3 +57,23 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~=$:"
 def escape_markdown(text: str) -> str:
     """Text from a file, safe to show where Streamlit renders Markdown (no links, no markup)."""
     return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in str(text))
+
+
+def format_metric(value: float | None, unit: str, signed: bool = False) -> str:
+    """A metric's value in its unit: money, a count, a percentage or months; ``n/a`` if unknown.
+
+    ``signed`` writes a sign on every non-zero value (for differences).
+    """
+    if value is None or math.isnan(value):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ""
+    if unit == "usd":
+        return sign + format_usd(value)
+    if unit == "count":
+        return sign + format_count(value)
+    if unit == "ratio":
+        points = " pts" if signed else ""
+        return f"{value * 100:+.1f}%{points}" if signed else f"{value * 100:.1f}%"
+    if unit == "months":
+        return f"{value:+.1f} months" if signed else f"{value:.1f} months"
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.definitions import DEFAULT_DEFINITIONS
-from core.formatting import format_change, format_day, format_usd
+from core.formatting import format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
 from ui import charts, context, data
+from ui.definitions import restatement_table
 
 # Up is good, down is good (costs), or neither (spend): how each delta is coloured.
 DELTA_COLORS = {"higher": "normal", "lower": "inverse", "neutral": "off"}
@@ -34,6 +34,7 @@ st.caption(
     f"same days of {windows.last_year.label}"
 )
 
+definitions = data.definitions_on(review.store_url, review.store_version, review.as_of)
 totals = data.overview_totals(
     review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
 )
@@ -46,7 +47,7 @@ labels = {
 columns = st.columns(4)
 for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
     value, last_year = totals[metric]
-    headline = Headline(DEFAULT_DEFINITIONS[metric], value, last_year)
+    headline = Headline(definitions[metric], value, last_year)
     change = format_change(headline.change)
     column.metric(
         labels[metric],
@@ -55,6 +56,27 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
         delta_color=DELTA_COLORS[headline.definition.direction],
         help=headline.definition.help_text(),
         border=True,
+    )
+
+restated = data.restatements(
+    review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
+)
+if restated:
+    st.warning(
+        f"{plural(len(restated), 'definition')} changed since {review.period.label} began: "
+        "the headline numbers follow the definitions in effect now (restated); the table shows "
+        "them as reported under the earlier version too.",
+        icon=":material/history_edu:",
+    )
+    st.dataframe(
+        restatement_table(restated),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "As reported": st.column_config.TextColumn(),
+            "Restated": st.column_config.TextColumn(),
+            "Difference": st.column_config.TextColumn(),
+        },
     )
 
 trends = data.overview_trends(
@@ -77,9 +99,7 @@ for index, (metric, title) in enumerate(titles.items()):
     with target:
         frame = trends[metric]
         if frame.empty:
-            st.info(
-                f"No {DEFAULT_DEFINITIONS[metric].label.lower()} in FY{year - 1} or FY{year} yet."
-            )
+            st.info(f"No {definitions[metric].label.lower()} in FY{year - 1} or FY{year} yet.")
         else:
             running = None if windows.is_complete else review.period.label
             chart = charts.quarterly_comparison(frame, year, title, in_progress=running)

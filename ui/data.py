@@ -12,9 +12,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from core import metrics
 from core.calendar import FiscalCalendar
-from core.definitions import DEFAULT_DEFINITIONS
+from core.definitions import MetricDefinition
 from core.overview import fiscal_quarter_totals, overview_windows
+from core.store import definitions as store_definitions
 from core.store import queries
 from ui.store import store_engine
 
@@ -36,46 +38,80 @@ def data_extent(url: str, version: int) -> queries.DataExtent:
     return queries.data_extent(store_engine(url))
 
 
-def _opportunity_window(url: str, metric: str, first: date, last: date) -> float:
-    parameters = DEFAULT_DEFINITIONS[metric].parameters
-    return queries.opportunity_amount(
-        store_engine(url),
-        first,
-        last,
-        str(parameters["date_field"]),
-        tuple(parameters["opportunity_types"]),  # type: ignore[arg-type]
-        won_only=metric == "bookings",
-    )
+@st.cache_resource(ttl=3600, max_entries=64, show_spinner=False)
+def definition_histories(url: str, version: int) -> dict[str, tuple[MetricDefinition, ...]]:
+    """Every version of every metric definition (immutable objects, shared, not copied)."""
+    del version
+    return store_definitions.all_histories(store_engine(url))
+
+
+def definitions_on(url: str, version: int, day: date) -> dict[str, MetricDefinition]:
+    """The version of every metric in effect on ``day``."""
+    return store_definitions.definitions_on(definition_histories(url, version), day)
 
 
 @st.cache_data(**CACHE)
 def overview_totals(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
 ) -> dict[str, tuple[float, float]]:
-    """Headline values to date and for the same days last year, per Overview metric."""
-    del version
+    """Headline values to date and for the same days last year, per Overview metric.
+
+    Both are computed under the definitions in effect on the as-of date, so the comparison is
+    like for like.
+    """
     engine = store_engine(url)
+    definitions = definitions_on(url, version, as_of)
     windows = overview_windows(calendar, calendar.parse(period_label), as_of)
     period, last_year = windows.period, windows.last_year
-    channels = tuple(DEFAULT_DEFINITIONS["spend"].parameters["channels"])  # type: ignore[arg-type]
-    arr = queries.arr_by_month(engine, windows.arr_month_last_year, windows.arr_month)
-    arr_by_month = dict(zip(arr["month"].dt.date, arr["arr_usd"], strict=True))
-    totals = {
-        "arr": (
-            float(arr_by_month.get(windows.arr_month, 0.0)),
-            float(arr_by_month.get(windows.arr_month_last_year, 0.0)),
-        )
+    to_date = ((period.start, windows.to_date), (last_year.start, windows.last_year_to_date))
+    spans = {
+        "arr": ((windows.arr_month, windows.arr_month), (windows.arr_month_last_year,) * 2),
+        **dict.fromkeys(("pipeline_created", "bookings", "spend"), to_date),
     }
-    for metric in ("pipeline_created", "bookings"):
-        totals[metric] = (
-            _opportunity_window(url, metric, period.start, windows.to_date),
-            _opportunity_window(url, metric, last_year.start, windows.last_year_to_date),
+    totals = {}
+    for metric in OVERVIEW_METRICS:
+        now, before = (
+            metrics.metric_value(engine, definitions[metric], first, last, definitions) or 0.0
+            for first, last in spans[metric]
         )
-    totals["spend"] = (
-        queries.spend_amount(engine, period.start, windows.to_date, channels),
-        queries.spend_amount(engine, last_year.start, windows.last_year_to_date, channels),
-    )
+        totals[metric] = (now, before)
     return totals
+
+
+@st.cache_data(**CACHE)
+def restatements(
+    url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
+) -> list[dict[str, object]]:
+    """Overview metrics whose definition changed since the period began: both numbers."""
+    engine = store_engine(url)
+    windows = overview_windows(calendar, calendar.parse(period_label), as_of)
+    current = definitions_on(url, version, as_of)
+    reported = definitions_on(url, version, windows.period.start)
+    rows = []
+    for metric in OVERVIEW_METRICS:
+        old, new = reported[metric], current[metric]
+        if old.version == new.version:
+            continue
+        first, last = (
+            (windows.arr_month, windows.arr_month)
+            if metric == "arr"
+            else (windows.period.start, windows.to_date)
+        )
+        before = metrics.metric_value(engine, old, first, last, reported)
+        after = metrics.metric_value(engine, new, first, last, current)
+        rows.append(
+            {
+                "metric": new.label,
+                "reported_version": old.version,
+                "reported": before,
+                "restated_version": new.version,
+                "restated": after,
+                "difference": None if before is None or after is None else after - before,
+                "reason": new.reason,
+                "unit": new.unit,
+            }
+        )
+    return rows
 
 
 @st.cache_data(**CACHE)
@@ -83,22 +119,20 @@ def overview_trends(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
 ) -> dict[str, pd.DataFrame]:
     """Quarterly totals for this fiscal year and last, and ARR by month for two years."""
-    del version
     engine = store_engine(url)
+    definitions = definitions_on(url, version, as_of)
     windows = overview_windows(calendar, calendar.parse(period_label), as_of)
     first = calendar.year(windows.period.fiscal_year - 1).start
     last = windows.to_date
-    definitions = DEFAULT_DEFINITIONS
     channels = tuple(definitions["spend"].parameters["channels"])  # type: ignore[arg-type]
     trends: dict[str, pd.DataFrame] = {}
-    for metric in ("pipeline_created", "bookings"):
-        parameters = definitions[metric].parameters
+    for metric, date_field in (("pipeline_created", "created_date"), ("bookings", "close_date")):
         monthly = queries.opportunity_amount_by_month(
             engine,
             first,
             last,
-            str(parameters["date_field"]),
-            tuple(parameters["opportunity_types"]),  # type: ignore[arg-type]
+            date_field,
+            tuple(definitions[metric].parameters["opportunity_types"]),  # type: ignore[arg-type]
             won_only=metric == "bookings",
         )
         trends[metric] = fiscal_quarter_totals(monthly, calendar, "amount_usd")
@@ -106,7 +140,8 @@ def overview_trends(
         queries.spend_by_month(engine, first, last, channels), calendar, "amount_usd"
     )
     arr_first = pd.Timestamp(windows.arr_month) - pd.DateOffset(months=23)
-    trends["arr"] = queries.arr_by_month(engine, arr_first.date(), windows.arr_month)
+    minimum = float(definitions["arr"].parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]
+    trends["arr"] = queries.arr_by_month(engine, arr_first.date(), windows.arr_month, minimum)
     return trends
 
 

@@ -263,14 +263,19 @@ def spend_by_month(
     return _monthly_frame(frame, "amount_usd")
 
 
-def arr_by_month(engine: Engine, first_month: date, last_month: date) -> pd.DataFrame:
-    """Total ARR (``month``, ``arr_usd``) and paying accounts per month in the window."""
+def arr_by_month(
+    engine: Engine, first_month: date, last_month: date, minimum_account_arr: float = 0.0
+) -> pd.DataFrame:
+    """Total ARR (``month``, ``arr_usd``) and paying accounts per month in the window.
+
+    Accounts with ARR at or below ``minimum_account_arr`` are left out (the ARR definition).
+    """
     sql = sa.text(
         """
         with matching as (
             select month, arr_usd, account_id
             from current_revenue
-            where month between :first_month and :last_month and arr_usd > 0
+            where month between :first_month and :last_month and arr_usd > :minimum
         ),
         monthly as (
             select month, sum(arr_usd) as arr_usd, count(distinct account_id) as account_count
@@ -282,7 +287,13 @@ def arr_by_month(engine: Engine, first_month: date, last_month: date) -> pd.Data
     )
     with engine.connect() as connection:
         frame = pd.read_sql(
-            sql, connection, params={"first_month": first_month, "last_month": last_month}
+            sql,
+            connection,
+            params={
+                "first_month": first_month,
+                "last_month": last_month,
+                "minimum": max(minimum_account_arr, 0.0),
+            },
         )
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
