@@ -26,7 +26,9 @@ from typing import TextIO
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
+from core.store import definitions as store_definitions
 from core.store import queries
 from core.store.engine import (
     PROJECT_ROOT,
@@ -157,7 +159,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
     undo.add_argument("--by", default=None, help="who is undoing (default: your login name)")
+    definitions = commands.add_parser(
+        "definitions",
+        parents=[common],
+        help="metric definitions in effect today, or every version of one metric",
+    )
+    definitions.add_argument(
+        "--history",
+        choices=list(DEFAULT_DEFINITIONS),
+        metavar="METRIC",
+        help="every version of METRIC, oldest first (one of: "
+        + ", ".join(DEFAULT_DEFINITIONS)
+        + ")",
+    )
     return parser
+
+
+def definition_json(definition: MetricDefinition) -> dict[str, object]:
+    """One definition version as plain JSON values."""
+    return {
+        "metric": definition.metric,
+        "version": definition.version,
+        "label": definition.label,
+        "description": definition.description,
+        "parameters": {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in definition.parameters.items()
+        },
+        "effective_from": definition.effective_from.isoformat(),
+        "owner": definition.owner,
+        "author": definition.author,
+        "reason": definition.reason,
+        "approved_by": definition.approved_by,
+    }
+
+
+def run_definitions(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print the definitions in effect today, or one metric's history."""
+    if arguments.history:
+        chosen = list(store_definitions.history(engine, arguments.history))
+    else:
+        chosen = list(store_definitions.current_definitions(engine).values())
+    if arguments.json:
+        print(json.dumps([definition_json(d) for d in chosen], indent=2), file=out)
+        return EXIT_OK
+    frame = pd.DataFrame(
+        [
+            {
+                "metric": d.metric,
+                "version": d.version,
+                "effective_from": d.effective_from.isoformat() if d.version > 1 else "shipped",
+                "parameters": d.parameter_summary(),
+                **({"author": d.author, "reason": d.reason} if arguments.history else {}),
+            }
+            for d in chosen
+        ]
+    )
+    _print_frame(frame, out)
+    return EXIT_OK
 
 
 def _open_store(url: str) -> Engine:
@@ -356,6 +415,8 @@ def main(
                     file=out,
                 )
                 return EXIT_OK
+            if arguments.command == "definitions":
+                return run_definitions(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:
