@@ -13,10 +13,10 @@ def format_usd(value: float | None) -> str:
     magnitude = abs(value)
     if magnitude >= 1e9:
         return f"{sign}${magnitude / 1e9:.2f}B"
-    if magnitude >= 1e6:
+    if magnitude >= 999_500:  # what would round to $1000K reads as $1.00M
         return (
             f"{sign}${magnitude / 1e6:.1f}M"
-            if magnitude >= 1e7
+            if magnitude >= 9_995_000
             else f"{sign}${magnitude / 1e6:.2f}M"
         )
     if magnitude >= 1e4:

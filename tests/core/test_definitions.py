@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -241,3 +242,10 @@ def test_cli_lists_definitions_and_a_metric_history(store, tmp_path):
     out = StringIO()
     assert cli_main(["definitions", "--db", url], out=out) == 0
     assert "bookings        2     2026-11-01" in out.getvalue()
+
+
+def test_the_readme_documents_every_shipped_definition():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for metric, definition in DEFAULT_DEFINITIONS.items():
+        assert f"| {definition.label} (`{metric}`) |" in readme, metric
+        assert definition.description in readme, metric
