@@ -78,6 +78,10 @@ from core.store.schema import (
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
 MAX_LINE_BYTES = 2 * 1024 * 1024
 FORMAT_SAMPLE_ROWS = 20_000
+# Parses whose typed value is worth storing; text is trimmed on the fly instead.
+_COMPUTED_PARSES = frozenset(
+    {"number", "percent", "integer", "date", "timestamp", "month", "boolean"}
+)
 SAMPLE_RECORDS = 50_000  # records read first, to decide date and number formats
 ERRORS_SHOWN = 1_000
 DateOrder = Literal["auto", "ymd", "mdy", "dmy"]
@@ -867,12 +871,15 @@ class _Run:
     def _type(self, formats: dict[str, str]) -> None:
         """Read the whole file once more, typing every mapped cell as it is read.
 
-        ``values_table`` holds the file's cells (``c1``...), skip reasons and every
-        ``val_``/``cur_`` column; ``typed_table`` is a view over it that adds the record number
-        and the trimmed text as ``raw_<field>``, so checks and error messages can show what the
-        file said without a second copy of it.
+        ``values_table`` holds the file's cells (``c1``...), skip reasons and every computed
+        ``val_``/``cur_`` column (numbers, dates, vocabularies); ``typed_table`` is a view over
+        it that adds the record number, text values and the trimmed text as ``raw_<field>``, so
+        checks and error messages can show what the file said without a second copy of it.
         """
         decimal_comma = formats["decimal_comma"] == "yes"
+        # Text that keys, groups or joins rows is stored once trimmed; the rest is trimmed on use.
+        stored_text = {name for name, _expression in _natural_key_expressions(self.report)}
+        stored_text |= {"campaign_name", "period"}
         parts = []
         raw_parts = []
         for mapped in self.report.mapping:
@@ -880,9 +887,15 @@ class _Run:
             raw_parts.append(
                 f"{sql.blank_to_null(raw) if mapped.column else 'null'} as {sql.quoted('raw_' + mapped.field.name)}"
             )
-            parts.append(
-                f"{self._typed_expression(mapped, formats)} as {sql.quoted('val_' + mapped.field.name)}"
-            )
+            typed = f"{self._typed_expression(mapped, formats)} as {sql.quoted('val_' + mapped.field.name)}"
+            if (
+                mapped.field.parse in _COMPUTED_PARSES
+                or mapped.field.parse in VOCABULARIES
+                or mapped.field.name in stored_text
+            ):
+                parts.append(typed)
+            else:  # other text: trimmed when read (cheap), not stored a second time
+                raw_parts.append(typed)
             if mapped.field.parse in ("number", "percent") and mapped.column:
                 # The currency written in the cell, else the one the header names: "Amount spent (EUR)".
                 named = re.search(r"\(([A-Z]{3})\)", mapped.column)
@@ -1069,25 +1082,42 @@ class _Run:
         canonical = _canonical_select(preset, report, self.typed_table, self.store_settings)
         columns = fact_columns(preset.kind)
         column_list = ", ".join(columns)
+        valid = (
+            f"where record_number not in (select record_number from {self.error_table})"
+            if report.rows_rejected
+            else ""
+        )
         self.duck.execute(
             f"""
             insert into {preset.kind} ({column_list}, upload_id)
             with incoming as ({canonical})
-            select {column_list}, {int(upload_id)} from incoming
-            where record_number not in (select record_number from {self.error_table})
+            select {column_list}, {int(upload_id)} from incoming {valid}
             """
         ).fetchall()
-        # New versions: rows whose natural key a loaded earlier upload already holds.
-        updated = self.duck.execute(
+        # New versions: rows whose natural key a loaded earlier upload already holds (none
+        # when the table holds nothing else that counts).
+        others = self.duck.execute(
             f"""
-            select count(*) from {preset.kind} as valid
-            where valid.upload_id = {int(upload_id)} and exists (
+            select exists (
                 select 1 from {preset.kind} as existing
                 join uploads on uploads.upload_id = existing.upload_id and uploads.status = 'loaded'
-                where existing.upload_id <> {int(upload_id)} and {_key_match(preset.kind)}
+                where existing.upload_id <> {int(upload_id)}
             )
             """
         ).fetchall()[0][0]
+        updated = 0
+        if others:
+            updated = self.duck.execute(
+                f"""
+                select count(*) from {preset.kind} as valid
+                where valid.upload_id = {int(upload_id)} and exists (
+                    select 1 from {preset.kind} as existing
+                    join uploads on uploads.upload_id = existing.upload_id
+                        and uploads.status = 'loaded'
+                    where existing.upload_id <> {int(upload_id)} and {_key_match(preset.kind)}
+                )
+                """
+            ).fetchall()[0][0]
         if report.rows_rejected:
             self._store_rejects(upload_id)
         report.rows_updated = int(updated)
