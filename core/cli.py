@@ -40,6 +40,7 @@ from core.store.engine import (
     store_path,
 )
 from core.store.ingest.pipeline import (
+    MAX_FILE_BYTES,
     IngestError,
     IngestOptions,
     IngestReport,
@@ -344,6 +345,7 @@ def _report_json(report: IngestReport) -> dict[str, object]:
 def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
     """Load each file; exit 1 when any file was refused."""
     options = IngestOptions(
+        max_bytes=MAX_FILE_BYTES,
         source=arguments.source,
         kind=arguments.kind,
         mapping=_mapping(arguments.map),

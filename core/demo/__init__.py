@@ -29,7 +29,7 @@ from core.demo.build import (
     write_ground_truth,
 )
 from core.demo.simulate import DemoOptions
-from core.store.ingest.pipeline import IngestOptions, ingest_file
+from core.store.ingest.pipeline import MAX_FILE_BYTES, IngestOptions, ingest_file
 from core.store.writes import set_setting
 
 DEMO_AUTHOR = "demo generator"
@@ -92,6 +92,7 @@ def _load_file(engine: Engine, file: DemoFile, path: Path, now: datetime) -> tup
     for _chunk in file.write(path):
         pass
     options = IngestOptions(
+        max_bytes=MAX_FILE_BYTES,
         source=file.source,
         snapshot_date=file.snapshot_date,
         uploaded_by=DEMO_AUTHOR,

@@ -76,6 +76,7 @@ from core.store.schema import (
 )
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
+MAX_FILE_BYTES = 8 * 1024 * 1024 * 1024  # files read from disk by the CLI and the demo
 MAX_LINE_BYTES = 2 * 1024 * 1024
 FORMAT_SAMPLE_ROWS = 20_000
 # Parses whose typed value is worth storing; text is trimmed on the fly instead.
@@ -123,6 +124,9 @@ class IngestOptions:
     is_demo: bool = False
     now: datetime | None = None
     progress: Callable[[float, str], None] | None = None  # share done (0-1), step
+    # The largest file accepted: uploads through the app are held in memory by Streamlit, so
+    # they stop at MAX_UPLOAD_BYTES; files read from disk (CLI, demo) may be larger.
+    max_bytes: int = MAX_UPLOAD_BYTES
 
     def report_progress(self, share: float, step: str) -> None:
         """Tell the caller how far the run is (the Data page shows a progress bar)."""
@@ -259,7 +263,7 @@ def ingest_file(
     folder = archive_folder(engine.url.render_as_string(hide_password=False))
     report = IngestReport(file_name=name)
     try:
-        report.sha256, archived, report.size_bytes = archive_file(path, folder)
+        report.sha256, archived, report.size_bytes = archive_file(path, folder, options.max_bytes)
     except UnreadableFileError as problem:
         report.status, report.message = "unreadable", str(problem)
         return report
