@@ -20,6 +20,21 @@ from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.revenue import arr_bridge
 
 LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+# Metrics that add up opportunity amounts: (date that places them in the window, extra rule).
+_OPPORTUNITY_SUMS = {
+    "pipeline_created": ("created_date", ""),
+    "sourced_pipeline": ("created_date", "and source_channel in :channels"),
+    "influenced_pipeline": (
+        "created_date",
+        """and exists (
+            select 1 from current_touches as t
+            where t.account_id = o.account_id
+              and t.touched_at < cast(o.created_date as timestamp) + interval '1 day'
+              and t.touched_at >= cast(o.created_date as timestamp) - :days * interval '1 day'
+        )""",
+    ),
+    "bookings": ("close_date", "and is_won"),
+}
 
 
 def _values(definition: MetricDefinition, name: str) -> list[str]:
@@ -254,51 +269,23 @@ def metric_value(
     metric, parameters = definition.metric, definition.parameters
     with engine.connect() as connection:
         if metric == "arr":
-            return _arr_at(
-                connection, month_start(last_day), float(parameters["minimum_account_arr_usd"])
-            )  # type: ignore[arg-type]
-        if metric == "pipeline_created":
+            minimum = float(parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]
+            return _arr_at(connection, month_start(last_day), minimum)
+        if metric in _OPPORTUNITY_SUMS:
+            date_field, condition = _OPPORTUNITY_SUMS[metric]
+            extra: dict[str, object] = {}
+            if metric == "sourced_pipeline":
+                extra["channels"] = _values(definition, "marketing_channels")
+            if metric == "influenced_pipeline":
+                extra["days"] = int(parameters["influence_window_days"])  # type: ignore[call-overload]
             return _opportunity_sum(
                 connection,
                 _values(definition, "opportunity_types"),
                 first_day,
                 last_day,
-                "created_date",
-            )
-        if metric == "sourced_pipeline":
-            return _opportunity_sum(
-                connection,
-                _values(definition, "opportunity_types"),
-                first_day,
-                last_day,
-                "created_date",
-                "and source_channel in :channels",
-                channels=_values(definition, "marketing_channels"),
-            )
-        if metric == "influenced_pipeline":
-            return _opportunity_sum(
-                connection,
-                _values(definition, "opportunity_types"),
-                first_day,
-                last_day,
-                "created_date",
-                """and exists (
-                    select 1 from current_touches as t
-                    where t.account_id = o.account_id
-                      and t.touched_at < cast(o.created_date as timestamp) + interval '1 day'
-                      and t.touched_at
-                          >= cast(o.created_date as timestamp) - :days * interval '1 day'
-                )""",
-                days=int(parameters["influence_window_days"]),  # type: ignore[call-overload]
-            )
-        if metric == "bookings":
-            return _opportunity_sum(
-                connection,
-                _values(definition, "opportunity_types"),
-                first_day,
-                last_day,
-                "close_date",
-                "and is_won",
+                date_field,
+                condition,
+                **extra,
             )
         if metric == "new_arr":
             return _new_arr(

@@ -83,6 +83,7 @@ FORMAT_SAMPLE_ROWS = 20_000
 _COMPUTED_PARSES = frozenset(
     {"number", "percent", "integer", "date", "timestamp", "month", "boolean"}
 )
+VOCABULARY_CELLS = 200  # distinct spellings of a vocabulary column read by lookup
 SAMPLE_RECORDS = 50_000  # records read first, to decide date and number formats
 ERRORS_SHOWN = 1_000
 DateOrder = Literal["auto", "ymd", "mdy", "dmy"]
@@ -869,8 +870,38 @@ class _Run:
         if parse == "boolean":
             return sql.boolean_value(column)
         if parse in VOCABULARIES:
-            return sql.vocabulary_value(column, VOCABULARIES[parse])
+            general = sql.vocabulary_value(column, VOCABULARIES[parse])
+            known = self._vocabulary_cells(column, VOCABULARIES[parse])
+            if not known:
+                return general
+            # The few spellings the file uses, decided once on the sample; any other takes the
+            # general (regular-expression) path.
+            cases = " ".join(
+                f"when {sql.literal(cell)} then {sql.literal(value) if value else 'null'}"
+                for cell, value in known
+            )
+            return f"case {column} {cases} else {general} end"
         return sql.text_value(column)
+
+    def _vocabulary_cells(
+        self, column: str, vocabulary: Mapping[str, str]
+    ) -> list[tuple[str, str | None]]:
+        """(cell, store value) for each distinct plain cell of a vocabulary column in the sample.
+
+        Only short cells of letters, digits, spaces and common punctuation are listed (they
+        enter the SQL as escaped literals); none when the column has too many distinct values.
+        """
+        rows = self.duck.execute(
+            f"""
+            select cell, {sql.vocabulary_value("cell", vocabulary)} from (
+                select distinct {column} as cell from {self.sample_table}
+                where {column} is not null
+            )
+            where regexp_full_match(cell, '[A-Za-z0-9 &/+.,()_-]{{1,60}}')
+            limit {VOCABULARY_CELLS + 1}
+            """
+        ).fetchall()
+        return [] if len(rows) > VOCABULARY_CELLS else [(str(c), v) for c, v in rows]
 
     def _type(self, formats: dict[str, str]) -> None:
         """Read the whole file once more, typing every mapped cell as it is read.

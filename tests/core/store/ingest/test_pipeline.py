@@ -722,3 +722,25 @@ def test_a_limit_below_a_megabyte_is_stated_correctly(tmp_path):
         "The file is larger than 1 KB, the most the app accepts: split the export by date range "
         "and upload the parts."
     )
+
+
+def test_the_size_bound_is_the_callers_and_a_refused_file_changes_nothing(tmp_path):
+    engine = fresh_store(tmp_path / "store")
+    export = tmp_path / "spend.csv"
+    export.write_text(
+        "date,channel,amount,campaign_id\n"
+        + "".join(f"2026-11-{day:02d},events,100.00,CMP-{day}\n" for day in range(1, 29)),
+        encoding="utf-8",
+    )
+    assert export.stat().st_size > 512
+    refused = ingest_file(engine, export, IngestOptions(max_bytes=512))
+    assert (refused.status, refused.message) == (
+        "unreadable",
+        "The file is larger than 512 bytes, the most the app accepts: split the export by date "
+        "range and upload the parts.",
+    )
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from uploads")).scalar() == 0
+    loaded = ingest_file(engine, export, IngestOptions())
+    assert (loaded.status, loaded.rows_valid) == ("loaded", 28)
+    engine.dispose()
