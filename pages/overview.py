@@ -93,7 +93,10 @@ with left:
     if trends["arr"].empty:
         st.info("No ARR recorded in the last two years.")
     else:
-        st.altair_chart(charts.arr_trend(trends["arr"]), width="stretch")
+        chart = charts.arr_trend(
+            trends["arr"], f"ARR by month (definition v{definitions['arr'].version})"
+        )
+        st.altair_chart(chart, width="stretch")
 for index, (metric, title) in enumerate(titles.items()):
     target = right if index % 2 == 0 else left
     with target:
@@ -102,7 +105,8 @@ for index, (metric, title) in enumerate(titles.items()):
             st.info(f"No {definitions[metric].label.lower()} in FY{year - 1} or FY{year} yet.")
         else:
             running = None if windows.is_complete else review.period.label
-            chart = charts.quarterly_comparison(frame, year, title, in_progress=running)
+            versioned = f"{title} (definition v{definitions[metric].version})"
+            chart = charts.quarterly_comparison(frame, year, versioned, in_progress=running)
             st.altair_chart(chart, width="stretch")
 st.caption(
     f"Bars compare FY{year} with FY{year - 1}; {review.period.label} counts the days to "

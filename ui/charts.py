@@ -63,10 +63,10 @@ def quarterly_comparison(
     )
 
 
-def arr_trend(arr: pd.DataFrame) -> alt.Chart:
+def arr_trend(arr: pd.DataFrame, title: str = "ARR by month") -> alt.Chart:
     """ARR at the end of each month."""
     return (
-        alt.Chart(arr, title=alt.Title("ARR by month", anchor="start", fontSize=15))
+        alt.Chart(arr, title=alt.Title(title, anchor="start", fontSize=15))
         .mark_line(point=alt.OverlayMarkDef(size=28, filled=True), color=NAVY, strokeWidth=2.5)
         .encode(
             x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),

@@ -64,10 +64,10 @@ def test_overview_headlines_match_the_store(app_for, demo_store_url):
     assert "Q4 FY2027 to date (1 Nov 2026 – 23 Nov 2026)" in app.caption[0].value
     titles = {json.loads(chart.proto.spec)["title"]["text"] for chart in app.get("vega_lite_chart")}
     assert titles == {
-        "ARR by month",
-        "Pipeline created by quarter",
-        "Bookings by quarter",
-        "Marketing spend by quarter",
+        "ARR by month (definition v1)",
+        "Pipeline created by quarter (definition v1)",
+        "Bookings by quarter (definition v1)",
+        "Marketing spend by quarter (definition v1)",
     }
 
 
