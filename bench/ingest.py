@@ -38,6 +38,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.channels import PAID_CHANNELS  # a constant module: no heavy imports
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -129,16 +131,7 @@ LEAD_SOURCES = (
     "Sales Generated",
     "Existing Customer",
 )
-SPEND_CHANNELS = (
-    "paid_search",
-    "paid_social",
-    "linkedin",
-    "events",
-    "webinars",
-    "content_seo",
-    "partners",
-    "outbound",
-)
+SPEND_CHANNELS = PAID_CHANNELS
 SPEND_THEMES = (
     "Brand",
     "Pipeline Accelerator",

@@ -188,7 +188,7 @@ def _definition(
 MARKETING_SOURCES = {**{c: CHANNEL_LABELS[c] for c in PAID_CHANNELS}, "direct": "Direct & organic"}
 
 # The parameters each metric's definition is made of: what the Definitions page lets an editor
-# change, and what the computations in ``core.metrics`` read.
+# change, and what the computations in ``core.store.metrics`` read.
 PARAMETER_SPECS: Mapping[str, Mapping[str, ParameterSpec]] = MappingProxyType(
     {
         metric: MappingProxyType({spec.name: spec for spec in specs})

@@ -96,8 +96,3 @@ def fiscal_quarter_totals(
     )
     totals = frame.groupby(["fiscal_year", "quarter", "label"], as_index=False)[value_column].sum()
     return totals.sort_values(["fiscal_year", "quarter"]).reset_index(drop=True)
-
-
-def comparison_years(period: FiscalPeriod) -> tuple[int, int]:
-    """The fiscal year of ``period`` and the one before: the two years the charts compare."""
-    return period.fiscal_year - 1, period.fiscal_year

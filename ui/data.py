@@ -12,12 +12,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import metrics
 from core.calendar import FiscalCalendar
 from core.definitions import MetricDefinition
 from core.overview import fiscal_quarter_totals, overview_windows
 from core.store import definitions as store_definitions
-from core.store import queries
+from core.store import metrics, queries
 from ui.store import store_engine
 
 CACHE = {"ttl": 3600, "max_entries": 256, "show_spinner": False}

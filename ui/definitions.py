@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import metrics
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.definitions import MetricDefinition, changed_parameters
 from core.formatting import format_day, format_metric
+from core.store import metrics
 from ui import data
 from ui.store import store_engine
 

@@ -157,15 +157,27 @@ def _checked_date_field(date_field: str) -> str:
 def _opportunity_filter_sql(date_field: str, won_only: bool) -> str:
     won = "and is_won" if won_only else ""
     return f"""
-        from current_opportunities
+        from current_opportunities as o
         where opportunity_type in :opportunity_types
           and {_checked_date_field(date_field)} between :first_day and :last_day
           {won}
     """
 
 
-def _expanding(sql: str, name: str) -> sa.TextClause:
-    return sa.text(sql).bindparams(sa.bindparam(name, expanding=True))
+# An opportunity is influenced when its account had a campaign touch in the window of days
+# before it was created (the creation day included).
+_TOUCHED_BEFORE_CREATION = """
+    and exists (
+        select 1 from current_touches as t
+        where t.account_id = o.account_id
+          and t.touched_at < cast(o.created_date as timestamp) + interval '1 day'
+          and t.touched_at >= cast(o.created_date as timestamp) - :days * interval '1 day'
+    )
+"""
+
+
+def _expanding(sql: str, *names: str) -> sa.TextClause:
+    return sa.text(sql).bindparams(*(sa.bindparam(name, expanding=True) for name in names))
 
 
 def opportunity_amount(
@@ -175,19 +187,31 @@ def opportunity_amount(
     date_field: str,
     opportunity_types: Sequence[str],
     won_only: bool = False,
+    source_channels: Sequence[str] | None = None,
+    touched_within_days: int | None = None,
 ) -> float:
-    """Sum of current opportunity amounts whose ``date_field`` falls in the window."""
+    """Sum of current opportunity amounts whose ``date_field`` falls in the window.
+
+    ``source_channels`` keeps opportunities sourced by those channels; ``touched_within_days``
+    keeps those whose account had a campaign touch in that many days before creation.
+    """
     where = _opportunity_filter_sql(date_field, won_only)
     sql = f"select coalesce(sum(amount_usd), 0) as amount_usd {where}"
+    params: dict[str, object] = {
+        "opportunity_types": list(opportunity_types),
+        "first_day": first_day,
+        "last_day": last_day,
+    }
+    lists = ["opportunity_types"]
+    if source_channels is not None:
+        sql += " and source_channel in :source_channels"
+        params["source_channels"] = list(source_channels)
+        lists.append("source_channels")
+    if touched_within_days is not None:
+        sql += _TOUCHED_BEFORE_CREATION
+        params["days"] = int(touched_within_days)
     with engine.connect() as connection:
-        value = connection.execute(
-            _expanding(sql, "opportunity_types"),
-            {
-                "opportunity_types": list(opportunity_types),
-                "first_day": first_day,
-                "last_day": last_day,
-            },
-        ).scalar_one()
+        value = connection.execute(_expanding(sql, *lists), params).scalar_one()
     return float(value)
 
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import metrics
 from core.cli import main as cli_main
 from core.definitions import (
     DEFAULT_DEFINITIONS,
@@ -22,7 +21,7 @@ from core.definitions import (
     next_version,
 )
 from core.store import definitions as store_definitions
-from core.store import queries
+from core.store import metrics, queries
 from tests.core.store.helpers import load, new_store, opportunity
 
 NOW = datetime(2026, 11, 23, 10, 0)

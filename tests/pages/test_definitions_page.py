@@ -106,3 +106,19 @@ def test_recording_a_version_shows_its_effect_and_restates_the_overview(app_for,
     headline = metric_values(app)["Bookings, Q4 FY2027"]
     assert headline != ""
     assert before > 0 and renewals >= 0
+
+
+def test_an_empty_store_still_lists_the_definitions(app_for, tmp_path):
+    from core.store.schema import migrate
+
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = app_for(url).run()
+    app.switch_page("pages/definitions.py").run()
+    assert_no_errors(app)
+    assert len(app.dataframe[0].value) == 19
+    app.selectbox(key="definitions_metric").set_value("bookings").run()
+    assert_no_errors(app)
+    assert app.subheader[1].value == "Bookings: version 1"

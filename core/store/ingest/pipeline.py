@@ -1437,8 +1437,6 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
             f"select record_number, {column}, raw_is_won, 'says won but the opportunity is not closed' "
             f"{rows} and val_is_won and not val_is_closed"
         )
-    if kind == "revenue" and not _has(report, "mrr") and not _has(report, "arr"):
-        pass  # reported as a missing required column before staging
     if kind == "revenue":
         first = _field(report, "mrr") if _has(report, "mrr") else _field(report, "arr")
         if first is not None and first.column:

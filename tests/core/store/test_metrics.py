@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from core.definitions import DEFAULT_DEFINITIONS, ProposedChange, next_version
-from core.metrics import metric_value
+from core.store.metrics import metric_value
 from tests.core.store.helpers import load, new_store, opportunity
 
 FIRST, LAST = date(2026, 8, 1), date(2026, 10, 31)

@@ -1,5 +1,7 @@
 """Every registry metric computed from its definition's parameters, for any window of days.
 
+(The store layer: the SQL of each rule lives here or in ``core.store.queries``.)
+
 ``metric_value`` is the one place a metric's rule lives: pages, the restatement view and the
 Definitions page's change log all call it with the version they need, so the same version
 always gives the same number. SQL is portable (bound parameters; the only interpolated names
@@ -18,22 +20,15 @@ from sqlalchemy.engine import Connection, Engine
 from core.calendar import add_months, month_start
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.revenue import arr_bridge
+from core.store import queries
 
 LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
-# Metrics that add up opportunity amounts: (date that places them in the window, extra rule).
+# Metrics that add up opportunity amounts: the date that places them in the window, won only.
 _OPPORTUNITY_SUMS = {
-    "pipeline_created": ("created_date", ""),
-    "sourced_pipeline": ("created_date", "and source_channel in :channels"),
-    "influenced_pipeline": (
-        "created_date",
-        """and exists (
-            select 1 from current_touches as t
-            where t.account_id = o.account_id
-              and t.touched_at < cast(o.created_date as timestamp) + interval '1 day'
-              and t.touched_at >= cast(o.created_date as timestamp) - :days * interval '1 day'
-        )""",
-    ),
-    "bookings": ("close_date", "and is_won"),
+    "pipeline_created": ("created_date", False),
+    "sourced_pipeline": ("created_date", False),
+    "influenced_pipeline": ("created_date", False),
+    "bookings": ("close_date", True),
 }
 
 
@@ -49,38 +44,24 @@ def _scalar(connection: Connection, sql: str, **params: object) -> float:
 
 
 def _opportunity_sum(
-    connection: Connection,
-    types: list[str],
-    first_day: date,
-    last_day: date,
-    date_field: str,
-    extra: str = "",
-    **params: object,
+    engine: Engine, definition: MetricDefinition, first_day: date, last_day: date
 ) -> float:
-    assert date_field in ("created_date", "close_date")
-    return _scalar(
-        connection,
-        f"""
-        select coalesce(sum(amount_usd), 0) from current_opportunities as o
-        where opportunity_type in :types and {date_field} between :first_day and :last_day {extra}
-        """,  # noqa: S608 - the date field comes from the allow-list above
-        types=types,
-        first_day=first_day,
-        last_day=last_day,
-        **params,
-    )
-
-
-def _spend(connection: Connection, channels: list[str], first_day: date, last_day: date) -> float:
-    return _scalar(
-        connection,
-        """
-        select coalesce(sum(amount_usd), 0) from current_spend
-        where channel in :channels and spend_date between :first_day and :last_day
-        """,
-        channels=channels,
-        first_day=first_day,
-        last_day=last_day,
+    """An opportunity-amount metric (pipeline created, sourced, influenced, bookings)."""
+    date_field, won_only = _OPPORTUNITY_SUMS[definition.metric]
+    parameters = definition.parameters
+    return queries.opportunity_amount(
+        engine,
+        first_day,
+        last_day,
+        date_field,
+        _values(definition, "opportunity_types"),
+        won_only=won_only,
+        source_channels=_values(definition, "marketing_channels")
+        if "marketing_channels" in parameters
+        else None,
+        touched_within_days=int(parameters["influence_window_days"])  # type: ignore[call-overload]
+        if "influence_window_days" in parameters
+        else None,
     )
 
 
@@ -180,6 +161,7 @@ def _new_arr(
 
 
 def _forecast_bias(
+    engine: Engine,
     connection: Connection,
     definition: MetricDefinition,
     bookings: MetricDefinition,
@@ -209,14 +191,7 @@ def _forecast_bias(
     ).one()
     if not forecasters:
         return None
-    actual = _opportunity_sum(
-        connection,
-        _values(bookings, "opportunity_types"),
-        first_day,
-        last_day,
-        "close_date",
-        "and is_won",
-    )
+    actual = _opportunity_sum(engine, bookings, first_day, last_day)
     if not actual:
         return None
     return (float(total) - float(forecasters) * actual) / (float(forecasters) * abs(actual))
@@ -267,32 +242,19 @@ def metric_value(
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
     related = {**DEFAULT_DEFINITIONS, **(related or {})}
     metric, parameters = definition.metric, definition.parameters
+    channels = _values(definition, "channels") if "channels" in parameters else []
+    if metric in _OPPORTUNITY_SUMS:
+        return _opportunity_sum(engine, definition, first_day, last_day)
+    if metric == "spend":
+        return queries.spend_amount(engine, first_day, last_day, channels)
     with engine.connect() as connection:
         if metric == "arr":
             minimum = float(parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]
             return _arr_at(connection, month_start(last_day), minimum)
-        if metric in _OPPORTUNITY_SUMS:
-            date_field, condition = _OPPORTUNITY_SUMS[metric]
-            extra: dict[str, object] = {}
-            if metric == "sourced_pipeline":
-                extra["channels"] = _values(definition, "marketing_channels")
-            if metric == "influenced_pipeline":
-                extra["days"] = int(parameters["influence_window_days"])  # type: ignore[call-overload]
-            return _opportunity_sum(
-                connection,
-                _values(definition, "opportunity_types"),
-                first_day,
-                last_day,
-                date_field,
-                condition,
-                **extra,
-            )
         if metric == "new_arr":
             return _new_arr(
                 connection, _values(definition, "bridge_components"), first_day, last_day
             )
-        if metric == "spend":
-            return _spend(connection, _values(definition, "channels"), first_day, last_day)
         if metric in ("mqls", "sqls"):
             stages = _values(definition, "mql_stages" if metric == "mqls" else "sql_stages")
             return _stage_count(connection, stages, first_day, last_day)
@@ -317,7 +279,7 @@ def metric_value(
             ).one()
             return _ratio(float(won), float(closed))
         if metric in ("cac", "payback"):
-            spend = _spend(connection, _values(definition, "channels"), first_day, last_day)
+            spend = queries.spend_amount(engine, first_day, last_day, channels)
             won, customers = _won(
                 connection, _values(definition, "opportunity_types"), first_day, last_day
             )
@@ -327,7 +289,7 @@ def metric_value(
             # CAC / (new ARR per customer / 12 x margin) = 12 x spend / (won x margin)
             return _ratio(12 * spend, won * margin)
         if metric == "cost_per_mql":
-            spend = _spend(connection, _values(definition, "channels"), first_day, last_day)
+            spend = queries.spend_amount(engine, first_day, last_day, channels)
             mqls = _stage_count(connection, _values(definition, "mql_stages"), first_day, last_day)
             return _ratio(spend, mqls)
         if metric in ("nrr", "grr"):
@@ -342,7 +304,9 @@ def metric_value(
                 connection, _values(definition, "opportunity_types"), first_day, last_day
             )
         if metric == "forecast_bias":
-            return _forecast_bias(connection, definition, related["bookings"], first_day, last_day)
+            return _forecast_bias(
+                engine, connection, definition, related["bookings"], first_day, last_day
+            )
     if definition.is_rule:
         return None
     raise ValueError(f"no computation is defined for metric {metric!r}")
