@@ -1413,24 +1413,32 @@ _RANGE_RULES: Mapping[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
-STAGE_NAMES = {
-    "created_at": "created",
-    "mql_at": "MQL",
-    "sql_at": "SQL",
-    "opportunity_at": "opportunity",
+# (earlier field, later field, name of the earlier date, show its value): a later date that
+# comes before the earlier one is an error, reported on the later column.
+_DATE_ORDER_RULES: Mapping[str, tuple[tuple[str, str, str, bool], ...]] = {
+    "opportunities": (("created_date", "close_date", "created", True),),
+    "leads": (
+        ("created_at", "mql_at", "created", True),
+        ("mql_at", "sql_at", "MQL", True),
+        ("sql_at", "opportunity_at", "SQL", True),
+    ),
+    "campaigns": (("start_date", "end_date", "start", False),),
 }
 
 
 def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
     checks = []
     kind = report.kind
-    if kind == "opportunities" and _has(report, "close_date") and _has(report, "created_date"):
-        column = sql.literal(_field(report, "close_date").column)  # type: ignore[union-attr]
-        checks.append(
-            f"select record_number, {column}, raw_close_date, "
-            "'is before the created date ' || cast(val_created_date as varchar) "
-            f"{rows} and val_close_date < val_created_date"
-        )
+    for earlier, later, name, with_date in _DATE_ORDER_RULES.get(kind or "", ()):
+        if _has(report, earlier) and _has(report, later):
+            column = sql.literal(_field(report, later).column)  # type: ignore[union-attr]
+            problem = f"'is before the {name} date'"
+            if with_date:
+                problem = f"'is before the {name} date ' || cast(val_{earlier} as varchar)"
+            checks.append(
+                f"select record_number, {column}, raw_{later}, {problem} "
+                f"{rows} and val_{later} < val_{earlier}"
+            )
     if kind == "opportunities" and _has(report, "is_won") and _has(report, "is_closed"):
         column = sql.literal(_field(report, "is_won").column)  # type: ignore[union-attr]
         checks.append(
@@ -1444,19 +1452,6 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
                 f"select record_number, {sql.literal(first.column)}, null, 'is required but empty' "
                 f"{rows} and {sql.quoted('raw_' + first.field.name)} is null"
             )
-    if kind == "leads":
-        for earlier, later in (
-            ("created_at", "mql_at"),
-            ("mql_at", "sql_at"),
-            ("sql_at", "opportunity_at"),
-        ):
-            if _has(report, earlier) and _has(report, later):
-                column = sql.literal(_field(report, later).column)  # type: ignore[union-attr]
-                checks.append(
-                    f"select record_number, {column}, raw_{later}, "
-                    f"'is before the {STAGE_NAMES[earlier]} date ' || cast(val_{earlier} as varchar) "
-                    f"{rows} and val_{later} < val_{earlier}"
-                )
     if kind == "spend":
         key = (
             _field(report, "campaign_id")
@@ -1471,12 +1466,6 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
                 "'is required but empty (a campaign id or a campaign name)' "
                 f"{rows} and {identifier} is null and {name} is null"
             )
-    if kind == "campaigns" and _has(report, "start_date") and _has(report, "end_date"):
-        column = sql.literal(_field(report, "end_date").column)  # type: ignore[union-attr]
-        checks.append(
-            f"select record_number, {column}, raw_end_date, 'is before the start date' "
-            f"{rows} and val_end_date < val_start_date"
-        )
     return checks
 
 
