@@ -25,6 +25,7 @@ if review is not None and review.is_demo:
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
         st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]

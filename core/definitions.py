@@ -42,6 +42,46 @@ ATTRIBUTION_MODEL_LABELS = MappingProxyType(
     }
 )
 ALL_CHANNEL_LABELS = MappingProxyType(dict(CHANNEL_LABELS))
+PACING_LABELS = MappingProxyType(
+    {"seasonal": "Seasonal (as earlier years went)", "linear": "Linear (even through the period)"}
+)
+Aggregation = Literal["sum", "ratio", "level", "point"]
+# How a metric's value over a window relates to its daily values: ``sum`` adds up (pipeline,
+# MQLs), ``ratio`` divides two sums (CAC), ``level`` is read at a point in time (ARR, NRR), and
+# ``point`` is a judgement on the window as a whole that has no daily parts (coverage, bias).
+METRIC_AGGREGATIONS: Mapping[str, Aggregation] = MappingProxyType(
+    {
+        "arr": "level",
+        "pipeline_created": "sum",
+        "sourced_pipeline": "sum",
+        "influenced_pipeline": "sum",
+        "bookings": "sum",
+        "new_arr": "sum",
+        "spend": "sum",
+        "mqls": "sum",
+        "sqls": "sum",
+        "win_rate": "ratio",
+        "cac": "ratio",
+        "cost_per_mql": "ratio",
+        "payback": "ratio",
+        "nrr": "level",
+        "grr": "level",
+        "coverage": "point",
+        "forecast_bias": "point",
+    }
+)
+# Metrics a campaign-level goal may measure: those that can be counted for one campaign.
+CAMPAIGN_METRICS = frozenset(
+    {
+        "pipeline_created",
+        "sourced_pipeline",
+        "influenced_pipeline",
+        "bookings",
+        "spend",
+        "mqls",
+        "sqls",
+    }
+)
 MIN_REASON_LENGTH = 10
 
 
@@ -338,6 +378,14 @@ PARAMETER_SPECS: Mapping[str, Mapping[str, ParameterSpec]] = MappingProxyType(
                     minimum=0.5,
                     maximum=1.5,
                 ),
+                _choice(
+                    "pacing",
+                    "Pacing",
+                    PACING_LABELS,
+                    "How much of a target is expected by a day of its period: the share the "
+                    "same days reached in earlier years (linear when there is no earlier year), "
+                    "or an even share of the days.",
+                ),
             ),
             "attribution": (
                 _choice(
@@ -526,6 +574,7 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 "CEO",
                 green_at=1.0,
                 amber_at=0.9,
+                pacing="seasonal",
             ),
             _definition(
                 "attribution",

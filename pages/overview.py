@@ -5,6 +5,7 @@ import streamlit as st
 from core.formatting import format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
 from ui import charts, context, data
+from ui import goals as goal_views
 from ui.definitions import restatement_table
 
 # Up is good, down is good (costs), or neither (spend): how each delta is coloured.
@@ -33,6 +34,7 @@ st.caption(
     f"{review.company_name} · {review.period.label} {status} ({span}) · compared with the "
     f"same days of {windows.last_year.label}"
 )
+st.markdown(f"**As of {format_day(review.as_of)}** · {context.freshness(review)}")
 
 definitions = data.definitions_on(review.store_url, review.store_version, review.as_of)
 totals = data.overview_totals(
@@ -57,6 +59,42 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
         help=headline.definition.help_text(),
         border=True,
     )
+
+for message in goal_views.pop_flash():
+    st.success(message, icon=":material/check_circle:")
+st.subheader("Scorecard")
+tracked = goal_views.tracking(review.store_url, review.store_version, review.as_of)
+scorecard = goal_views.for_period(tracked, review.period.start, review.period.end)
+scorecard = scorecard[scorecard["level"] != "campaign"] if not scorecard.empty else scorecard
+if scorecard.empty:
+    st.info(
+        f"No company or marketing goals cover {review.period.label}. Load goals on the Data "
+        "page (generic goals format) to see target, pace, projection and status here.",
+        icon=":material/flag:",
+    )
+else:
+    counts = scorecard["status"].value_counts()
+    st.caption(
+        " · ".join(
+            f"{goal_views.status_text(status)}: {counts[status]}"
+            for status in ("green", "amber", "red", "not_started", "no_data")
+            if status in counts
+        )
+        + f" · {definitions['goal_status'].reference} · the Goals page has each goal's working"
+    )
+    latest = goal_views.latest_comments(review.store_url, review.store_version)
+    st.dataframe(
+        goal_views.scorecard_table(scorecard, latest),
+        hide_index=True,
+        width="stretch",
+        column_config=goal_views.SCORECARD_CONFIG,
+    )
+    with st.expander("Add commentary to a goal (why this status, what we are doing)"):
+        goal_views.comment_form(
+            review.store_url,
+            dict(zip(scorecard["goal_id"], scorecard["goal_name"], strict=True)),
+            key="overview",
+        )
 
 restated = data.restatements(
     review.store_url, review.store_version, review.calendar, review.period.label, review.as_of

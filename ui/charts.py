@@ -79,3 +79,55 @@ def arr_trend(arr: pd.DataFrame, title: str = "ARR by month") -> alt.Chart:
         )
         .properties(height=260)
     )
+
+
+PATH_STYLES = {"Required": ("#9AA5B1", [6, 4]), "Actual": (NAVY, []), "Projected": (NAVY, [3, 3])}
+
+
+def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Required, actual and projected path of a level goal, with its yearly milestones.
+
+    ``paths`` has ``month_end``, ``path`` and ``value``; ``milestones`` has ``month_end``,
+    ``target`` and ``name`` (may be empty).
+    """
+    names = list(PATH_STYLES)
+    lines = (
+        alt.Chart(paths)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=alt.Y("value:Q", axis=MONEY_AXIS, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "path:N",
+                scale=alt.Scale(domain=names, range=[PATH_STYLES[name][0] for name in names]),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "path:N",
+                scale=alt.Scale(domain=names, range=[PATH_STYLES[name][1] for name in names]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("path:N", title="Path"),
+                alt.Tooltip("month_end:T", title="Month end", format="%b %Y"),
+                alt.Tooltip("value:Q", title="Value", format="$,.0f"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    if not milestones.empty:
+        layers.append(
+            alt.Chart(milestones)
+            .mark_point(shape="diamond", size=90, filled=True, color="#C55A11")
+            .encode(
+                x="month_end:T",
+                y="target:Q",
+                tooltip=[
+                    alt.Tooltip("name:N", title="Milestone"),
+                    alt.Tooltip("target:Q", title="Target", format="$,.0f"),
+                ],
+            )
+        )
+    return alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=15)).properties(
+        height=300
+    )

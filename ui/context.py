@@ -167,3 +167,15 @@ def _recover_from_legacy_page_run() -> None:
     st.session_state[_RECOVERY_KEY] = True
     PagesManager.uses_pages_directory = False
     st.rerun()
+
+
+def freshness(review: ReviewContext) -> str:
+    """``data through 22 Nov 2026 · last upload 23 Nov 2026 09:14``: how current the numbers are."""
+    extent = data.data_extent(review.store_url, review.store_version)
+    text = f"data through {format_day(review.data_through)}"
+    if extent.last_loaded_at is not None:
+        text += f" · last upload {format_day(extent.last_loaded_at)} {extent.last_loaded_at:%H:%M}"
+    lag = (review.as_of - review.data_through).days
+    if lag > 7:
+        text += f" · the data stops {lag} days before the as-of date"
+    return text

@@ -179,6 +179,8 @@ def _campaign_frame(world: DemoWorld) -> pd.DataFrame:
     budget = np.round(np.maximum(budget, 500.0) * rng.uniform(0.95, 1.15, len(started)), -2)
     quarter_goal = [
         _goal_id(world.timeline.quarters[index], "MKT-SOURCED")
+        if _year_has_goals(world, world.timeline.quarters[index])
+        else None
         for index in started["quarter_index"]
     ]
     return pd.DataFrame(
@@ -208,7 +210,7 @@ def _write_campaigns(world: DemoWorld) -> Callable[[Path], Iterator[pd.DataFrame
                 "start_date": exports.iso_dates(frame["start_date"]),
                 "end_date": exports.iso_dates(frame["end_date"]),
                 "budget": exports.plain_number(frame["budget_usd"], 2),
-                "goal_id": frame["goal_id"],
+                "goal_id": exports.optional_text(frame["goal_id"]),
                 "owner": frame["owner"],
             }
         )
@@ -894,6 +896,13 @@ def _goal_id(period: FiscalPeriod, key: str) -> str:
     return f"G-{compact}-{key}"
 
 
+def _year_has_goals(world: DemoWorld, period: FiscalPeriod) -> bool:
+    """Whether the demo sets goals for the fiscal year of ``period`` (fully simulated years)."""
+    year = world.timeline.calendar.year(period.fiscal_year)
+    timeline = world.timeline
+    return year.end <= timeline.simulation_end and year.start >= timeline.history_start
+
+
 def build_goals(world: DemoWorld, actuals: Actuals) -> pd.DataFrame:
     """The goal tree with targets set (imperfectly) against what was going to happen."""
     rng = np.random.default_rng([world.options.seed, 11])
@@ -938,7 +947,7 @@ def build_goals(world: DemoWorld, actuals: Actuals) -> pd.DataFrame:
     }
     for label in actuals.by_year.index:
         year = calendar.parse(label)
-        if year.end > world.timeline.simulation_end or year.start < world.timeline.history_start:
+        if not _year_has_goals(world, year):
             continue
         actual = actuals.by_year.loc[label]
         arr_goal = _goal_id(year, "ARR")
@@ -1301,7 +1310,16 @@ def demo_files(world: DemoWorld) -> list[DemoFile]:
     timeline = world.timeline
     as_of = timeline.as_of
     calendar = timeline.calendar
+    actuals_cache: dict[str, Actuals] = {}
+
+    def actuals() -> Actuals:
+        if "value" not in actuals_cache:
+            actuals_cache["value"] = compute_actuals(world, all_mql_days(world))
+        return actuals_cache["value"]
+
     files = [
+        # Goals first: campaigns name the goal they serve, and a link to a missing goal is refused.
+        DemoFile("plans/goals.csv", "goals", "generic_goals", as_of, _write_goals(world, actuals)),
         DemoFile(
             "crm/campaigns.csv", "campaigns", "generic_campaigns", as_of, _write_campaigns(world)
         ),
@@ -1390,16 +1408,6 @@ def demo_files(world: DemoWorld) -> list[DemoFile]:
             as_of,
             _write_revenue(world),
         )
-    )
-    actuals_cache: dict[str, Actuals] = {}
-
-    def actuals() -> Actuals:
-        if "value" not in actuals_cache:
-            actuals_cache["value"] = compute_actuals(world, all_mql_days(world))
-        return actuals_cache["value"]
-
-    files.append(
-        DemoFile("plans/goals.csv", "goals", "generic_goals", as_of, _write_goals(world, actuals))
     )
     files.append(
         DemoFile(

@@ -24,7 +24,7 @@ from core.store import queries
 
 LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
 # Metrics that add up opportunity amounts: the date that places them in the window, won only.
-_OPPORTUNITY_SUMS = {
+OPPORTUNITY_SUMS = {
     "pipeline_created": ("created_date", False),
     "sourced_pipeline": ("created_date", False),
     "influenced_pipeline": ("created_date", False),
@@ -47,7 +47,7 @@ def _opportunity_sum(
     engine: Engine, definition: MetricDefinition, first_day: date, last_day: date
 ) -> float:
     """An opportunity-amount metric (pipeline created, sourced, influenced, bookings)."""
-    date_field, won_only = _OPPORTUNITY_SUMS[definition.metric]
+    date_field, won_only = OPPORTUNITY_SUMS[definition.metric]
     parameters = definition.parameters
     return queries.opportunity_amount(
         engine,
@@ -243,7 +243,7 @@ def metric_value(
     related = {**DEFAULT_DEFINITIONS, **(related or {})}
     metric, parameters = definition.metric, definition.parameters
     channels = _values(definition, "channels") if "channels" in parameters else []
-    if metric in _OPPORTUNITY_SUMS:
+    if metric in OPPORTUNITY_SUMS:
         return _opportunity_sum(engine, definition, first_day, last_day)
     if metric == "spend":
         return queries.spend_amount(engine, first_day, last_day, channels)

@@ -99,6 +99,7 @@ class DataExtent:
     first_date: date | None
     data_through: date | None
     upload_count: int
+    last_loaded_at: datetime | None = None  # when the newest loaded upload arrived
 
 
 def data_extent(engine: Engine) -> DataExtent:
@@ -117,13 +118,15 @@ def data_extent(engine: Engine) -> DataExtent:
             select min(month) from current_revenue
         ),
         loaded as (
-            select max(snapshot_date) as data_through, count(*) as upload_count
+            select max(snapshot_date) as data_through, count(*) as upload_count,
+                   max(uploaded_at) as last_loaded_at
             from uploads
             where status = 'loaded'
         )
         select (select max(first_date) from first_dates) as first_date,
                loaded.data_through,
-               loaded.upload_count
+               loaded.upload_count,
+               loaded.last_loaded_at
         from loaded
         """
     )
@@ -133,6 +136,7 @@ def data_extent(engine: Engine) -> DataExtent:
         first_date=_as_date(row.first_date),
         data_through=_as_date(row.data_through),
         upload_count=int(row.upload_count),
+        last_loaded_at=row.last_loaded_at,
     )
 
 
@@ -180,6 +184,46 @@ def _expanding(sql: str, *names: str) -> sa.TextClause:
     return sa.text(sql).bindparams(*(sa.bindparam(name, expanding=True) for name in names))
 
 
+def _opportunity_amount_query(
+    first_day: date,
+    last_day: date,
+    date_field: str,
+    opportunity_types: Sequence[str],
+    won_only: bool,
+    source_channels: Sequence[str] | None,
+    touched_within_days: int | None,
+    campaign_id: str | None,
+    by_day: bool,
+) -> tuple[sa.TextClause, dict[str, object]]:
+    where = _opportunity_filter_sql(date_field, won_only)
+    params: dict[str, object] = {
+        "opportunity_types": list(opportunity_types),
+        "first_day": first_day,
+        "last_day": last_day,
+    }
+    lists = ["opportunity_types"]
+    if source_channels is not None:
+        where += " and source_channel in :source_channels"
+        params["source_channels"] = list(source_channels)
+        lists.append("source_channels")
+    if touched_within_days is not None:
+        where += _TOUCHED_BEFORE_CREATION
+        params["days"] = int(touched_within_days)
+    if campaign_id is not None:
+        where += " and o.campaign_id = :campaign_id"
+        params["campaign_id"] = campaign_id
+    if by_day:
+        field = _checked_date_field(date_field)
+        sql = f"""
+            with matching as (select {field} as day, amount_usd {where}),
+            daily as (select day, sum(amount_usd) as amount_usd from matching group by day)
+            select * from daily order by day
+        """  # noqa: S608 - the only interpolated names come from the allow-list
+    else:
+        sql = f"select coalesce(sum(amount_usd), 0) as amount_usd {where}"
+    return _expanding(sql, *lists), params
+
+
 def opportunity_amount(
     engine: Engine,
     first_day: date,
@@ -189,30 +233,57 @@ def opportunity_amount(
     won_only: bool = False,
     source_channels: Sequence[str] | None = None,
     touched_within_days: int | None = None,
+    campaign_id: str | None = None,
 ) -> float:
     """Sum of current opportunity amounts whose ``date_field`` falls in the window.
 
     ``source_channels`` keeps opportunities sourced by those channels; ``touched_within_days``
-    keeps those whose account had a campaign touch in that many days before creation.
+    keeps those whose account had a campaign touch in that many days before creation;
+    ``campaign_id`` keeps those whose primary campaign it is.
     """
-    where = _opportunity_filter_sql(date_field, won_only)
-    sql = f"select coalesce(sum(amount_usd), 0) as amount_usd {where}"
-    params: dict[str, object] = {
-        "opportunity_types": list(opportunity_types),
-        "first_day": first_day,
-        "last_day": last_day,
-    }
-    lists = ["opportunity_types"]
-    if source_channels is not None:
-        sql += " and source_channel in :source_channels"
-        params["source_channels"] = list(source_channels)
-        lists.append("source_channels")
-    if touched_within_days is not None:
-        sql += _TOUCHED_BEFORE_CREATION
-        params["days"] = int(touched_within_days)
+    statement, params = _opportunity_amount_query(
+        first_day,
+        last_day,
+        date_field,
+        opportunity_types,
+        won_only,
+        source_channels,
+        touched_within_days,
+        campaign_id,
+        by_day=False,
+    )
     with engine.connect() as connection:
-        value = connection.execute(_expanding(sql, *lists), params).scalar_one()
+        value = connection.execute(statement, params).scalar_one()
     return float(value)
+
+
+def opportunity_amount_by_day(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    date_field: str,
+    opportunity_types: Sequence[str],
+    won_only: bool = False,
+    source_channels: Sequence[str] | None = None,
+    touched_within_days: int | None = None,
+    campaign_id: str | None = None,
+) -> pd.DataFrame:
+    """:func:`opportunity_amount` per day (``day``, ``amount_usd``), days with none left out."""
+    statement, params = _opportunity_amount_query(
+        first_day,
+        last_day,
+        date_field,
+        opportunity_types,
+        won_only,
+        source_channels,
+        touched_within_days,
+        campaign_id,
+        by_day=True,
+    )
+    with engine.connect() as connection:
+        frame = pd.read_sql(statement, connection, params=params)
+    frame["amount_usd"] = frame["amount_usd"].astype(float)
+    return frame
 
 
 def opportunity_amount_by_month(
@@ -248,19 +319,51 @@ def opportunity_amount_by_month(
     return _monthly_frame(frame, "amount_usd")
 
 
-def spend_amount(engine: Engine, first_day: date, last_day: date, channels: Sequence[str]) -> float:
-    """Spend in the window on ``channels``."""
-    sql = """
-        select coalesce(sum(amount_usd), 0) as amount_usd
+def _spend_filter(campaign_id: str | None) -> str:
+    campaign = " and campaign_id = :campaign_id" if campaign_id is not None else ""
+    return f"""
         from current_spend
-        where channel in :channels and spend_date between :first_day and :last_day
+        where channel in :channels and spend_date between :first_day and :last_day{campaign}
     """
+
+
+def spend_amount(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    channels: Sequence[str],
+    campaign_id: str | None = None,
+) -> float:
+    """Spend in the window on ``channels`` (of one campaign when ``campaign_id`` is given)."""
+    sql = f"select coalesce(sum(amount_usd), 0) as amount_usd {_spend_filter(campaign_id)}"
+    params = {"channels": list(channels), "first_day": first_day, "last_day": last_day}
+    if campaign_id is not None:
+        params["campaign_id"] = campaign_id
     with engine.connect() as connection:
-        value = connection.execute(
-            _expanding(sql, "channels"),
-            {"channels": list(channels), "first_day": first_day, "last_day": last_day},
-        ).scalar_one()
+        value = connection.execute(_expanding(sql, "channels"), params).scalar_one()
     return float(value)
+
+
+def spend_by_day(
+    engine: Engine,
+    first_day: date,
+    last_day: date,
+    channels: Sequence[str],
+    campaign_id: str | None = None,
+) -> pd.DataFrame:
+    """:func:`spend_amount` per day (``day``, ``amount_usd``), days with none left out."""
+    sql = f"""
+        with matching as (select spend_date as day, amount_usd {_spend_filter(campaign_id)}),
+        daily as (select day, sum(amount_usd) as amount_usd from matching group by day)
+        select * from daily order by day
+    """  # noqa: S608 - the filter is one of two fixed strings
+    params = {"channels": list(channels), "first_day": first_day, "last_day": last_day}
+    if campaign_id is not None:
+        params["campaign_id"] = campaign_id
+    with engine.connect() as connection:
+        frame = pd.read_sql(_expanding(sql, "channels"), connection, params=params)
+    frame["amount_usd"] = frame["amount_usd"].astype(float)
+    return frame
 
 
 def spend_by_month(

@@ -19,11 +19,13 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
 review_id_sequence = sa.Sequence("reviews_review_id_seq", metadata=metadata)
+goal_change_id_sequence = sa.Sequence("goal_changes_change_id_seq", metadata=metadata)
+goal_comment_id_sequence = sa.Sequence("goal_comments_comment_id_seq", metadata=metadata)
 
 
 def _upload_id() -> sa.Column:
@@ -280,6 +282,44 @@ reviews = sa.Table(
     sa.Column("commentary", sa.String),
 )
 
+# Every edit made to a goal on the Goals page, field by field (the new versions of the goals
+# themselves are rows of ``goals`` from an upload whose source is ``goals_page``).
+goal_changes = sa.Table(
+    "goal_changes",
+    metadata,
+    sa.Column(
+        "change_id",
+        sa.Integer,
+        goal_change_id_sequence,
+        server_default=goal_change_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("goal_id", sa.String, nullable=False),
+    sa.Column("field", sa.String, nullable=False),
+    sa.Column("old_value", sa.String),
+    sa.Column("new_value", sa.String),
+    sa.Column("changed_by", sa.String, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("upload_id", sa.Integer, nullable=False),
+)
+
+# Commentary on a goal ("why amber, what we are doing"): appended, never overwritten.
+goal_comments = sa.Table(
+    "goal_comments",
+    metadata,
+    sa.Column(
+        "comment_id",
+        sa.Integer,
+        goal_comment_id_sequence,
+        server_default=goal_comment_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("goal_id", sa.String, nullable=False),
+    sa.Column("comment", sa.String, nullable=False),
+    sa.Column("author", sa.String, nullable=False),
+    sa.Column("written_at", sa.DateTime, nullable=False),
+)
+
 # Natural key of every versioned fact table: its current view keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -408,11 +448,20 @@ def _columns(connection: Connection, table: str) -> list[dict[str, object]]:
     return [dict(row._mapping) for row in rows]
 
 
+def _migration_4(connection: Connection) -> None:
+    """Goals: edits made on the Goals page, and commentary per goal."""
+    for sequence in (goal_change_id_sequence, goal_comment_id_sequence):
+        sequence.create(connection, checkfirst=True)
+    goal_changes.create(connection, checkfirst=True)
+    goal_comments.create(connection, checkfirst=True)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
     2: ("ingest: remembered mappings, upload details, optional opportunity account", _migration_2),
     3: ("money and measures as 64-bit DOUBLE, not 32-bit FLOAT", _migration_3),
+    4: ("goal edits and goal commentary", _migration_4),
 }
 
 

@@ -43,7 +43,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.calendar import FiscalCalendar
 from core.channels import CHANNEL_LABELS
+from core.definitions import DEFAULT_DEFINITIONS
 from core.formatting import format_day, plural
+from core.goals import GOAL_COLUMNS, goal_problems
 from core.store import queries
 from core.store.engine import PROJECT_ROOT, raw_duckdb, store_path
 from core.store.ingest import sql
@@ -511,7 +513,16 @@ class _Run:
         self.options.report_progress(0.55, "Checking every value")
         self._type(decisions)
         self._validate()
+        tree_problems = self._validate_goal_tree() if preset.kind == "goals" else 0
         self.options.report_progress(0.8, "Validated")
+        if tree_problems:
+            report.status = "invalid"
+            report.message = (
+                f"{plural(tree_problems, 'problem')} with the goal tree (each goal's row, column "
+                "and problem are listed): nothing was loaded. Goals are loaded whole or not at "
+                "all, because a goal left out would break the tree under it."
+            )
+            return
         report.snapshot_date = self._snapshot_date()
         if report.error_count and not self.options.keep_rejects:
             report.status = "invalid"
@@ -1026,6 +1037,9 @@ class _Run:
             from first_per_cell where rank = 1
             """
         ).fetchall()
+        self._count_errors()
+
+    def _count_errors(self) -> None:
         report = self.report
         count, rows = self.duck.execute(
             f"select count(*), count(distinct record_number) from {self.error_table}"
@@ -1040,6 +1054,63 @@ class _Run:
             """
         ).df()
         report.errors.columns = ERROR_COLUMNS
+
+    def _validate_goal_tree(self) -> int:
+        """Check the goals as the tree they would make with the store's; return problems found.
+
+        Each problem is recorded against the file row of the goal it concerns.
+        """
+        preset = self.report.preset
+        assert preset is not None
+        canonical = _canonical_select(preset, self.report, self.typed_table, self.store_settings)
+        columns = ", ".join(GOAL_COLUMNS)
+        incoming = self.duck.execute(
+            f"""
+            with incoming as ({canonical})
+            select record_number, {columns},
+                   record_number in (select record_number from {self.error_table}) as has_errors
+            from incoming
+            """
+        ).df()
+        stored = self.duck.execute(f"select {columns} from current_goals").df()
+        stored = stored[~stored["goal_id"].isin(incoming["goal_id"])]
+        tree = pd.concat([stored, incoming[list(GOAL_COLUMNS)]], ignore_index=True)
+        checked = incoming[~incoming["has_errors"]]
+        record_of = dict(zip(checked["goal_id"], checked["record_number"], strict=True))
+        labels = {mapped.field.name: mapped.column for mapped in self.report.mapping}
+        period_label = labels.get("period") or "period"
+        found = [
+            (
+                int(record_of[problem.goal_id]),
+                labels.get(problem.field)
+                or (period_label if problem.field.startswith("period") else problem.field),
+                problem.value,
+                problem.problem,
+            )
+            for problem in goal_problems(tree)
+            if problem.goal_id in record_of
+        ]
+        if not found:
+            return 0
+        frame = pd.DataFrame(found, columns=["record_number", "column_label", "value", "problem"])
+        frame = frame.drop_duplicates(["record_number", "column_label"])
+        view = f"{self.error_table}_tree"
+        self.duck.register(view, frame)
+        try:
+            self.duck.execute(
+                f"""
+                insert into {self.error_table}
+                select found.record_number, found.column_label, found.value, found.problem
+                from {view} as found
+                anti join {self.error_table} as known
+                    on known.record_number = found.record_number
+                   and known.column_label = found.column_label
+                """
+            ).fetchall()
+        finally:
+            self.duck.unregister(view)
+        self._count_errors()
+        return len(frame)
 
     def all_errors(self) -> pd.DataFrame:
         """Every error (for the rejects table)."""
@@ -1445,6 +1516,14 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
             f"select record_number, {column}, raw_is_won, 'says won but the opportunity is not closed' "
             f"{rows} and val_is_won and not val_is_closed"
         )
+    if kind == "campaigns" and _has(report, "goal_id"):
+        column = sql.literal(_field(report, "goal_id").column)  # type: ignore[union-attr]
+        checks.append(
+            f"select record_number, {column}, raw_goal_id, 'links to goal ' || val_goal_id || "
+            "', which is not in the store: load the goals first, or leave the goal empty' "
+            f"{rows} and val_goal_id is not null "
+            "and val_goal_id not in (select goal_id from current_goals)"
+        )
     if kind == "revenue":
         first = _field(report, "mrr") if _has(report, "mrr") else _field(report, "arr")
         if first is not None and first.column:
@@ -1601,7 +1680,8 @@ def _canonical_select(
                 val_level as level, val_goal_name as goal_name, val_metric as metric, val_target as target,
                 periods.period_label, coalesce({val("period_start")}, periods.period_start) as period_start,
                 coalesce({val("period_end")}, periods.period_end) as period_end, {val("owner")} as owner,
-                coalesce({val("direction")}, 'higher') as direction, {val("campaign_id")} as campaign_id
+                coalesce({val("direction")}, {_registry_direction("val_metric")}) as direction,
+                {val("campaign_id")} as campaign_id
             from {table} {period} where skip_reason is null
         """
     if kind == "forecasts":
@@ -1623,6 +1703,16 @@ def _canonical_select(
             from {table} {period} where skip_reason is null
         """
     raise ValueError(f"no canonical rows defined for {kind}")
+
+
+def _registry_direction(metric_column: str) -> str:
+    """SQL for the registry's direction of a metric (goals without a direction column)."""
+    lower = [
+        sql.literal(metric)
+        for metric, definition in DEFAULT_DEFINITIONS.items()
+        if definition.direction == "lower"
+    ]
+    return f"case when {metric_column} in ({', '.join(lower)}) then 'lower' else 'higher' end"
 
 
 def _campaign_join(name_column: str) -> str:

@@ -1,0 +1,172 @@
+"""Goals: the tree from the vision to campaigns, how each goal is tracking, and its targets."""
+
+import streamlit as st
+
+from core.formatting import escape_markdown, format_day, format_metric
+from core.goals import ancestors
+from core.store.goals import GoalEditError, record_goal_edits
+from ui import charts, context, data
+from ui import goals as goal_views
+from ui.store import store_engine
+
+review = context.current()
+st.title("Goals")
+if review is None:
+    st.info(
+        "The store holds no data yet. Load the demo company with `python -m core demo`, "
+        "or upload your exports on the Data page.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+
+url, version, as_of, period = review.store_url, review.store_version, review.as_of, review.period
+for message in goal_views.pop_flash():
+    st.success(message, icon=":material/check_circle:")
+tracked = goal_views.tracking(url, version, as_of)
+if tracked.empty:
+    st.info(
+        "No goals are loaded yet. Upload a goals file on the Data page (the generic goals "
+        "format: goal_id, parent_goal_id, level, goal_name, metric, target, period, owner, "
+        "direction, campaign_id; see data/examples/goals.csv).",
+        icon=":material/flag:",
+    )
+    st.stop()
+
+definitions = data.definitions_on(url, version, as_of)
+rule = definitions["goal_status"]
+st.caption(
+    f"As of {format_day(as_of)} · {rule.reference}: green when the projection reaches "
+    f"{rule.parameters['green_at']:.0%} of target, amber from {rule.parameters['amber_at']:.0%}; "
+    "lower-is-better goals inverted. Pacing method per goal in its detail."
+)
+current = goal_views.for_period(tracked, period.start, period.end)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader(f"This quarter: {period.label}")
+    quarter = current[current["level"] == "quarterly"]
+    if quarter.empty:
+        st.info(f"No quarterly goals are set for {period.label}.")
+    else:
+        st.dataframe(
+            goal_views.scorecard_table(quarter).drop(columns=["Level", "Commentary"]),
+            hide_index=True,
+            width="stretch",
+            column_config=goal_views.SCORECARD_CONFIG,
+        )
+with right:
+    st.subheader("Toward the vision")
+    visions = tracked[(tracked["level"] == "vision")]
+    vision = visions[visions["period_start"] <= as_of].head(1)
+    if vision.empty:
+        st.info("No vision goal is set. Add one (level “vision”) to see the long-term path.")
+    else:
+        goal = vision.iloc[0]
+        paths = goal_views.trajectory(url, version, as_of, goal["goal_id"])
+        if paths is None or paths.empty:
+            st.info(
+                f"“{goal['goal_name']}” measures {goal['metric']}, which has no path to draw "
+                "month by month."
+            )
+        else:
+            milestones = goal_views.milestones(tracked, goal["goal_id"])
+            st.altair_chart(
+                charts.goal_trajectory(paths, milestones, goal["goal_name"]), width="stretch"
+            )
+            unit = goal["unit"]
+            st.caption(
+                f"{goal_views.status_text(goal['status'])}: at the growth rate of the last 12 "
+                f"months the vision ends at {format_metric(goal['projection'], unit)} against "
+                f"{format_metric(goal['target'], unit)} ({goal['pacing_method']}). Diamonds "
+                "are the annual milestones."
+            )
+
+st.subheader("The goal tree")
+st.caption(
+    f"Goals that cover {period.label}: the vision, the year's goals, the quarter's targets and "
+    "the campaigns serving them. Children that measure their parent's metric add up to it; "
+    "the others contribute."
+)
+st.dataframe(
+    goal_views.tree_table(current, tracked),
+    hide_index=True,
+    width="stretch",
+    column_config={"Goal": st.column_config.TextColumn(width="large")},
+)
+
+st.subheader("One goal in detail")
+names = dict(zip(current["goal_id"], current["goal_name"], strict=True))
+chosen = st.selectbox(
+    "Goal",
+    list(names),
+    format_func=lambda goal_id: f"{names[goal_id]} ({goal_id})",
+    key="goal_detail",
+)
+if chosen is not None:
+    goal = current[current["goal_id"] == chosen].iloc[0]
+    chain = [names.get(parent, parent) for parent in ancestors(tracked, chosen)]
+    if chain:
+        st.markdown("Serves: " + " → ".join(escape_markdown(name) for name in reversed(chain)))
+    detail, side = st.columns([3, 2], gap="large")
+    with detail:
+        st.dataframe(goal_views.detail_rows(goal), hide_index=True, width="stretch")
+    with side:
+        serving = goal_views.campaigns_serving(url, version, as_of, chosen)
+        if serving.empty:
+            st.caption("No campaign is linked to this goal.")
+        else:
+            st.dataframe(
+                goal_views.campaign_table(serving, goal),
+                hide_index=True,
+                width="stretch",
+            )
+        notes = goal_views.comments(url, version)
+        notes = notes[notes["goal_id"] == chosen]
+        st.markdown("**Commentary**")
+        if notes.empty:
+            st.caption("No commentary yet.")
+        for note in notes.head(5).itertuples(index=False):
+            st.text(f"{note.comment}\n— {note.author}, {format_day(note.written_at)}")
+    goal_views.comment_form(url, {chosen: names[chosen]}, key="goal_page")
+
+st.subheader("Edit goals")
+st.caption(
+    "Change a name, target, owner, direction or parent, then save with your name. Every change "
+    "is checked against the whole tree, kept with who made it and when, and can be undone on "
+    "the Data page."
+)
+original = goal_views.editor_frame(current)
+edited = st.data_editor(
+    original,
+    key="goal_editor",
+    width="stretch",
+    disabled=["Level", "Period", "Metric"],
+    column_config={
+        "Target": st.column_config.NumberColumn(format="%.2f", required=True),
+        "Better when": st.column_config.SelectboxColumn(options=["higher", "lower"], required=True),
+        "Goal": st.column_config.TextColumn(required=True, width="large"),
+    },
+)
+edits = goal_views.edits_from_editor(original, edited)
+author = st.text_input("Your name (recorded with the change)", key="goal_editor_author")
+if st.button(
+    f"Save {len(edits)} changed goal{'s' if len(edits) != 1 else ''}",
+    type="primary",
+    disabled=not edits,
+):
+    try:
+        record_goal_edits(store_engine(url), edits, author)
+    except GoalEditError as error:
+        for problem in error.problems:
+            st.error(problem, icon=":material/error:")
+    else:
+        goal_views.flash(f"Saved changes to {len(edits)} goal{'s' if len(edits) != 1 else ''}.")
+        del st.session_state["goal_editor"]
+        st.rerun()
+
+log = goal_views.change_log(url, version)
+with st.expander(f"Change log ({len(log)} change{'s' if len(log) != 1 else ''})"):
+    if log.empty:
+        st.caption("No goal has been edited on this page yet.")
+    else:
+        st.dataframe(goal_views.change_log_table(log), hide_index=True, width="stretch")
