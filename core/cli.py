@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -28,7 +29,10 @@ from sqlalchemy.engine import Engine
 
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
+from core.formatting import format_metric
+from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.store import definitions as store_definitions
+from core.store import goals as store_goals
 from core.store import queries
 from core.store.engine import (
     PROJECT_ROOT,
@@ -173,7 +177,102 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(DEFAULT_DEFINITIONS)
         + ")",
     )
+    goals = commands.add_parser(
+        "goals",
+        parents=[common],
+        help="every goal active on a day with target, actual, pace, projection and status",
+    )
+    goals.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="DATE",
+        help="the day to track on, YYYY-MM-DD (default: the data's last day)",
+    )
+    goals.add_argument(
+        "--all",
+        action="store_true",
+        help="every goal, including those whose period has ended or not started",
+    )
     return parser
+
+
+GOAL_JSON_FIELDS = (
+    "goal_id", "name", "level", "metric", "period", "period_start", "period_end", "owner",
+    "direction", "parent_goal_id", "target", "actual", "expected", "pace", "projection", "gap",
+    "required_per_week", "probability", "probability_note", "pacing_method", "status",
+    "relation", "definition_version",
+)  # fmt: skip
+
+
+def _plain(value: object) -> object:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    return value
+
+
+def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print each goal's tracking on the as-of day (the Goals page's numbers)."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    tracked = store_goals.track_goals(engine, as_of, definitions)
+    if not tracked.empty and not arguments.all:
+        tracked = tracked[active_on(tracked, as_of)]
+    if not tracked.empty:
+        tracked = in_tree_order(tracked)
+    if arguments.json:
+        rows = [
+            {
+                name: _plain(value)
+                for name, value in {
+                    **row,
+                    "name": row["goal_name"],
+                    "period": row["period_label"],
+                }.items()
+                if name in GOAL_JSON_FIELDS
+            }
+            for row in tracked.to_dict(orient="records")
+        ]
+        print(json.dumps({"as_of": as_of.isoformat(), "goals": rows}, indent=2), file=out)
+        return EXIT_OK
+    print(f"Goals as of {as_of.isoformat()}", file=out)
+    if tracked.empty:
+        print("(no goals)", file=out)
+        return EXIT_OK
+    frame = pd.DataFrame(
+        {
+            "goal": [
+                "  " * depth + name
+                for depth, name in zip(tracked["depth"], tracked["goal_name"], strict=True)
+            ],
+            "period": tracked["period_label"],
+            "target": [
+                format_metric(v, u) for v, u in zip(tracked["target"], tracked["unit"], strict=True)
+            ],
+            "actual": [
+                format_metric(_plain(v), u)
+                for v, u in zip(tracked["actual"], tracked["unit"], strict=True)
+            ],
+            "pace": [_percent(value) for value in tracked["pace"]],
+            "projection": [
+                format_metric(_plain(v), u)
+                for v, u in zip(tracked["projection"], tracked["unit"], strict=True)
+            ],
+            "chance": [_percent(value) for value in tracked["probability"]],
+            "status": tracked["status"].map(STATUS_LABELS),
+        }
+    )
+    _print_frame(frame, out)
+    return EXIT_OK
+
+
+def _percent(value: object) -> str:
+    plain = _plain(value)
+    return "n/a" if plain is None else f"{float(plain) * 100:.0f}%"  # type: ignore[arg-type]
 
 
 def definition_json(definition: MetricDefinition) -> dict[str, object]:
@@ -419,6 +518,8 @@ def main(
                 return EXIT_OK
             if arguments.command == "definitions":
                 return run_definitions(arguments, engine, out)
+            if arguments.command == "goals":
+                return run_goals(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:

@@ -1077,14 +1077,27 @@ class _Run:
         tree = pd.concat([stored, incoming[list(GOAL_COLUMNS)]], ignore_index=True)
         checked = incoming[~incoming["has_errors"]]
         record_of = dict(zip(checked["goal_id"], checked["record_number"], strict=True))
-        labels = {mapped.field.name: mapped.column for mapped in self.report.mapping}
+        labels = {m.field.name: m.column for m in self.report.mapping if m.column}
         period_label = labels.get("period") or "period"
+        # The cells as the file wrote them, so the user sees "(40,000.00)", not -40000.0.
+        raw_columns = ", ".join(f"raw_{name}" for name in labels)
+        raw = (
+            self.duck.execute(f"select record_number, {raw_columns} from {self.typed_table}")
+            .df()
+            .set_index("record_number")
+        )
+
+        def cell(record: int, field: str, fallback: str) -> str:
+            column = f"raw_{field}" if field in labels else "raw_period"
+            value = raw.at[record, column] if column in raw.columns else None
+            return fallback if value is None or pd.isna(value) else str(value)
+
         found = [
             (
                 int(record_of[problem.goal_id]),
                 labels.get(problem.field)
                 or (period_label if problem.field.startswith("period") else problem.field),
-                problem.value,
+                cell(int(record_of[problem.goal_id]), problem.field, problem.value),
                 problem.problem,
             )
             for problem in goal_problems(tree)

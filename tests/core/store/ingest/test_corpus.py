@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.channels import CHANNEL_LABELS
+from core.definitions import METRIC_AGGREGATIONS
 from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import IngestOptions, IngestReport, ingest_file
 from core.store.schema import metadata, migrate
@@ -306,6 +307,65 @@ CASES: tuple[Case, ...] = (
                 "channel",
                 "Carrier pigeon",
                 f"is not a known channel; use one of: {KNOWN_CHANNELS}",
+            ),
+        ),
+    ),
+    Case(
+        "generic_goals_bad_tree.csv",
+        "invalid",
+        "generic_goals",
+        "7 problems with the goal tree (each goal's row, column and problem are listed): "
+        "nothing was loaded. Goals are loaded whole or not at all, because a goal left out "
+        "would break the tree under it.",
+        errors=(
+            (2, "target", "0", "0.00 must be above zero for a higher-is-better goal"),
+            (
+                3,
+                "target",
+                "(40,000.00)",  # as written; parentheses read as a negative number
+                "-40,000.00 must be above zero for a higher-is-better goal",
+            ),
+            (4, "period_end", "2026-11-01", "2026-11-01 is before the start 2026-12-31"),
+            (
+                5,
+                "parent_goal_id",
+                "G-BL-LOOP-B",
+                "makes a cycle: G-BL-LOOP-A → G-BL-LOOP-B → G-BL-LOOP-A",
+            ),
+            (
+                6,
+                "parent_goal_id",
+                "G-BL-LOOP-A",
+                "makes a cycle: G-BL-LOOP-B → G-BL-LOOP-A → G-BL-LOOP-B",
+            ),
+            (
+                7,
+                "metric",
+                "happiness_index",
+                "“happiness_index” is not a metric in the definitions registry (known: "
+                + ", ".join(sorted(METRIC_AGGREGATIONS))
+                + ")",
+            ),
+            (
+                8,
+                "parent_goal_id",
+                "G-BL-NOWHERE",
+                "“G-BL-NOWHERE” is not a goal: the parent must exist",
+            ),
+        ),
+    ),
+    Case(
+        "generic_campaigns_unknown_goal.csv",
+        "invalid",
+        "generic_campaigns",
+        "1 problem in 1 of 2 rows" + NOTHING_LOADED,
+        errors=(
+            (
+                2,
+                "goal_id",
+                "G-BL-NOPE",
+                "links to goal G-BL-NOPE, which is not in the store: load the goals first, or "
+                "leave the goal empty",
             ),
         ),
     ),
@@ -913,10 +973,10 @@ def test_generic_revenue_from_arr_with_month_names(corpus):
 def test_generic_goals_on_the_february_fiscal_calendar(corpus):
     rows = corpus("generic_goals.csv").rows
     goals = by(rows, "goal_id")
-    # 4,200,000 + 1,150,000 + 185 - 40,000 + 250,000 = 5,560,185
-    assert rows["target"].sum() == pytest.approx(5_560_185.00, abs=0.01)
-    # "(40,000.00)": parentheses are a negative target, allowed for goals.
-    assert goals["G-BL-Q4-FY2027-CONTRACTION"]["target"] == -40_000
+    # 4,200,000 + 1,150,000 + 185 + 1,200 + 250,000 = 5,601,385
+    assert rows["target"].sum() == pytest.approx(5_601_385.00, abs=0.01)
+    # No direction given: the registry's (MQLs higher, cost per MQL lower is better).
+    assert goals["G-BL-Q4-FY2027-MQL"]["direction"] == "higher"
     periods = {
         key: (goal["period_label"], day(goal["period_start"]), day(goal["period_end"]))
         for key, goal in goals.items()
