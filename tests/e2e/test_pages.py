@@ -105,6 +105,7 @@ class MenuPage:
 
 MENU_PAGES = [
     MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
+    MenuPage("Goals", re.compile(r"^http://127\.0\.0\.1:\d+/goals(\?|$)"), "goals"),
     MenuPage(
         "Definitions", re.compile(r"^http://127\.0\.0\.1:\d+/definitions(\?|$)"), "definitions"
     ),
@@ -128,6 +129,10 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
     assert_no_problems(page)
     if menu_page.title == "Overview":
         expect_overview(page, DEFAULT_PERIOD)
+    elif menu_page.title == "Goals":
+        expect(page.get_by_role("heading", name="This quarter: Q4 FY2027")).to_be_visible()
+        expect(page.get_by_role("heading", name="Toward the vision")).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     elif menu_page.title == "Definitions":
         expect(page.get_by_role("heading", name="In effect on 23 Nov 2026")).to_be_visible()
         expect(page.get_by_role("heading", name="ARR: version 1")).to_be_visible()
@@ -225,7 +230,8 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Overview")).to_be_visible()
     expect(menu_link(page, "Data")).to_be_visible()
     expect(menu_link(page, "Definitions")).to_be_visible()
-    # Only the menu of app.py (Overview, Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(3)
+    expect(menu_link(page, "Goals")).to_be_visible()
+    # Only the menu of app.py (Overview, Goals, Definitions, Data), not a menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(4)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))

@@ -1,0 +1,125 @@
+"""Goals page and the Overview scorecard: tracked goals, an edit that changes the status, a
+refused edit, and commentary."""
+
+from __future__ import annotations
+
+from core.formatting import escape_markdown
+from tests.pages.conftest import scalar
+from tests.pages.test_app import assert_no_errors
+
+QUARTER_GOAL = "G-Q4-FY2027-SALES-BOOKINGS"
+
+
+def _goals_page(app_for, url):
+    app = app_for(url).run()
+    app.switch_page("pages/goals.py").run()
+    assert_no_errors(app)
+    return app
+
+
+def _row(frame, goal_name):
+    return frame[frame["Goal"].str.strip() == goal_name].iloc[0]
+
+
+def test_the_goals_page_shows_the_quarter_the_tree_and_the_vision(app_for, demo_store_url):
+    app = _goals_page(app_for, demo_store_url)
+    headings = [item.value for item in app.subheader]
+    assert headings[:2] == ["This quarter: Q4 FY2027", "Toward the vision"]
+    quarter = app.dataframe[0].value
+    assert len(quarter) == 3  # sourced pipeline, MQLs and bookings targets of Q4 FY2027
+    assert set(quarter["Status"]) <= {"🟢 On track", "🟠 At risk", "🔴 Off track"}
+    tree = app.dataframe[1].value
+    assert tree["Goal"].iloc[0].startswith("Reach $")  # the vision heads the tree
+    assert any(tree["Goal"].str.startswith("    "))  # children indented under parents
+    assert any("adds up to its parent" in note for note in tree["How it serves its parent"])
+    detail = app.dataframe[2].value
+    assert "Chance of reaching target" in list(detail["Figure"])
+
+
+def test_editing_a_target_updates_the_status_and_the_log(app_for, demo_store_url):
+    app = _goals_page(app_for, demo_store_url)
+    bookings = _row(app.dataframe[0].value, "Bookings (sales target) in Q4 FY2027")
+    assert bookings["Status"] == "🟢 On track"
+    editor = app.data_editor(key="goal_editor")
+    position = list(editor.value.index).index(QUARTER_GOAL)
+    app.session_state["goal_editor"] = {
+        "edited_rows": {position: {"Target": 9_000_000.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    app.text_input(key="goal_editor_author").input("Dana Whitfield").run()
+    save = next(button for button in app.button if button.label.startswith("Save 1 changed"))
+    save.click().run()
+    assert_no_errors(app)
+    assert any("Saved changes to 1 goal" in item.value for item in app.success)
+    bookings = _row(app.dataframe[0].value, "Bookings (sales target) in Q4 FY2027")
+    assert bookings["Target"] == "$9.00M"
+    assert bookings["Status"] == "🔴 Off track"
+    assert (
+        scalar(
+            demo_store_url,
+            f"select count(*) from goal_changes where goal_id = '{QUARTER_GOAL}' "
+            "and old_value = '2970000.00' and new_value = '9000000.00' and changed_by = 'Dana Whitfield'",
+        )
+        == 1
+    )
+
+
+def test_a_bad_edit_is_refused_with_the_goal_named_and_nothing_stored(app_for, demo_store_url):
+    app = _goals_page(app_for, demo_store_url)
+    position = list(app.data_editor(key="goal_editor").value.index).index(QUARTER_GOAL)
+    app.session_state["goal_editor"] = {
+        "edited_rows": {position: {"Target": 0.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    app.text_input(key="goal_editor_author").input("Dana Whitfield").run()
+    next(button for button in app.button if button.label.startswith("Save 1 changed")).click().run()
+    assert [item.value for item in app.error] == [
+        escape_markdown(
+            f"Goal {QUARTER_GOAL} (Bookings (sales target) in Q4 FY2027): target 0.00 must be "
+            "above zero for a higher-is-better goal"
+        )
+    ]
+    assert scalar(demo_store_url, "select count(*) from goal_changes") == 0
+
+
+def test_overview_scorecard_and_commentary(app_for, demo_store_url):
+    app = app_for(demo_store_url).run()
+    assert_no_errors(app)
+    assert next(item.value for item in app.subheader) == "Scorecard"
+    scorecard = app.dataframe[0].value
+    assert list(scorecard["Level"].unique()) == ["Vision", "Annual", "Quarterly"]
+    assert {"Target", "Actual to date", "Pace", "Projected", "Chance", "Trend"} <= set(
+        scorecard.columns
+    )
+    assert any("As of 23 Nov 2026" in item.value for item in app.markdown)
+    form = {widget.label: widget for widget in app.text_area} | {
+        widget.label: widget for widget in app.text_input
+    }
+    app.selectbox(key="overview_comment_goal").set_value("G-Q4-FY2027-MKT-MQL")
+    form["Why this status, and what we are doing about it"].input(
+        "Red: webinar calendar slipped two weeks; two extra sessions booked for December."
+    )
+    form["Your name"].input("Marcus Lee")
+    next(button for button in app.button if button.label == "Add commentary").click().run()
+    assert_no_errors(app)
+    row = _row(app.dataframe[0].value, "MQLs in Q4 FY2027")
+    assert row["Commentary"].startswith("Red: webinar calendar slipped two weeks")
+    assert "Marcus Lee" in row["Commentary"]
+
+
+def test_goals_page_on_an_empty_store(app_for, tmp_path):
+    from core.store.engine import create_store_engine
+    from core.store.schema import migrate
+
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = app_for(url).run()
+    app.switch_page("pages/goals.py").run()
+    assert_no_errors(app)
+    assert any("The store holds no data yet" in item.value for item in app.info)
