@@ -163,3 +163,26 @@ def test_demo_refuses_a_foreign_output_folder(tmp_path):
     assert "holds no demo manifest" in result.stderr
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_goals_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("goals", "--db", url, "--as-of", "2026-11-23", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["as_of"] == "2026-11-23"
+    goals = found["goals"]
+    required = {"goal_id", "name", "level", "metric", "target", "actual", "expected", "pace",
+                "projection", "probability", "status"}  # fmt: skip
+    assert all(required <= set(goal) for goal in goals)
+    assert {goal["level"] for goal in goals} == {"vision", "annual", "quarterly", "campaign"}
+    assert {goal["status"] for goal in goals} <= {"green", "amber", "red", "not_started", "no_data"}
+    assert goals[0]["level"] == "vision"  # tree order: the vision first
+    text = run_cli("goals", "--db", url, "--as-of", "2026-11-23")
+    assert text.returncode == 0 and text.stdout.startswith("Goals as of 2026-11-23")
+
+
+def test_goals_refuses_a_bad_date():
+    result = run_cli("goals", "--as-of", "2026-13-01")
+    assert result.returncode == 2
+    assert "--as-of: expected a date like 2026-11-23, got '2026-13-01'" in result.stderr
