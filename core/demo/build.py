@@ -1023,7 +1023,9 @@ def build_goals(world: DemoWorld, actuals: Actuals) -> pd.DataFrame:
             for number in range(1, 5):
                 quarter = calendar.quarter(year.fiscal_year, number)
                 step = 10 if metric == "mqls" else 10_000
-                target = float(np.round(annual_target * shares[number - 1] / step) * step)
+                target = float(
+                    max(step, np.round(annual_target * shares[number - 1] / step) * step)
+                )
                 rows.append(
                     _goal_row(
                         _goal_id(quarter, key),
@@ -1087,6 +1089,8 @@ def _campaign_goals(world: DemoWorld, rng: np.random.Generator) -> list[dict[str
     campaigns = _campaign_frame(world)
     opportunities = world.opportunities
     for quarter in (calendar.shift(current, -1), current):
+        if not _year_has_goals(world, quarter):
+            continue  # its quarterly goal, the campaign goal's parent, is not set
         in_quarter = campaigns[
             (pd.to_datetime(campaigns["start_date"]).dt.date >= quarter.start)
             & (pd.to_datetime(campaigns["start_date"]).dt.date <= quarter.end)

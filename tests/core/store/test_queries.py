@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from core.store import queries
-from tests.core.store.helpers import load, new_store, opportunity
+from tests.core.store.helpers import NOW, load, new_store, opportunity
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_arr_by_month(engine):
 def test_extent_summary_and_history(engine):
     extent = queries.data_extent(engine)
     # Opportunities start on 5 Jan, ARR on 1 Jan, spend on 31 Jan: all three cover from 31 Jan.
-    assert extent == queries.DataExtent(date(2026, 1, 31), date(2026, 3, 2), 4)
+    assert extent == queries.DataExtent(date(2026, 1, 31), date(2026, 3, 2), 4, NOW)
     summary = queries.table_summary(engine).set_index("table_name")
     assert summary.loc["opportunities", ["stored_rows", "current_rows", "uploads"]].tolist() == [
         6,
