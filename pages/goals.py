@@ -21,7 +21,7 @@ if review is None:
 
 url, version, as_of, period = review.store_url, review.store_version, review.as_of, review.period
 for message in goal_views.pop_flash():
-    st.success(message, icon=":material/check_circle:")
+    st.success(escape_markdown(message), icon=":material/check_circle:")
 tracked = goal_views.tracking(url, version, as_of)
 if tracked.empty:
     st.info(
@@ -65,8 +65,8 @@ with right:
         paths = goal_views.trajectory(url, version, as_of, goal["goal_id"])
         if paths is None or paths.empty:
             st.info(
-                f"“{goal['goal_name']}” measures {goal['metric']}, which has no path to draw "
-                "month by month."
+                f"“{escape_markdown(goal['goal_name'])}” measures {goal['metric']}, which has no "
+                "path to draw month by month."
             )
         else:
             milestones = goal_views.milestones(tracked, goal["goal_id"])
@@ -158,7 +158,7 @@ if st.button(
         record_goal_edits(store_engine(url), edits, author)
     except GoalEditError as error:
         for problem in error.problems:
-            st.error(problem, icon=":material/error:")
+            st.error(escape_markdown(problem), icon=":material/error:")
     else:
         goal_views.flash(f"Saved changes to {len(edits)} goal{'s' if len(edits) != 1 else ''}.")
         del st.session_state["goal_editor"]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.formatting import format_change, format_day, format_usd, plural
+from core.formatting import escape_markdown, format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
 from ui import charts, context, data
 from ui import goals as goal_views
@@ -61,7 +61,7 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
     )
 
 for message in goal_views.pop_flash():
-    st.success(message, icon=":material/check_circle:")
+    st.success(escape_markdown(message), icon=":material/check_circle:")
 st.subheader("Scorecard")
 tracked = goal_views.tracking(review.store_url, review.store_version, review.as_of)
 scorecard = goal_views.for_period(tracked, review.period.start, review.period.end)

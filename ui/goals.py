@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.formatting import format_day, format_metric
+from core.formatting import escape_markdown, format_day, format_metric
 from core.goals import LEVEL_LABELS, RELATION_LABELS, STATUS_LABELS, goals_for_period, roll_up
 from core.store import goals as store_goals
 from ui.data import CACHE, definitions_on
@@ -325,7 +325,7 @@ def comment_form(url: str, goals: dict[str, str], key: str) -> None:
         try:
             store_goals.add_comment(store_engine(url), goal_id, text, author)
         except ValueError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(escape_markdown(str(error)), icon=":material/error:")
         else:
             flash(f"Commentary added to “{goals[goal_id]}”.")
             st.rerun()

@@ -911,7 +911,7 @@ def build_goals(world: DemoWorld, actuals: Actuals) -> pd.DataFrame:
     vision_period_start = calendar.year(current_year - 1).start
     vision_year = calendar.year(current_year + 3)
     arr_now = float(actuals.by_year.loc[calendar.year(current_year - 1).label, "arr_end"])
-    vision_target = float(np.round(arr_now * 1.32**4 / 5e6) * 5e6) if arr_now else 5e6
+    vision_target = float(max(5e6, np.round(arr_now * 1.32**4 / 5e6) * 5e6))
     rows = [
         _goal_row(
             "G-VISION",

@@ -98,7 +98,8 @@ def test_recording_a_version_shows_its_effect_and_restates_the_overview(app_for,
 
     app.switch_page("pages/overview.py").run()
     assert_no_errors(app)
-    restated = app.dataframe[0].value
+    # The scorecard comes first; the restatement table is the one with a Metric column.
+    restated = next(table.value for table in app.dataframe if "Metric" in table.value.columns)
     row = restated.iloc[0]
     assert row["Metric"] == "Bookings"
     assert row["As reported"].endswith("(v1)") and row["Restated"].endswith("(v2)")
