@@ -60,7 +60,7 @@ def test_editing_a_target_updates_the_status_and_the_log(app_for, demo_store_url
         scalar(
             demo_store_url,
             f"select count(*) from goal_changes where goal_id = '{QUARTER_GOAL}' "
-            "and old_value = '2970000.00' and new_value = '9000000.00' and changed_by = 'Dana Whitfield'",
+            "and field = 'target' and new_value = '9000000.00' and changed_by = 'Dana Whitfield'",
         )
         == 1
     )
