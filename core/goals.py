@@ -41,6 +41,7 @@ from typing import Literal
 import pandas as pd
 from scipy import stats
 
+from core.calendar import add_months, month_start
 from core.definitions import CAMPAIGN_METRICS, METRIC_AGGREGATIONS, Aggregation
 
 Level = Literal["vision", "annual", "quarterly", "campaign"]
@@ -648,25 +649,6 @@ def _cycle_problems(parents: Mapping[str, str | None]) -> list[GoalProblem]:
     return problems
 
 
-def campaign_link_problems(
-    campaigns: pd.DataFrame, goal_ids: set[str]
-) -> list[tuple[str, str, str]]:
-    """(campaign id, goal id, problem) for each campaign linked to a goal that does not exist."""
-    problems = []
-    for row in campaigns.itertuples(index=False):
-        goal = _text(row.goal_id)
-        if goal is not None and goal not in goal_ids:
-            problems.append(
-                (
-                    str(row.campaign_id),
-                    goal,
-                    f"links to goal “{goal}”, which is not in the store: load the goals first, "
-                    "or leave the goal empty",
-                )
-            )
-    return problems
-
-
 def goal_relations(
     goals: pd.DataFrame, metrics: Mapping[str, Aggregation] = METRIC_AGGREGATIONS
 ) -> pd.Series:
@@ -772,7 +754,6 @@ def trajectory(
     period_start: date,
     period_end: date,
     actual_by_month: pd.DataFrame,
-    as_of: date,
     months_ahead: int = 18,
 ) -> pd.DataFrame:
     """Required, actual and projected path of a level goal (e.g. ARR toward the vision).
@@ -789,18 +770,18 @@ def trajectory(
     if not months:
         return pd.DataFrame(columns=["month_end", "path", "value"])
     last_month, last_value = months[-1], float(actual["value"].iloc[-1])
-    horizon = _month_end(_add_months(last_month, months_ahead))
+    horizon = _month_end(add_months(last_month, months_ahead))
     every_month = []
     month = months[0]
     while month <= min(horizon, _month_end(period_end)):
         every_month.append(month)
-        month = _month_end(_add_months(month, 1))
+        month = _month_end(add_months(month, 1))
     for month in every_month:
         share = elapsed_share(period_start, period_end, month)
         rows.append((month, "Required", level_path(start_level, target, share)))
     for month, value in zip(months, actual["value"], strict=True):
         rows.append((month, "Actual", float(value)))
-    back = actual[actual["month_end"] <= _month_end(_add_months(last_month, -12))]
+    back = actual[actual["month_end"] <= _month_end(add_months(last_month, -12))]
     base_month, base_value = (
         (back["month_end"].iloc[-1], float(back["value"].iloc[-1]))
         if not back.empty
@@ -815,21 +796,14 @@ def trajectory(
     rows.append((last_month, "Projected", last_value))
     month, value = last_month, last_value
     while month < horizon:
-        month = _month_end(_add_months(month, 1))
+        month = _month_end(add_months(month, 1))
         value *= monthly
         rows.append((month, "Projected", value))
-    del as_of  # the actual series already stops at the as-of month
     return pd.DataFrame(rows, columns=["month_end", "path", "value"])
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _month_end(day: date) -> date:
-    following = _add_months(date(day.year, day.month, 1), 1)
-    return following - timedelta(days=1)
+    return add_months(month_start(day), 1) - timedelta(days=1)
 
 
 def _months_between(first: date, last: date) -> int:

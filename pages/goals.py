@@ -81,6 +81,14 @@ with right:
                 "are the annual milestones."
             )
 
+if current.empty:
+    st.info(
+        f"No goal covers {period.label}. Choose another quarter in the sidebar, or load goals "
+        "for it on the Data page.",
+        icon=":material/flag:",
+    )
+    st.stop()
+
 st.subheader("The goal tree")
 st.caption(
     f"Goals that cover {period.label}: the vision, the year's goals, the quarter's targets and "

@@ -331,6 +331,8 @@ def comment_form(url: str, goals: dict[str, str], key: str) -> None:
             st.rerun()
 
 
+@st.cache_data(**CACHE)
 def latest_comments(url: str, version: int) -> pd.DataFrame:
     """The newest comment on each goal."""
-    return comments(url, version).drop_duplicates("goal_id", keep="first")
+    del version
+    return store_goals.latest_comments(store_engine(url))

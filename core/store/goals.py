@@ -590,6 +590,5 @@ def vision_trajectory(
         start,
         end,
         actual,
-        as_of,
-        months_ahead,  # type: ignore[arg-type]
+        months_ahead,
     )

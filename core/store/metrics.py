@@ -32,8 +32,51 @@ OPPORTUNITY_SUMS = {
 }
 
 
-def _values(definition: MetricDefinition, name: str) -> list[str]:
+def parameter_values(definition: MetricDefinition, name: str) -> list[str]:
+    """A list parameter of the definition as strings (channels, opportunity types, stages)."""
     return [str(value) for value in definition.parameters[name]]  # type: ignore[attr-defined]
+
+
+_values = parameter_values
+
+
+def opportunity_filters(definition: MetricDefinition) -> dict[str, object]:
+    """Keyword filters of ``queries.opportunity_amount`` for an opportunity-sum definition."""
+    date_field, won_only = OPPORTUNITY_SUMS[definition.metric]
+    parameters = definition.parameters
+    return {
+        "date_field": date_field,
+        "opportunity_types": _values(definition, "opportunity_types"),
+        "won_only": won_only,
+        "source_channels": _values(definition, "marketing_channels")
+        if "marketing_channels" in parameters
+        else None,
+        "touched_within_days": int(parameters["influence_window_days"])  # type: ignore[call-overload]
+        if "influence_window_days" in parameters
+        else None,
+    }
+
+
+def reached_date_sql(stages: list[str]) -> str:
+    """SQL for the day a lead first reached any of the lead stages (names from the allow-list)."""
+    columns = [LEAD_STAGE_COLUMNS[stage] for stage in stages]
+    reached = columns[0] if len(columns) == 1 else f"least({', '.join(columns)})"
+    return f"cast({reached} as date)"
+
+
+def arr_bridge_through(connection: Connection, last_day: date) -> pd.DataFrame:
+    """The ARR bridge by month (``core.revenue.arr_bridge``) up to the month of ``last_day``."""
+    arr = pd.read_sql(
+        sa.text(
+            "select account_id, month, arr_usd from current_revenue where month <= :last_month"
+        ),
+        connection,
+        params={"last_month": month_start(last_day)},
+    )
+    if arr.empty:
+        return pd.DataFrame()
+    arr["month"] = pd.to_datetime(arr["month"])
+    return arr_bridge(arr)
 
 
 def _scalar(connection: Connection, sql: str, **params: object) -> float:
@@ -47,34 +90,22 @@ def _opportunity_sum(
     engine: Engine, definition: MetricDefinition, first_day: date, last_day: date
 ) -> float:
     """An opportunity-amount metric (pipeline created, sourced, influenced, bookings)."""
-    date_field, won_only = OPPORTUNITY_SUMS[definition.metric]
-    parameters = definition.parameters
     return queries.opportunity_amount(
         engine,
         first_day,
         last_day,
-        date_field,
-        _values(definition, "opportunity_types"),
-        won_only=won_only,
-        source_channels=_values(definition, "marketing_channels")
-        if "marketing_channels" in parameters
-        else None,
-        touched_within_days=int(parameters["influence_window_days"])  # type: ignore[call-overload]
-        if "influence_window_days" in parameters
-        else None,
+        **opportunity_filters(definition),  # type: ignore[arg-type]
     )
 
 
 def _stage_count(
     connection: Connection, stages: list[str], first_day: date, last_day: date
 ) -> float:
-    columns = [LEAD_STAGE_COLUMNS[stage] for stage in stages]
-    reached = columns[0] if len(columns) == 1 else f"least({', '.join(columns)})"
     return _scalar(
         connection,
         f"""
         select count(*) from current_leads
-        where cast({reached} as date) between :first_day and :last_day
+        where {reached_date_sql(stages)} between :first_day and :last_day
         """,  # noqa: S608 - column names come from LEAD_STAGE_COLUMNS
         first_day=first_day,
         last_day=last_day,
@@ -142,17 +173,9 @@ def _retention(connection: Connection, month: date, window: int, gross: bool) ->
 def _new_arr(
     connection: Connection, components: list[str], first_day: date, last_day: date
 ) -> float:
-    arr = pd.read_sql(
-        sa.text(
-            "select account_id, month, arr_usd from current_revenue where month <= :last_month"
-        ),
-        connection,
-        params={"last_month": month_start(last_day)},
-    )
-    if arr.empty:
+    bridge = arr_bridge_through(connection, last_day)
+    if bridge.empty:
         return 0.0
-    arr["month"] = pd.to_datetime(arr["month"])
-    bridge = arr_bridge(arr)
     window = bridge[
         (bridge["month"] >= pd.Timestamp(month_start(first_day)))
         & (bridge["month"] <= pd.Timestamp(last_day))

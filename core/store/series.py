@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 
 from core.calendar import add_months, month_start
 from core.definitions import METRIC_AGGREGATIONS, MetricDefinition
-from core.revenue import arr_bridge
 from core.series import MetricSeries
 from core.store import metrics, queries
 
@@ -25,8 +24,7 @@ OPPORTUNITY_SUMS = metrics.OPPORTUNITY_SUMS
 _SERIES_COLUMNS = ["day", "numerator", "denominator"]
 
 
-def _values(definition: MetricDefinition, name: str) -> list[str]:
-    return [str(value) for value in definition.parameters[name]]  # type: ignore[attr-defined]
+_values = metrics.parameter_values
 
 
 def _frame(days: pd.Series, numerator: pd.Series, denominator: pd.Series | float) -> pd.DataFrame:
@@ -42,21 +40,11 @@ def _opportunities_by_day(
     last_day: date,
     campaign_id: str | None,
 ) -> pd.DataFrame:
-    date_field, won_only = OPPORTUNITY_SUMS[definition.metric]
-    parameters = definition.parameters
     frame = queries.opportunity_amount_by_day(
         engine,
         first_day,
         last_day,
-        date_field,
-        _values(definition, "opportunity_types"),
-        won_only=won_only,
-        source_channels=_values(definition, "marketing_channels")
-        if "marketing_channels" in parameters
-        else None,
-        touched_within_days=int(parameters["influence_window_days"])  # type: ignore[call-overload]
-        if "influence_window_days" in parameters
-        else None,
+        **metrics.opportunity_filters(definition),  # type: ignore[arg-type]
         campaign_id=campaign_id,
     )
     return _frame(frame["day"], frame["amount_usd"], 1.0)
@@ -65,14 +53,13 @@ def _opportunities_by_day(
 def _stages_by_day(
     engine: Engine, stages: list[str], first_day: date, last_day: date, campaign_id: str | None
 ) -> pd.DataFrame:
-    columns = [metrics.LEAD_STAGE_COLUMNS[stage] for stage in stages]
-    reached = columns[0] if len(columns) == 1 else f"least({', '.join(columns)})"
+    reached = metrics.reached_date_sql(stages)
     campaign = " and source_campaign_id = :campaign_id" if campaign_id is not None else ""
     sql = sa.text(
         f"""
         with matching as (
-            select cast({reached} as date) as day from current_leads
-            where cast({reached} as date) between :first_day and :last_day{campaign}
+            select {reached} as day from current_leads
+            where {reached} between :first_day and :last_day{campaign}
         ),
         daily as (select day, count(*) as reached from matching group by day)
         select * from daily order by day
@@ -162,17 +149,9 @@ def _new_arr_by_month(
     engine: Engine, definition: MetricDefinition, first_day: date, last_day: date
 ) -> pd.DataFrame:
     with engine.connect() as connection:
-        arr = pd.read_sql(
-            sa.text(
-                "select account_id, month, arr_usd from current_revenue where month <= :last_month"
-            ),
-            connection,
-            params={"last_month": month_start(last_day)},
-        )
-    if arr.empty:
+        bridge = metrics.arr_bridge_through(connection, last_day)
+    if bridge.empty:
         return pd.DataFrame(columns=_SERIES_COLUMNS)
-    arr["month"] = pd.to_datetime(arr["month"])
-    bridge = arr_bridge(arr)
     bridge = bridge[bridge["month"] >= pd.Timestamp(month_start(first_day))]
     components = _values(definition, "bridge_components")
     monthly = bridge.groupby("month")[[f"{name}_usd" for name in components]].sum().sum(axis=1)

@@ -21,7 +21,6 @@ from core.goals import (
     GoalRule,
     Observed,
     ancestors,
-    campaign_link_problems,
     contribution_shares,
     elapsed_share,
     goal_problems,
@@ -571,18 +570,6 @@ def test_campaign_goals_must_measure_something_a_campaign_has():
     frame = TREE.copy()
     frame.loc[frame["goal_id"] == "C", "metric"] = "arr"
     assert "cannot be measured for one campaign" in problems_of(frame)[("C", "metric")]
-
-
-def test_campaign_linked_to_a_missing_goal():
-    campaigns = pd.DataFrame({"campaign_id": ["A", "B", "C"], "goal_id": ["P1", None, "GONE"]})
-    assert campaign_link_problems(campaigns, set(TREE["goal_id"])) == [
-        (
-            "C",
-            "GONE",
-            "links to goal “GONE”, which is not in the store: load the goals first, or leave "
-            "the goal empty",
-        )
-    ]
 
 
 def test_ancestors_walk_to_the_top():

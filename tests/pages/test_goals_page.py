@@ -123,3 +123,34 @@ def test_goals_page_on_an_empty_store(app_for, tmp_path):
     app.switch_page("pages/goals.py").run()
     assert_no_errors(app)
     assert any("The store holds no data yet" in item.value for item in app.info)
+
+
+def test_without_goals_and_for_a_quarter_no_goal_covers_the_page_says_so(app_for, demo_store_url):
+    from pathlib import Path
+
+    from core.store.engine import create_store_engine
+    from core.store.ingest.pipeline import IngestOptions, ingest_file, undo_upload
+
+    engine = create_store_engine(demo_store_url)
+    try:
+        demo_goals = scalar(
+            demo_store_url,
+            "select upload_id from uploads where kind = 'goals' and status = 'loaded'",
+        )
+        undo_upload(engine, int(demo_goals), "Tester")
+    finally:
+        engine.dispose()
+    app = _goals_page(app_for, demo_store_url)
+    assert any("No goals are loaded yet" in item.value for item in app.info)
+
+    # Goals for FY2027 only: a quarter of FY2024 is covered by none of them.
+    engine = create_store_engine(demo_store_url)
+    try:
+        examples = Path(__file__).resolve().parents[2] / "data" / "examples" / "goals.csv"
+        assert ingest_file(engine, examples, IngestOptions(uploaded_by="Tester")).loaded
+    finally:
+        engine.dispose()
+    app = app_for(demo_store_url, period="Q1 FY2024").run()
+    app.switch_page("pages/goals.py").run()
+    assert_no_errors(app)
+    assert any("No goal covers Q1 FY2024" in item.value for item in app.info)
