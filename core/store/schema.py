@@ -19,13 +19,14 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
 review_id_sequence = sa.Sequence("reviews_review_id_seq", metadata=metadata)
 goal_change_id_sequence = sa.Sequence("goal_changes_change_id_seq", metadata=metadata)
 goal_comment_id_sequence = sa.Sequence("goal_comments_comment_id_seq", metadata=metadata)
+scenario_id_sequence = sa.Sequence("saved_scenarios_scenario_id_seq", metadata=metadata)
 
 
 def _upload_id() -> sa.Column:
@@ -320,6 +321,25 @@ goal_comments = sa.Table(
     sa.Column("written_at", sa.DateTime, nullable=False),
 )
 
+# Budget scenarios saved by name on the Budget scenarios page: the settings, not the results,
+# so a saved scenario is recomputed on today's data when it is opened. Never overwritten: saving
+# a name again adds a row and the newest row of a name is the scenario.
+saved_scenarios = sa.Table(
+    "saved_scenarios",
+    metadata,
+    sa.Column(
+        "scenario_id",
+        sa.Integer,
+        scenario_id_sequence,
+        server_default=scenario_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("settings_json", sa.String, nullable=False),
+    sa.Column("saved_by", sa.String, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
+
 # Natural key of every versioned fact table: its current view keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -456,12 +476,19 @@ def _migration_4(connection: Connection) -> None:
     goal_comments.create(connection, checkfirst=True)
 
 
+def _migration_5(connection: Connection) -> None:
+    """Budget scenarios saved by name."""
+    scenario_id_sequence.create(connection, checkfirst=True)
+    saved_scenarios.create(connection, checkfirst=True)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
     2: ("ingest: remembered mappings, upload details, optional opportunity account", _migration_2),
     3: ("money and measures as 64-bit DOUBLE, not 32-bit FLOAT", _migration_3),
     4: ("goal edits and goal commentary", _migration_4),
+    5: ("budget scenarios saved by name", _migration_5),
 }
 
 

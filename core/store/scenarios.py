@@ -1,0 +1,339 @@
+"""Inputs of the budget-cut simulator read from the store, and saved scenarios.
+
+:func:`scenario_data` reads, per paid channel and week, the spend, the new-business pipeline the
+channel sourced and the leads it sourced; :func:`fit_curves` fits them (:mod:`core.response`);
+:func:`build_scenario_model` adds the spend plan (the ``budgets`` table, or the trailing run rate
+where it has no plan), win rates and the creation-to-close lag, and returns the
+:class:`~core.scenarios.ScenarioModel` every slider move runs on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core.calendar import FiscalCalendar
+from core.response import DRAWS, ResponseCurve, fit_response
+from core.scenarios import ScenarioModel, build_model, horizon_weeks
+from core.store import queries
+from core.store.schema import saved_scenarios
+
+WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
+MAX_CLOSE_LAG_WEEKS = 104
+MIN_CLOSED_DEALS = 20  # fewer closed deals than this: the channel uses the overall win rate
+MAX_SCENARIO_NAME = 80
+MAX_SAVED_SCENARIOS = 200
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioData:
+    """Weekly history per paid channel, up to the last complete week before the as-of date."""
+
+    channels: tuple[str, ...]
+    weeks: np.ndarray  # (T,) Mondays
+    spend: np.ndarray  # (C, T)
+    pipeline: np.ndarray  # (C, T) new-business pipeline sourced by the channel
+    leads: np.ndarray  # (C, T) leads sourced by the channel
+    unpaid_pipeline: float  # weekly new-business pipeline no paid channel sourced, last 13 weeks
+
+    @property
+    def horizon_start(self) -> date:
+        return (self.weeks[-1] + np.timedelta64(7, "D")).astype(object)
+
+
+def _last_complete_monday(as_of: date) -> date:
+    """Monday of the last week that ended on or before ``as_of`` (weeks end on Sunday)."""
+    this_monday = as_of - timedelta(days=as_of.weekday())
+    return this_monday - timedelta(days=7) if as_of.weekday() < 6 else this_monday
+
+
+def _weekly(engine: Engine, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    with engine.connect() as connection:
+        frame = pd.read_sql(sa.text(sql), connection, params=params)
+    frame["week"] = pd.to_datetime(frame["week"]).dt.date
+    return frame
+
+
+def scenario_data(engine: Engine, as_of: date) -> ScenarioData | None:
+    """Weekly spend, sourced pipeline and sourced leads per paid channel; ``None`` if no spend."""
+    last = _last_complete_monday(as_of)
+    last_day = last + timedelta(days=6)
+    params: dict[str, object] = {"last_day": last_day}
+    spend = _weekly(
+        engine,
+        """
+        select channel, cast(date_trunc('week', spend_date) as date) as week,
+               sum(amount_usd) as value
+        from current_spend where spend_date <= :last_day group by all
+        """,
+        params,
+    )
+    spend = spend[spend["value"] > 0]
+    if spend.empty:
+        return None
+    channels = tuple(sorted(spend["channel"].unique()))
+    first = min(spend["week"])
+    if first > last:
+        return None
+    weeks = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1, 7)
+    params["first_day"] = first
+    pipeline = _weekly(
+        engine,
+        """
+        select source_channel as channel, cast(date_trunc('week', created_date) as date) as week,
+               sum(amount_usd) as value
+        from current_opportunities
+        where opportunity_type = 'new_business'
+          and created_date between :first_day and :last_day
+        group by all
+        """,
+        params,
+    )
+    leads = _weekly(
+        engine,
+        """
+        select source_channel as channel,
+               cast(date_trunc('week', created_at) as date) as week, count(*) as value
+        from current_leads
+        where created_at >= :first_day and created_at < :last_day + interval 1 day
+        group by all
+        """,
+        params,
+    )
+    week_keys = [week.astype(object) for week in weeks]
+
+    def matrix(frame: pd.DataFrame) -> np.ndarray:
+        table = frame.pivot_table(index="channel", columns="week", values="value", aggfunc="sum")
+        table = table.reindex(index=list(channels), columns=week_keys)
+        return table.fillna(0.0).to_numpy(dtype=float)
+
+    unpaid = pipeline[~pipeline["channel"].isin(channels)]
+    recent = unpaid[unpaid["week"] > last - timedelta(weeks=13)]
+    return ScenarioData(
+        channels=channels,
+        weeks=weeks,
+        spend=matrix(spend),
+        pipeline=matrix(pipeline),
+        leads=matrix(leads),
+        unpaid_pipeline=float(recent["value"].sum()) / 13.0,
+    )
+
+
+def fit_curves(data: ScenarioData, draws: int = DRAWS, seed: int = 0) -> tuple[ResponseCurve, ...]:
+    """One response curve per channel of ``data`` (fallbacks included)."""
+    return tuple(
+        fit_response(
+            channel,
+            data.weeks,
+            data.spend[index],
+            data.pipeline[index],
+            leads=data.leads[index],
+            draws=draws,
+            seed=seed + index,
+        )
+        for index, channel in enumerate(data.channels)
+    )
+
+
+def win_rates(engine: Engine, as_of: date, channels: Sequence[str]) -> dict[str, tuple[float, int]]:
+    """Share of closed new-business pipeline dollars won, per channel, and the deals behind it.
+
+    Channels with fewer than 20 closed deals in the last two years take the overall rate.
+    """
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            sa.text(
+                """
+                select source_channel as channel, count(*) as deals,
+                       sum(amount_usd) as closed, sum(case when is_won then amount_usd end) as won
+                from current_opportunities
+                where opportunity_type = 'new_business' and is_closed
+                  and close_date between :first_day and :as_of
+                group by all
+                """
+            ),
+            connection,
+            params={"first_day": as_of - timedelta(days=365 * WIN_RATE_YEARS), "as_of": as_of},
+        ).fillna(0.0)
+    closed, won = float(frame["closed"].sum()), float(frame["won"].sum())
+    overall = (won / closed if closed > 0 else 0.0, int(frame["deals"].sum()))
+    rates = {}
+    for channel in channels:
+        row = frame[frame["channel"] == channel]
+        deals = int(row["deals"].sum())
+        if deals >= MIN_CLOSED_DEALS and float(row["closed"].sum()) > 0:
+            rates[channel] = (float(row["won"].sum()) / float(row["closed"].sum()), deals)
+        else:
+            rates[channel] = overall
+    return rates
+
+
+def close_lag(engine: Engine, as_of: date) -> np.ndarray:
+    """Share of won new-business dollars closing 0, 1, 2, ... weeks after creation."""
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            sa.text(
+                """
+                select least(cast(floor(date_diff('day', created_date, close_date) / 7) as integer),
+                             :max_weeks) as weeks,
+                       sum(amount_usd) as amount
+                from current_opportunities
+                where opportunity_type = 'new_business' and is_won
+                  and close_date between :first_day and :as_of and close_date >= created_date
+                group by all
+                """
+            ),
+            connection,
+            params={
+                "first_day": as_of - timedelta(days=365 * WIN_RATE_YEARS),
+                "as_of": as_of,
+                "max_weeks": MAX_CLOSE_LAG_WEEKS,
+            },
+        )
+    shares = np.zeros(MAX_CLOSE_LAG_WEEKS + 1)
+    for weeks, amount in zip(frame["weeks"], frame["amount"], strict=True):
+        shares[int(weeks)] += float(amount)
+    if shares.sum() <= 0:
+        shares[13] = 1.0  # no won deal yet: a quarter, said in the page's caption
+    return shares / shares.sum()
+
+
+def planned_spend(
+    engine: Engine, channels: Sequence[str], week_starts: np.ndarray, run_rate: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Planned weekly spend (C, H) from the budgets, and which weeks (C, H) a budget covered.
+
+    A budget row spreads evenly over the days of its period; weeks no budget covers take the
+    channel's trailing run rate.
+    """
+    with engine.connect() as connection:
+        budgets = pd.read_sql(
+            sa.text(
+                "select channel, period_start, period_end, planned_spend_usd from current_budgets"
+            ),
+            connection,
+        )
+    days = (week_starts[:, None] + np.arange(7)[None, :]).astype("datetime64[D]")
+    plan = np.zeros((len(channels), len(week_starts)))
+    covered = np.zeros((len(channels), len(week_starts)))
+    for index, channel in enumerate(channels):
+        for row in budgets[budgets["channel"] == channel].itertuples():
+            start = np.datetime64(pd.Timestamp(row.period_start).date(), "D")
+            end = np.datetime64(pd.Timestamp(row.period_end).date(), "D")
+            length = int((end - start).astype(int)) + 1
+            inside = ((days >= start) & (days <= end)).sum(axis=1)
+            plan[index] += float(row.planned_spend_usd) / length * inside
+            covered[index] += inside
+    covered = np.minimum(covered, 7) / 7.0
+    plan = plan + (1.0 - covered) * run_rate[:, None]
+    return plan, covered >= 1.0
+
+
+def build_scenario_model(
+    engine: Engine,
+    data: ScenarioData,
+    curves: Sequence[ResponseCurve],
+    as_of: date,
+    calendar: FiscalCalendar,
+) -> tuple[ScenarioModel, np.ndarray]:
+    """The simulator for ``curves`` on today's plan; also which plan weeks a budget covered."""
+    week_starts = horizon_weeks(data.horizon_start)
+    run_rate = data.spend[:, -13:].mean(axis=1)
+    plan, covered = planned_spend(engine, data.channels, week_starts, run_rate)
+    model = build_model(
+        curves,
+        data.weeks,
+        data.spend,
+        data.horizon_start,
+        plan,
+        win_rates=win_rates(engine, as_of, data.channels),
+        close_lag=close_lag(engine, as_of),
+        calendar=calendar,
+    )
+    return model, covered
+
+
+def open_pipeline_closing(engine: Engine, first_day: date, last_day: date, as_of: date) -> float:
+    """New-business and expansion pipeline open on ``as_of`` with a close date in the window."""
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.text(
+                """
+                select coalesce(sum(amount_usd), 0) from current_opportunities
+                where opportunity_type in ('new_business', 'expansion')
+                  and created_date <= :as_of and not is_closed
+                  and close_date between :first_day and :last_day
+                """
+            ),
+            {"first_day": first_day, "last_day": last_day, "as_of": as_of},
+        ).scalar_one()
+    return float(value)
+
+
+def bookings_target(engine: Engine, first_day: date, last_day: date) -> float | None:
+    """Sum of bookings goals for exactly this period, ``None`` when there is none."""
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.text(
+                """
+                select sum(target) from current_goals
+                where metric = 'bookings' and period_start = :first_day and period_end = :last_day
+                """
+            ),
+            {"first_day": first_day, "last_day": last_day},
+        ).scalar_one()
+    return None if value is None else float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Saved scenarios
+# --------------------------------------------------------------------------------------------
+def save_scenario(
+    engine: Engine,
+    name: str,
+    settings: Mapping[str, object],
+    saved_by: str,
+    now: datetime | None = None,
+) -> None:
+    """Save a scenario's settings under ``name``; ``ValueError`` naming what is wrong."""
+    name, saved_by = name.strip(), saved_by.strip()
+    if not name:
+        raise ValueError("Give the scenario a name.")
+    if len(name) > MAX_SCENARIO_NAME:
+        raise ValueError(f"The name is {len(name)} characters; keep it to {MAX_SCENARIO_NAME}.")
+    if not saved_by:
+        raise ValueError("Say who is saving: the name of the person is required.")
+    with engine.begin() as connection:
+        connection.execute(
+            saved_scenarios.insert().values(
+                name=name,
+                settings_json=json.dumps(dict(settings), sort_keys=True),
+                saved_by=saved_by,
+                saved_at=now or datetime.now(),
+            )
+        )
+
+
+def saved_scenario_list(engine: Engine) -> pd.DataFrame:
+    """The newest version of every saved scenario: name, settings, saved_by, saved_at."""
+    with engine.connect() as connection:
+        frame = pd.read_sql(
+            sa.text(
+                """
+                select name, settings_json, saved_by, saved_at from saved_scenarios
+                qualify row_number() over (partition by name order by scenario_id desc) = 1
+                order by saved_at desc limit :limit
+                """
+            ),
+            connection,
+            params={"limit": MAX_SAVED_SCENARIOS},
+        )
+    frame["settings"] = [json.loads(text) for text in frame.pop("settings_json")]
+    return frame
