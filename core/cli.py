@@ -27,13 +27,16 @@ from typing import TextIO
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from core.channels import CHANNEL_LABELS
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
-from core.formatting import format_metric
+from core.formatting import format_metric, format_usd
 from core.goals import STATUS_LABELS, active_on, in_tree_order
+from core.scenarios import MAX_CHANGE, MIN_CHANGE, simulate, summary_sentence
 from core.store import definitions as store_definitions
 from core.store import goals as store_goals
 from core.store import queries
+from core.store import scenarios as store_scenarios
 from core.store.engine import (
     PROJECT_ROOT,
     StoreLockedError,
@@ -88,6 +91,21 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected zero or more, got {text}")
     return value
+
+
+def _cut(text: str) -> tuple[str, float]:
+    """``CHANNEL=-30%`` (or ``CHANNEL=-0.3``) -> (channel, -0.3)."""
+    channel, separator, value = text.partition("=")
+    channel, value = channel.strip(), value.strip()
+    if not separator or not channel or not value:
+        raise argparse.ArgumentTypeError(f"expected CHANNEL=-30%, got {text!r}")
+    try:
+        change = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the change for {channel} must be a percentage such as -30%, got {value!r}"
+        ) from None
+    return channel, change
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,6 +211,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         help="every goal, including those whose period has ended or not started",
+    )
+    scenario = commands.add_parser(
+        "scenario",
+        parents=[common],
+        help="what a budget change costs in pipeline, bookings, new ARR and revenue",
+        description="Fit each channel's response curve to the store and simulate a change in "
+        "planned spend over the next 18 months, with a 10-90%% range.",
+    )
+    scenario.add_argument(
+        "--cut",
+        type=_cut,
+        action="append",
+        default=[],
+        metavar="CHANNEL=-30%",
+        help="change a channel's planned spend (-100%% to +50%%); repeat for several channels",
+    )
+    scenario.add_argument(
+        "--start", type=_iso_date, default=None, help="first day of the change (next Monday)"
+    )
+    scenario.add_argument(
+        "--weeks", type=int, default=13, help="how many weeks the change lasts (13)"
+    )
+    scenario.add_argument(
+        "--as-of", type=_iso_date, default=None, help="day the data runs to (data-through date)"
     )
     return parser
 
@@ -486,6 +528,84 @@ def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: 
     return EXIT_REFUSED if refused else EXIT_OK
 
 
+class UsageError(ValueError):
+    """A parameter the parser accepted but the data rejects (exit code 2)."""
+
+
+def run_scenario(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Simulate a budget change on the store's fitted response curves."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    calendar = queries.fiscal_calendar(queries.settings(engine))
+    data = store_scenarios.scenario_data(engine, as_of)
+    if data is None:
+        raise CommandRefusedError("the store has no spend to fit response curves to")
+    changes: dict[str, float] = {}
+    for channel, change in arguments.cut:
+        if channel not in data.channels:
+            raise UsageError(
+                f"unknown channel {channel!r}; the store's channels are: {', '.join(data.channels)}"
+            )
+        if not MIN_CHANGE <= change <= MAX_CHANGE:
+            raise UsageError(
+                f"the change for {channel} must be between {MIN_CHANGE:+.0%} and "
+                f"{MAX_CHANGE:+.0%}, got {change:+.0%}"
+            )
+        changes[channel] = change
+    curves = store_scenarios.fit_curves(data)
+    model, _ = store_scenarios.build_scenario_model(engine, data, curves, as_of, calendar)
+    start_week = 0
+    if arguments.start is not None:
+        offset = (arguments.start - model.horizon_start).days
+        if offset < 0 or offset // 7 >= len(model.week_starts):
+            raise UsageError(
+                f"--start must fall between {model.horizon_start.isoformat()} and "
+                f"{model.week_starts[-1].astype(object).isoformat()}, got "
+                f"{arguments.start.isoformat()}"
+            )
+        start_week = offset // 7
+    limit = len(model.week_starts) - start_week
+    if not 1 <= arguments.weeks <= limit:
+        raise UsageError(
+            f"--weeks must be between 1 and {limit} from that start, got {arguments.weeks}"
+        )
+    result = simulate(model, changes, start_week, arguments.weeks)
+    fits = {
+        curve.channel: {
+            "method": curve.method,
+            "note": curve.note,
+            "r_squared": curve.r_squared,
+            "holdout_mape": curve.holdout_mape,
+        }
+        for curve in curves
+    }
+    if arguments.json:
+        payload = {"as_of": as_of.isoformat(), **result.as_dict(), "curves": fits}
+        print(json.dumps(payload, indent=2), file=out)
+        return EXIT_OK
+    print(summary_sentence(result, CHANNEL_LABELS), file=out)
+    print("", file=out)
+    rows = [
+        {
+            "measure": label,
+            "lost over 18 months": format_usd(outcome.loss),
+            "range (10-90%)": f"{format_usd(outcome.low)} to {format_usd(outcome.high)}",
+            f"this quarter ({model.this_quarter[0]})": format_usd(outcome.this_quarter[0]),
+            f"next quarter ({model.next_quarter[0]})": format_usd(outcome.next_quarter[0]),
+        }
+        for label, outcome in (
+            ("Pipeline", result.pipeline),
+            ("Bookings", result.bookings),
+            ("New ARR", result.new_arr),
+            ("Recognised revenue", result.revenue),
+        )
+    ]
+    _print_frame(pd.DataFrame(rows), out)
+    fallbacks = [curve for curve in curves if curve.method != "fitted"]
+    for curve in fallbacks:
+        print(f"note: {curve.channel} uses its average return on spend: {curve.note}", file=out)
+    return EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -520,6 +640,8 @@ def main(
                 return run_definitions(arguments, engine, out)
             if arguments.command == "goals":
                 return run_goals(arguments, engine, out)
+            if arguments.command == "scenario":
+                return run_scenario(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:
@@ -536,6 +658,9 @@ def main(
     except (StoreLockedError, SchemaVersionError) as error:
         print(f"error: {error}", file=err)
         return EXIT_STORE_UNAVAILABLE
+    except UsageError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
     except (
         CommandRefusedError,
         StoreUrlError,

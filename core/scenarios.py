@@ -39,11 +39,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from core.calendar import FiscalCalendar, add_months
+from core.formatting import format_usd
 from core.response import ResponseCurve, adstock, hill, season_features
 
 HORIZON_MONTHS = 18
@@ -578,3 +579,147 @@ def _lower_hull(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
                 break
         hull.append(point)
     return hull
+
+
+# --------------------------------------------------------------------------------------------
+# What it means: goals and one sentence
+# --------------------------------------------------------------------------------------------
+GOAL_MEASURES: Mapping[str, str] = {
+    "pipeline_created": "pipeline",
+    "sourced_pipeline": "pipeline",
+    "bookings": "bookings",
+    "new_arr": "new_arr",
+    "arr": "new_arr",  # ARR at the period's end falls by every new ARR lost before then
+}
+
+
+@dataclass(frozen=True)
+class GoalEffect:
+    """A goal's projected attainment before and after the scenario."""
+
+    goal_name: str
+    period_label: str
+    metric: str
+    target: float
+    projection: float
+    loss: float  # of the goal's metric, inside its period (up to its end for ARR)
+    before: float  # projected attainment, projection / target
+    after: float
+
+
+def goal_effects(result: ScenarioResult, goals: Sequence[Mapping[str, object]]) -> list[GoalEffect]:
+    """Projected attainment of each goal the scenario reaches, before and after it.
+
+    ``goals`` rows need ``goal_name``, ``period_label``, ``metric``, ``period_start``,
+    ``period_end``, ``target`` and ``projection`` (the Goals page's projection). Goals whose
+    metric the simulator does not model, that ended before the horizon, that have no
+    projection or target, or where lower is better are left out.
+
+    Examples
+    --------
+    See ``tests/core/test_scenarios.py``.
+    """
+    month_keys = np.array([np.datetime64(month, "M") for month in result.months])
+    effects = []
+    for goal in goals:
+        metric = str(goal["metric"])
+        measure = GOAL_MEASURES.get(metric)
+        projection, target = goal.get("projection"), goal.get("target")
+        if measure is None or projection is None or not target or pd_isna(projection):
+            continue
+        if goal.get("direction", "higher") != "higher":
+            continue
+        start = np.datetime64(_as_day(goal["period_start"]), "M")
+        end = np.datetime64(_as_day(goal["period_end"]), "M")
+        if end < month_keys[0]:
+            continue
+        first = month_keys[0] if metric == "arr" else start
+        inside = (month_keys >= first) & (month_keys <= end)
+        monthly = np.array([month[0] for month in result.outcome(measure).monthly])
+        loss = float(monthly[inside].sum())
+        target_value, projected = float(target), float(projection)  # type: ignore[arg-type]
+        effects.append(
+            GoalEffect(
+                goal_name=str(goal["goal_name"]),
+                period_label=str(goal["period_label"]),
+                metric=metric,
+                target=target_value,
+                projection=projected,
+                loss=loss,
+                before=projected / target_value,
+                after=(projected - loss) / target_value,
+            )
+        )
+    return effects
+
+
+def pd_isna(value: object) -> bool:
+    """True for ``None`` and NaN (pandas' missing values) without importing pandas."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _as_day(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def summary_sentence(result: ScenarioResult, labels: Mapping[str, str]) -> str:
+    """One plain sentence for the CFO: what the scenario saves and what it costs.
+
+    Examples
+    --------
+    See ``tests/core/test_scenarios.py``.
+    """
+    changed = {channel: change for channel, change in result.changes.items() if change}
+    if not changed:
+        return "No spend is changed: nothing is saved and nothing is lost."
+    parts = []
+    for channel, change in sorted(changed.items(), key=lambda item: item[1]):
+        verb = "stopping" if change <= -1.0 else "cutting" if change < 0 else "adding to"
+        amount = "" if change <= -1.0 else f" by {abs(change):.0%}"
+        parts.append(f"{verb} {labels.get(channel, channel)}{amount}")
+    what = _join(parts)
+    first = result.window[0]
+    when = f"for {result.weeks} weeks from {first.day} {first:%b %Y}"
+    pipeline, bookings, revenue = result.pipeline, result.bookings, result.revenue
+    if result.savings >= 0:
+        head = f"{what[0].upper()}{what[1:]} {when} saves {format_usd(result.savings)}"
+        verb = "costs"
+    else:
+        head = f"{what[0].upper()}{what[1:]} {when} spends {format_usd(-result.savings)} more"
+        verb = "brings"
+    sign = 1 if verb == "costs" else -1
+    return (
+        f"{head} and {verb} about {format_usd(sign * pipeline.loss)} of pipeline "
+        f"(likely {format_usd(sign * (pipeline.low if sign > 0 else pipeline.high))} to "
+        f"{format_usd(sign * (pipeline.high if sign > 0 else pipeline.low))}), "
+        f"{format_usd(sign * bookings.loss)} of bookings and "
+        f"{format_usd(sign * revenue.loss)} of recognised revenue over the next "
+        f"{len(result.months)} months; {format_usd(sign * bookings.this_quarter[0])} of the "
+        f"bookings fall in this quarter."
+    )
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def planned_pipeline_closing_next_quarter(model: ScenarioModel, unpaid_weekly: float) -> float:
+    """Pipeline the plan creates before next quarter starts that closes in it (point estimate).
+
+    Paid channels from their curves under the plan, plus ``unpaid_weekly`` of pipeline per
+    week that no paid channel sources; close dates follow the creation-to-close lag.
+    """
+    weekly = model.base_pipeline[:, 0, :].sum(axis=0) + max(unpaid_weekly, 0.0)
+    weekly = np.where(model.week_starts < np.datetime64(model.next_quarter[1], "D"), weekly, 0.0)
+    monthly = _close(model, weekly[None, :]) @ model.week_month
+    month_keys = np.array([np.datetime64(month, "M") for month in model.months])
+    inside = (month_keys >= np.datetime64(model.next_quarter[1], "M")) & (
+        month_keys <= np.datetime64(model.next_quarter[2], "M")
+    )
+    return float(monthly[0, inside].sum())

@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine
 from core.calendar import FiscalCalendar
 from core.response import DRAWS, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
-from core.store import queries
 from core.store.schema import saved_scenarios
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
@@ -337,3 +336,32 @@ def saved_scenario_list(engine: Engine) -> pd.DataFrame:
         )
     frame["settings"] = [json.loads(text) for text in frame.pop("settings_json")]
     return frame
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedScenarios:
+    """Everything the page, the CLI and the benchmark need, fitted once per data version."""
+
+    data: ScenarioData
+    curves: tuple[ResponseCurve, ...]
+    model: ScenarioModel
+    plan_covered: np.ndarray  # (C, H) True where a budget gave the week's plan
+
+
+def prepare(
+    engine: Engine, as_of: date, calendar: FiscalCalendar, draws: int = DRAWS
+) -> PreparedScenarios | None:
+    """Read, fit and build; ``None`` when the store has no spend before ``as_of``."""
+    data = scenario_data(engine, as_of)
+    if data is None:
+        return None
+    curves = fit_curves(data, draws=draws)
+    model, covered = build_scenario_model(engine, data, curves, as_of, calendar)
+    return PreparedScenarios(data=data, curves=curves, model=model, plan_covered=covered)
+
+
+def overall_win_rate(engine: Engine, as_of: date) -> float | None:
+    """Share of closed new-business pipeline dollars won in the last two years."""
+    rates = win_rates(engine, as_of, ["__all__"])
+    rate = rates["__all__"][0]
+    return rate if rate > 0 else None

@@ -1,0 +1,362 @@
+"""The Budget scenarios page's cached inputs, link state, tables and charts.
+
+Fitting is the slow part (seconds) and is cached per store, data version and as-of date; every
+slider move after that is :func:`core.scenarios.simulate` on the cached model (milliseconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.calendar import FiscalCalendar
+from core.channels import channel_label
+from core.formatting import format_day, format_usd
+from core.scenarios import MAX_CHANGE, MIN_CHANGE, ScenarioModel, ScenarioResult
+from core.store import scenarios as store_scenarios
+from ui.charts import MONEY_AXIS, NAVY, STEEL
+from ui.store import store_engine
+
+CHANGE_KEY = "scenario_change_"  # + channel, in whole percent
+START_KEY, WEEKS_KEY, SAVING_KEY = "scenario_start", "scenario_weeks", "scenario_saving"
+LINK_PREFIX = "cut_"  # query parameter per channel: cut_paid_search=-30
+LINK_START, LINK_WEEKS = "start", "weeks"
+MAX_START_WEEKS = 26  # a cut can start up to half a year out
+MAX_WEEKS = 52
+DEFAULT_WEEKS = 13
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def prepared(
+    url: str, version: int, as_of: date, calendar: FiscalCalendar
+) -> store_scenarios.PreparedScenarios | None:
+    """Fitted curves and the simulator for a data version (shared, never modified)."""
+    del version
+    return store_scenarios.prepare(store_engine(url), as_of, calendar)
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def coverage_inputs(
+    url: str, version: int, as_of: date, first: date, last: date
+) -> tuple[float, float | None, float | None]:
+    """Open pipeline closing in the quarter, its bookings target, and the overall win rate."""
+    del version
+    engine = store_engine(url)
+    return (
+        store_scenarios.open_pipeline_closing(engine, first, last, as_of),
+        store_scenarios.bookings_target(engine, first, last),
+        store_scenarios.overall_win_rate(engine, as_of),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# State from and to the link
+# --------------------------------------------------------------------------------------------
+def initialise_state(model: ScenarioModel) -> list[str]:
+    """Put the link's scenario (or none) into the widgets' state once; return warnings."""
+    warnings = []
+    params = st.query_params
+    for channel in model.channels:
+        key = CHANGE_KEY + channel
+        if key in st.session_state:
+            continue
+        value = 0
+        text = params.get(LINK_PREFIX + channel)
+        if text:
+            try:
+                value = round(float(text))
+            except ValueError:
+                warnings.append(f"The link's change for {channel} “{text}” is not a number.")
+            if not MIN_CHANGE * 100 <= value <= MAX_CHANGE * 100:
+                warnings.append(
+                    f"The link's change for {channel} ({value:+d}%) is outside -100% to +50%."
+                )
+                value = 0
+        st.session_state[key] = value
+    mondays = start_choices(model)
+    if START_KEY not in st.session_state:
+        chosen = mondays[0]
+        text = params.get(LINK_START)
+        if text:
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                day = None
+            if day in mondays:
+                chosen = day
+            else:
+                warnings.append(f"The link's start “{text}” is not one of the Mondays offered.")
+        st.session_state[START_KEY] = chosen
+    if WEEKS_KEY not in st.session_state:
+        weeks = DEFAULT_WEEKS
+        text = params.get(LINK_WEEKS)
+        if text:
+            weeks = int(text) if text.isdigit() and 1 <= int(text) <= MAX_WEEKS else DEFAULT_WEEKS
+            if str(weeks) != text:
+                warnings.append(f"The link's duration “{text}” is not 1 to {MAX_WEEKS} weeks.")
+        st.session_state[WEEKS_KEY] = weeks
+    return warnings
+
+
+def start_choices(model: ScenarioModel) -> list[date]:
+    """Mondays a change may start on."""
+    return [week.astype(object) for week in model.week_starts[:MAX_START_WEEKS]]
+
+
+def current_changes(model: ScenarioModel) -> dict[str, float]:
+    """The sliders' changes as fractions (-0.3 for a 30% cut)."""
+    return {
+        channel: st.session_state.get(CHANGE_KEY + channel, 0) / 100 for channel in model.channels
+    }
+
+
+def write_link(model: ScenarioModel, changes: Mapping[str, float]) -> None:
+    """Keep the scenario in the URL so a link reopens it."""
+    for channel in model.channels:
+        name = LINK_PREFIX + channel
+        percent = round(changes.get(channel, 0.0) * 100)
+        if percent:
+            st.query_params[name] = str(percent)
+        elif name in st.query_params:
+            del st.query_params[name]
+    st.query_params[LINK_START] = st.session_state[START_KEY].isoformat()
+    st.query_params[LINK_WEEKS] = str(st.session_state[WEEKS_KEY])
+
+
+def settings_of(changes: Mapping[str, float], start: date, weeks: int) -> dict[str, object]:
+    """What a saved scenario keeps: the settings, not the results."""
+    return {
+        "changes": {channel: round(change, 4) for channel, change in changes.items() if change},
+        "start": start.isoformat(),
+        "weeks": weeks,
+    }
+
+
+def window_of(model: ScenarioModel, settings: Mapping[str, object]) -> tuple[int, int]:
+    """(start week, weeks) of saved settings on today's horizon, clipped to it."""
+    start = date.fromisoformat(str(settings.get("start")))
+    offset = max(0, (start - model.horizon_start).days // 7)
+    offset = min(offset, len(model.week_starts) - 1)
+    weeks = max(1, min(int(settings.get("weeks", DEFAULT_WEEKS)), len(model.week_starts) - offset))
+    return offset, weeks
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+MEASURE_LABELS = {
+    "pipeline": "Pipeline",
+    "bookings": "Bookings",
+    "new_arr": "New ARR",
+    "revenue": "Recognised revenue",
+}
+
+
+def _range(low: float, high: float) -> str:
+    return f"{format_usd(low)} to {format_usd(high)}"
+
+
+def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
+    """Loss per measure: this quarter, next quarter and the horizon, each with its range."""
+    rows = []
+    for measure, label in MEASURE_LABELS.items():
+        outcome = result.outcome(measure)
+        rows.append(
+            {
+                "Lost": label,
+                f"This quarter ({model.this_quarter[0]})": format_usd(outcome.this_quarter[0]),
+                "Range (this quarter)": _range(*outcome.this_quarter[1:]),
+                f"Next quarter ({model.next_quarter[0]})": format_usd(outcome.next_quarter[0]),
+                "Range (next quarter)": _range(*outcome.next_quarter[1:]),
+                f"{len(result.months)} months": format_usd(outcome.loss),
+                f"Range ({len(result.months)} months)": _range(outcome.low, outcome.high),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def monthly_frame(result: ScenarioResult) -> pd.DataFrame:
+    """Month-by-month loss with its band, per measure (long format for the chart)."""
+    rows = []
+    for measure, label in MEASURE_LABELS.items():
+        for month, (loss, low, high) in zip(
+            result.months, result.outcome(measure).monthly, strict=True
+        ):
+            rows.append(
+                {
+                    "month": pd.Timestamp(month),
+                    "measure": label,
+                    "loss": loss,
+                    "low": low,
+                    "high": high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def impact_chart(monthly: pd.DataFrame) -> alt.FacetChart:
+    """Loss per month with its 10-90% band, one panel per measure."""
+    base = alt.Chart(monthly).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
+    )
+    band = base.mark_area(opacity=0.25, color=STEEL).encode(
+        y=alt.Y("low:Q", axis=MONEY_AXIS), y2="high:Q"
+    )
+    line = base.mark_line(color=NAVY, point=True).encode(
+        y=alt.Y("loss:Q", axis=MONEY_AXIS),
+        tooltip=[
+            alt.Tooltip("month:T", format="%b %Y", title="Month"),
+            alt.Tooltip("loss:Q", format="$,.0f", title="Lost"),
+            alt.Tooltip("low:Q", format="$,.0f", title="Low (10%)"),
+            alt.Tooltip("high:Q", format="$,.0f", title="High (90%)"),
+        ],
+    )
+    return (
+        alt.layer(band, line, data=monthly)
+        .properties(width=280, height=170)
+        .facet(
+            facet=alt.Facet("measure:N", title=None, sort=list(MEASURE_LABELS.values())),
+            columns=2,
+        )
+        .resolve_scale(y="independent")
+    )
+
+
+def curve_frame(model: ScenarioModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each channel's steady-state weekly response curve, and its markers.
+
+    Markers: planned weekly spend over the first quarter of the horizon, and the spend above
+    which an extra dollar returns less than a dollar of pipeline.
+    """
+    rows, marks = [], []
+    for index, curve in enumerate(model.curves):
+        current = float(model.plan[index, :13].mean())
+        upper = max(current * 2.5, 1.0)
+        grid = np.linspace(0.0, upper, 60)
+        low, high = np.percentile(
+            np.vstack([curve.weekly_response(grid, draw) for draw in range(len(curve.theta))]),
+            [10, 90],
+            axis=0,
+        )
+        point = curve.weekly_response(grid)
+        label = channel_label(curve.channel)
+        rows.extend(
+            {"channel": label, "spend": s, "pipeline": p, "low": lo, "high": hi}
+            for s, p, lo, hi in zip(grid, point, low, high, strict=True)
+        )
+        marks.append(
+            {
+                "channel": label,
+                "spend": current,
+                "pipeline": float(curve.weekly_response(np.array([current]))[0]),
+                "marker": "Planned spend",
+            }
+        )
+        break_even = curve.break_even_spend(upper)
+        if break_even is not None:
+            marks.append(
+                {
+                    "channel": label,
+                    "spend": break_even,
+                    "pipeline": float(curve.weekly_response(np.array([break_even]))[0]),
+                    "marker": "Marginal return falls below $1",
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(marks)
+
+
+def curves_chart(curves: pd.DataFrame, marks: pd.DataFrame) -> alt.FacetChart:
+    """Small multiples of weekly spend -> weekly pipeline, with planned spend and break-even."""
+    data = pd.concat([curves.assign(kind="curve"), marks.assign(kind="mark")], ignore_index=True)
+    base = alt.Chart().encode(
+        x=alt.X("spend:Q", title="Weekly spend", axis=alt.Axis(labelExpr=MONEY_AXIS.labelExpr))
+    )
+    curve = base.transform_filter("datum.kind == 'curve'")
+    band = curve.mark_area(opacity=0.25, color=STEEL).encode(
+        y=alt.Y("low:Q", axis=MONEY_AXIS), y2="high:Q"
+    )
+    line = curve.mark_line(color=NAVY).encode(y=alt.Y("pipeline:Q", axis=MONEY_AXIS))
+    points = (
+        base.transform_filter("datum.kind == 'mark'")
+        .mark_point(filled=True, size=90)
+        .encode(
+            y="pipeline:Q",
+            shape=alt.Shape("marker:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "marker:N",
+                scale=alt.Scale(range=["#C0392B", "#E67E22"]),
+                legend=alt.Legend(orient="bottom"),
+                title=None,
+            ),
+            tooltip=[
+                alt.Tooltip("marker:N", title="Point"),
+                alt.Tooltip("spend:Q", format="$,.0f", title="Weekly spend"),
+                alt.Tooltip("pipeline:Q", format="$,.0f", title="Weekly pipeline"),
+            ],
+        )
+    )
+    return (
+        alt.layer(band, line, points, data=data)
+        .properties(width=220, height=150)
+        .facet(facet=alt.Facet("channel:N", title=None), columns=4)
+        .resolve_scale(x="independent", y="independent")
+    )
+
+
+def fit_table(model: ScenarioModel) -> pd.DataFrame:
+    """How far each curve can be trusted."""
+    rows = []
+    for curve in model.curves:
+        rows.append(
+            {
+                "Channel": channel_label(curve.channel),
+                "Curve": "Fitted" if curve.method == "fitted" else "Average return (fallback)",
+                "Weeks of history": curve.weeks,
+                "R² (weekly)": curve.r_squared,
+                "Error on last 13 weeks (MAPE)": curve.holdout_mape,
+                "Carryover (theta)": float(curve.theta[0]) if curve.method == "fitted" else None,
+                "Lag (weeks)": curve.lag_weeks if curve.method == "fitted" else None,
+                "Why": curve.note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+FIT_CONFIG = {
+    "R² (weekly)": st.column_config.NumberColumn(format="%.2f"),
+    "Error on last 13 weeks (MAPE)": st.column_config.NumberColumn(format="percent"),
+    "Carryover (theta)": st.column_config.NumberColumn(format="%.2f"),
+}
+
+
+def comparison_table(results: Mapping[str, ScenarioResult]) -> pd.DataFrame:
+    """Saved scenarios side by side: savings and what each loses over the horizon."""
+    rows = []
+    for name, result in results.items():
+        changes = ", ".join(
+            f"{channel_label(channel)} {change:+.0%}"
+            for channel, change in result.changes.items()
+            if change
+        )
+        rows.append(
+            {
+                "Scenario": name,
+                "Changes": changes or "none",
+                "From": format_day(result.window[0]),
+                "Weeks": result.weeks,
+                "Saves": format_usd(result.savings),
+                "Pipeline lost": format_usd(result.pipeline.loss),
+                "Bookings lost": format_usd(result.bookings.loss),
+                "New ARR lost": format_usd(result.new_arr.loss),
+                "Revenue lost": format_usd(result.revenue.loss),
+                "Pipeline lost per $ saved": (
+                    f"{result.pipeline.loss / result.savings:.2f}" if result.savings > 0 else "–"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
