@@ -51,6 +51,8 @@ FALLBACK_SIGMA = 0.45  # lognormal spread of the average-return fallback: 10-90%
 THETA_BOUNDS = (0.0, 0.9)
 K_BOUNDS = (0.5, 3.0)
 H_RATIO_BOUNDS = (0.05, 20.0)  # half-saturation relative to mean adstock
+PRIOR_LOG_K = (float(np.log(1.3)), 0.35)  # Hill slope about 1.3, within x/÷1.4
+PRIOR_THETA = (0.4, 0.25)  # carryover about 0.4, anywhere from none to 0.9
 SEASON_TERMS = 5  # b0 (ceiling) and b1..b4 (season and holidays)
 # The fallback is a straight line roas * a; it is written as a Hill curve with k = 1 and a
 # half-saturation far beyond any spend, so the simulator has one code path.
@@ -257,7 +259,13 @@ def _coefficients(design: _Design, columns: np.ndarray) -> tuple[np.ndarray, np.
 def _residuals(design: _Design, lag: int, params: np.ndarray) -> np.ndarray:
     theta, log_k, log_ratio = params
     columns = _curve_columns(design, lag, theta, np.exp(log_k), np.exp(log_ratio))
-    return _coefficients(design, columns)[1]
+    # Weak priors, as residuals in the same noise units: weekly data often cannot tell a Hill
+    # slope of 0.5 from 1.5 (the likelihood is flat), and then the slope should stay near
+    # what marketing-mix practice finds rather than run to a bound.
+    prior = np.array(
+        [(log_k - PRIOR_LOG_K[0]) / PRIOR_LOG_K[1], (theta - PRIOR_THETA[0]) / PRIOR_THETA[1]]
+    )
+    return np.concatenate([_coefficients(design, columns)[1], prior])
 
 
 def _fit_lag(
@@ -332,7 +340,7 @@ def _predict(design: _Design, lag: int, params: np.ndarray) -> list[np.ndarray]:
     theta, log_k, log_ratio = params
     columns = _curve_columns(design, lag, theta, np.exp(log_k), np.exp(log_ratio))
     residual = _coefficients(design, columns)[1]
-    weeks = len(design.spend)
+    weeks = len(design.spend)  # the prior's residuals come after the weeks and are ignored
     return [
         design.targets[index] + residual[index * weeks : (index + 1) * weeks] / weight
         for index, weight in enumerate(design.weights)
@@ -457,8 +465,14 @@ def fit_response(
     lag, params, coefficients = _best_fit(full, lags)
     fitted = _predict(full, lag, params)
     r_squared = _r_squared(pipeline, fitted[0])
-    if r_squared is None or r_squared <= 0.0 or coefficients[0] <= 0:
-        return fallback("the curve explains none of the week-to-week variation in pipeline")
+    # The curve must beat "spend makes no difference" (the season alone) on the same weighted
+    # data; weekly pipeline R² alone cannot judge that, as lumpy deals keep it near zero even
+    # for the true curve.
+    weeks = len(spend)
+    curve_cost = float((_residuals(full, lag, params)[: weeks * len(targets)] ** 2).sum())
+    null_cost = float((_coefficients(full, full.features)[1] ** 2).sum())
+    if r_squared is None or coefficients[0] <= 0 or curve_cost >= null_cost:
+        return fallback("spend explains none of the week-to-week variation in pipeline or leads")
 
     samples = [(params, coefficients)]
     residuals = [target - fit for target, fit in zip(targets, fitted, strict=True)]
