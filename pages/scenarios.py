@@ -144,11 +144,11 @@ def scenario_panel() -> None:
         st.subheader("What it costs")
         st.markdown(escape_markdown(summary_sentence(result, CHANNEL_LABELS)))
         months = len(result.months)
-        cards = st.columns(5)
+        cards = st.columns(3)
         cards[0].metric("Saves", format_usd(result.savings), border=True)
-        for card, measure in zip(cards[1:], views.MEASURE_LABELS, strict=True):
+        for index, measure in enumerate(views.MEASURE_LABELS):
             outcome = result.outcome(measure)
-            card.metric(
+            cards[(index + 1) % 3].metric(
                 f"{views.MEASURE_LABELS[measure]} lost ({months} mo)",
                 format_usd(outcome.loss),
                 f"{format_usd(outcome.low)} to {format_usd(outcome.high)}",

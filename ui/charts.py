@@ -9,7 +9,8 @@ NAVY, STEEL = "#1F4E79", "#8AA4BF"
 # Axis labels read like the headline cards: $400K, $1.2M (Vega's own "s" format writes $400k).
 MONEY_LABELS = (
     "abs(datum.value) >= 1e6 ? '$' + format(datum.value / 1e6, '.1f') + 'M' : "
-    "abs(datum.value) >= 1e3 ? '$' + format(datum.value / 1e3, '.0f') + 'K' : "
+    "abs(datum.value) >= 1e4 ? '$' + format(datum.value / 1e3, '.0f') + 'K' : "
+    "abs(datum.value) >= 1e3 ? '$' + format(datum.value / 1e3, '.1f') + 'K' : "
     "'$' + format(datum.value, ',.0f')"
 )
 MONEY_AXIS = alt.Axis(labelExpr=MONEY_LABELS, title=None, grid=True, gridColor="#EEF1F5")

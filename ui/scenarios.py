@@ -157,8 +157,8 @@ MEASURE_LABELS = {
 }
 
 
-def _range(low: float, high: float) -> str:
-    return f"{format_usd(low)} to {format_usd(high)}"
+def _with_range(value: float, low: float, high: float) -> str:
+    return f"{format_usd(value)}  ({format_usd(low)} to {format_usd(high)})"
 
 
 def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
@@ -168,13 +168,12 @@ def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
         outcome = result.outcome(measure)
         rows.append(
             {
-                "Lost": label,
-                f"This quarter ({model.this_quarter[0]})": format_usd(outcome.this_quarter[0]),
-                "Range (this quarter)": _range(*outcome.this_quarter[1:]),
-                f"Next quarter ({model.next_quarter[0]})": format_usd(outcome.next_quarter[0]),
-                "Range (next quarter)": _range(*outcome.next_quarter[1:]),
-                f"{len(result.months)} months": format_usd(outcome.loss),
-                f"Range ({len(result.months)} months)": _range(outcome.low, outcome.high),
+                "Lost (10-90% range)": label,
+                f"This quarter ({model.this_quarter[0]})": _with_range(*outcome.this_quarter),
+                f"Next quarter ({model.next_quarter[0]})": _with_range(*outcome.next_quarter),
+                f"Next {len(result.months)} months": _with_range(
+                    outcome.loss, outcome.low, outcome.high
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -107,6 +107,9 @@ MENU_PAGES = [
     MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
     MenuPage("Goals", re.compile(r"^http://127\.0\.0\.1:\d+/goals(\?|$)"), "goals"),
     MenuPage(
+        "Budget scenarios", re.compile(r"^http://127\.0\.0\.1:\d+/scenarios(\?|$)"), "scenarios"
+    ),
+    MenuPage(
         "Definitions", re.compile(r"^http://127\.0\.0\.1:\d+/definitions(\?|$)"), "definitions"
     ),
     MenuPage("Data", re.compile(r"^http://127\.0\.0\.1:\d+/data(\?|$)"), "data"),
@@ -133,6 +136,9 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
         expect(page.get_by_role("heading", name="This quarter: Q4 FY2027")).to_be_visible()
         expect(page.get_by_role("heading", name="Toward the vision")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    elif menu_page.title == "Budget scenarios":
+        expect(page.get_by_role("heading", name="What it costs")).to_be_visible()
+        expect(page.get_by_role("heading", name="Response curves")).to_be_visible()
     elif menu_page.title == "Definitions":
         expect(page.get_by_role("heading", name="In effect on 23 Nov 2026")).to_be_visible()
         expect(page.get_by_role("heading", name="ARR: version 1")).to_be_visible()
@@ -231,7 +237,26 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Data")).to_be_visible()
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
-    # Only the menu of app.py (Overview, Goals, Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(4)
+    # Only the menu of app.py (Overview, Goals, Budget scenarios, Definitions, Data), not a
+    # menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(5)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+
+
+def test_moving_a_budget_slider_shows_what_the_cut_costs(page: Page, app_server: str) -> None:
+    page.goto(app_server + "/scenarios")
+    wait_for_app(page, "Budget scenarios")
+    saves = metric(page, "Saves").get_by_test_id("stMetricValue")
+    expect(saves).to_have_text("$0", timeout=120_000)
+    slider = page.get_by_test_id("stSlider").filter(has_text="Paid search").get_by_role("slider")
+    slider.focus()
+    for _ in range(6):  # 5% a step: a 30% cut
+        slider.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"cut_paid_search=-30"), timeout=30_000)
+    expect(saves).not_to_have_text("$0", timeout=30_000)
+    lost = metric(page, "Pipeline lost").get_by_test_id("stMetricValue")
+    expect(lost).not_to_have_text("$0")
+    expect(page.get_by_text("Cutting Paid search by 30%")).to_be_visible()
+    assert_no_problems(page)
+    save_screenshot(page, "scenarios-cut")

@@ -53,7 +53,12 @@ def test_a_slider_move_shows_savings_losses_and_the_link(app_for, demo_store_url
     assert any("Cutting Paid search by 30%" in item.value for item in app.markdown)
     assert app.query_params["cut_paid_search"] in ("-30", ["-30"])
     impact = app.dataframe[0].value
-    assert list(impact["Lost"]) == ["Pipeline", "Bookings", "New ARR", "Recognised revenue"]
+    assert list(impact["Lost (10-90% range)"]) == [
+        "Pipeline",
+        "Bookings",
+        "New ARR",
+        "Recognised revenue",
+    ]
     assert any("projected attainment falls" in item.value for item in app.markdown)
 
 
