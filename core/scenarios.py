@@ -15,7 +15,9 @@ The chain, for every curve draw (draw 0 is the point estimate, the others give t
     revenue(month) = every new ARR booked up to that month / 12
 
 Losses are ``base - scenario``: positive when a cut costs something, negative when more spend
-brings more. Ranges are the 10th and 90th percentiles over the draws.
+brings more. Ranges are the 10th and 90th percentiles over the draws, stretched to include
+the point estimate when the bootstrap draws all sit to one side of it (a skewed fit), so a
+range never excludes the number printed beside it.
 
 Quickstart
 ----------
@@ -359,8 +361,10 @@ def _close(model: ScenarioModel, weekly: np.ndarray) -> np.ndarray:
 
 
 def _band(values: np.ndarray) -> tuple[float, float, float]:
+    """Point estimate (draw 0) and its 10-90% range, stretched to contain the point."""
     low, high = np.percentile(values, [LOW_PERCENTILE, HIGH_PERCENTILE])
-    return float(values[0]), float(low), float(high)
+    point = float(values[0])
+    return point, min(float(low), point), max(float(high), point)
 
 
 def _outcome(model: ScenarioModel, monthly: np.ndarray) -> Outcome:
@@ -383,7 +387,11 @@ def _outcome(model: ScenarioModel, monthly: np.ndarray) -> Outcome:
         this_quarter=_band(within(model.this_quarter)),
         next_quarter=_band(within(model.next_quarter)),
         monthly=tuple(
-            (float(monthly[0, m]), float(percentiles[0, m]), float(percentiles[1, m]))
+            (
+                float(monthly[0, m]),
+                min(float(percentiles[0, m]), float(monthly[0, m])),
+                max(float(percentiles[1, m]), float(monthly[0, m])),
+            )
             for m in range(monthly.shape[1])
         ),
     )

@@ -186,3 +186,51 @@ def test_goals_refuses_a_bad_date():
     result = run_cli("goals", "--as-of", "2026-13-01")
     assert result.returncode == 2
     assert "--as-of: expected a date like 2026-11-23, got '2026-13-01'" in result.stderr
+
+
+def test_scenario_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli(
+        "scenario", "--db", url, "--cut", "paid_search=-30%", "--cut", "events=-0.5",
+        "--start", "2026-11-30", "--weeks", "8", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["changes"] == {"paid_search": -0.3, "events": -0.5}
+    assert found["window"] == {"first": "2026-11-30", "last": "2027-01-24"}
+    assert found["savings"] > 0
+    for measure in ("pipeline", "bookings", "new_arr", "revenue"):
+        outcome = found[measure]
+        assert outcome["low"] <= outcome["loss"] <= outcome["high"]
+        assert outcome["loss"] > 0 and len(outcome["monthly"]) == 18
+        assert outcome["monthly"][0]["month"] == "2026-11"
+    assert found["pipeline"]["loss"] == pytest.approx(
+        sum(month["loss"] for month in found["pipeline"]["monthly"])
+    )
+    assert set(found["curves"]) >= {"paid_search", "events"}
+    text = run_cli("scenario", "--db", url, "--cut", "linkedin=-20%")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Cutting LinkedIn by 20% for 13 weeks from 23 Nov 2026 saves")
+    assert "Recognised revenue" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("--cut", "tiktok=-30%"),
+            "unknown channel 'tiktok'; the store's channels are: content_seo",
+        ),
+        (("--cut", "events=-130%"), "the change for events must be between -100% and +50%"),
+        (("--cut", "events=+80%"), "got +80%"),
+        (("--cut", "events"), "expected CHANNEL=-30%, got 'events'"),
+        (("--cut", "events=lots"), "must be a percentage such as -30%, got 'lots'"),
+        (("--cut", "events=-30%", "--weeks", "0"), "--weeks must be between 1 and"),
+        (("--cut", "events=-30%", "--start", "2020-01-06"), "--start must fall between"),
+    ],
+)
+def test_scenario_refuses_wrong_parameters_with_exit_2(demo_template, tmp_path, arguments, message):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("scenario", "--db", url, *arguments)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr

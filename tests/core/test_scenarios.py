@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from core.calendar import FiscalCalendar
 from core.response import LINEAR_HALF_SATURATION, ResponseCurve, fit_response
 from core.scenarios import (
+    _band,
     build_model,
     goal_effects,
     horizon_weeks,
@@ -199,6 +200,20 @@ def test_ranges_surround_the_estimate():
     result = simulate(model, {"events": -0.4}, 0, 13)
     assert result.pipeline.low <= result.pipeline.loss <= result.pipeline.high
     assert result.pipeline.low < result.pipeline.high
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=60),
+)
+def test_a_range_always_contains_the_number_beside_it(values):
+    """Draw 0 is the estimate; a skewed bootstrap stretches the range rather than excluding it."""
+    point, low, high = _band(np.array(values))
+    assert low <= point <= high
+    assert point == values[0]
+
+
+def test_a_skewed_bootstrap_stretches_the_range_to_the_estimate():
+    assert _band(np.array([10.0, 1.0, 2.0, 3.0, 4.0])) == (10.0, pytest.approx(1.4), 10.0)
 
 
 def test_goal_effects_and_the_sentence():
