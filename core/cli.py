@@ -32,7 +32,7 @@ from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
 from core.formatting import format_metric, format_usd
 from core.goals import STATUS_LABELS, active_on, in_tree_order
-from core.scenarios import MAX_CHANGE, MIN_CHANGE, simulate, summary_sentence
+from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
 from core.store import definitions as store_definitions
 from core.store import goals as store_goals
 from core.store import queries
@@ -551,23 +551,24 @@ def run_scenario(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
                 f"{MAX_CHANGE:+.0%}, got {change:+.0%}"
             )
         changes[channel] = change
-    curves = store_scenarios.fit_curves(data)
-    model, _ = store_scenarios.build_scenario_model(engine, data, curves, as_of, calendar)
+    week_starts = horizon_weeks(data.horizon_start)  # known before the (slow) fit
     start_week = 0
     if arguments.start is not None:
-        offset = (arguments.start - model.horizon_start).days
-        if offset < 0 or offset // 7 >= len(model.week_starts):
+        offset = (arguments.start - data.horizon_start).days
+        if offset < 0 or offset // 7 >= len(week_starts):
             raise UsageError(
-                f"--start must fall between {model.horizon_start.isoformat()} and "
-                f"{model.week_starts[-1].astype(object).isoformat()}, got "
+                f"--start must fall between {data.horizon_start.isoformat()} and "
+                f"{week_starts[-1].astype(object).isoformat()}, got "
                 f"{arguments.start.isoformat()}"
             )
         start_week = offset // 7
-    limit = len(model.week_starts) - start_week
+    limit = len(week_starts) - start_week
     if not 1 <= arguments.weeks <= limit:
         raise UsageError(
             f"--weeks must be between 1 and {limit} from that start, got {arguments.weeks}"
         )
+    curves = store_scenarios.fit_curves(data)
+    model, _ = store_scenarios.build_scenario_model(engine, data, curves, as_of, calendar)
     result = simulate(model, changes, start_week, arguments.weeks)
     fits = {
         curve.channel: {
