@@ -7,13 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
-.PHONY: help setup run demo test lint format clean bench
+.PHONY: help setup run demo test lint format clean bench bench-ingest bench-scenarios
 
 help:
 	@echo "make run    set up, seed the demo store on first run, serve http://localhost:$(PORT)"
 	@echo "make test   set up, then lint, format check and the whole test suite"
 	@echo "make demo   regenerate the demo store (replaces data/marketing.duckdb)"
-	@echo "make bench  benchmark ingest of 1M-row files against DuckDB and pandas (bench/RESULTS.md)"
+	@echo "make bench  every benchmark: make bench-ingest, then make bench-scenarios"
+	@echo "make bench-ingest     ingest of 1M-row files against DuckDB and pandas (bench/RESULTS.md)"
+	@echo "make bench-scenarios  budget scenarios at demo scale 1 and 10 (bench/SCENARIOS.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
@@ -42,8 +44,13 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
+bench: bench-ingest bench-scenarios
+
+bench-ingest: setup
 	$(BIN)/python -m bench.ingest
+
+bench-scenarios: setup
+	$(BIN)/python -m bench.scenarios
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -12,13 +12,19 @@ pipeline the channel approaches with unlimited spend in an average week.
 
 Fitting is bounded nonlinear least squares by variable projection: for every ``(theta, k, h)``
 the five ``b`` coefficients are an ordinary least-squares solve, so the optimiser only searches
-three numbers, from several starts and for each lag of 0-4 weeks. The last 13 weeks are held
-out once to report how well the curve predicts weeks it never saw; the curve used is then refit
-on everything. The range comes from refitting on residual-bootstrap resamples (blocks of four
-weeks, which keeps the autocorrelation adstock leaves in residuals).
+three numbers, from several starts and for each lag of 0-4 weeks. When the channel sources
+leads, the shape (carryover, slope, half-saturation) is fitted to leads and pipeline together,
+pipeline being the leads curve times dollars of pipeline per lead: leads come in far greater
+numbers than deals, so they pin a shape that lumpy deal amounts alone leave loose. Weak priors
+(slope about 1.3, carryover about 0.4) keep flat likelihoods from running to a bound; the data
+overrule them whenever they speak. The last 13 weeks are held out once to report how well the
+curve predicts weeks it never saw; the curve used is then refit on everything. The range comes
+from refitting on residual-bootstrap resamples (blocks of four weeks, which keeps the
+autocorrelation adstock leaves in residuals).
 
-A channel with too little history, no spend variation or a fit that explains nothing falls
-back to its average return on spend over the last year, with a deliberately wide range, and
+A channel with under a year of history, no spend variation (four-week spend varying by under
+10%), or a curve that predicts pipeline no better than its season alone falls back to its
+average return on spend over the last year, with a deliberately wide range, and
 says why in :attr:`ResponseCurve.note`.
 
 Quickstart

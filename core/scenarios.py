@@ -33,7 +33,7 @@ Quickstart
 ... )
 >>> result = simulate(model, {"events": -0.3}, start_week=0, weeks=13)
 >>> round(result.savings)
-39000
+42760
 """
 
 from __future__ import annotations

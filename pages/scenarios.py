@@ -144,19 +144,32 @@ def scenario_panel() -> None:
         st.subheader("What it costs")
         st.markdown(escape_markdown(summary_sentence(result, CHANNEL_LABELS)))
         months = len(result.months)
-        cards = st.columns(3)
-        cards[0].metric("Saves", format_usd(result.savings), border=True)
+        # Two even rows: the saving and what it costs now, then what it costs the P&L.
+        cards = [*st.columns(3), *st.columns(3)[:2]]
+        window_plan = float(window_spend.sum())
+        cards[0].metric(
+            "Saves",
+            format_usd(result.savings),
+            f"{result.savings / window_plan:.0%} of planned spend" if window_plan else None,
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help="Spend removed from the plan in the window (negative when spend is added).",
+        )
         for index, measure in enumerate(views.MEASURE_LABELS):
             outcome = result.outcome(measure)
-            cards[(index + 1) % 3].metric(
-                f"{views.MEASURE_LABELS[measure]} lost ({months} mo)",
+            cards[index + 1].metric(
+                f"{views.CARD_LABELS[measure]} lost ({months} mo)",
                 format_usd(outcome.loss),
                 f"{format_usd(outcome.low)} to {format_usd(outcome.high)}",
                 delta_color="off",
                 delta_arrow="off",
                 border=True,
+                help=f"{views.MEASURE_LABELS[measure]} lost over the next {months} months; "
+                "below it the 10-90% range.",
             )
-        st.dataframe(views.impact_table(result, model), hide_index=True, width="stretch")
+        # A static table wraps its cells, so every range stays readable on a projector.
+        st.table(views.for_markdown(views.impact_table(result, model)), hide_index=True)
         saving = float(st.session_state.get(views.SAVING_KEY, 0))
         if saving > 0:
             best = least_harm(model, saving, start_week, weeks)
@@ -184,11 +197,18 @@ def scenario_panel() -> None:
         tracked = goal_views.tracking(url, version, as_of)
         rows = tracked[tracked["level"] != "campaign"].to_dict(orient="records")
         effects = [effect for effect in goal_effects(result, rows) if effect.loss]
-        for effect in effects:
+        visible = [effect for effect in effects if views.moves_visibly(effect)]
+        for effect in visible:
             st.markdown(
-                f"- {escape_markdown(effect.goal_name)} ({effect.period_label}): projected "
+                f"- {escape_markdown(views.goal_title(effect))}: projected "
                 f"attainment {'falls' if effect.after < effect.before else 'rises'} from "
                 f"{effect.before:.0%} to {effect.after:.0%}"
+            )
+        if len(effects) > len(visible):
+            hidden = len(effects) - len(visible)
+            st.markdown(
+                f"- {hidden} other goal{'s' if hidden > 1 else ''} "
+                f"move{'s' if hidden == 1 else ''} by less than one percentage point."
             )
         label, first, last = model.next_quarter
         open_now, target, win_rate = views.coverage_inputs(url, version, as_of, first, last)

@@ -16,8 +16,8 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar
 from core.channels import channel_label
-from core.formatting import format_day, format_usd
-from core.scenarios import MAX_CHANGE, MIN_CHANGE, ScenarioModel, ScenarioResult
+from core.formatting import escape_markdown, format_day, format_usd
+from core.scenarios import MAX_CHANGE, MIN_CHANGE, GoalEffect, ScenarioModel, ScenarioResult
 from core.store import scenarios as store_scenarios
 from ui.charts import MONEY_AXIS, NAVY, STEEL
 from ui.store import store_engine
@@ -155,10 +155,23 @@ MEASURE_LABELS = {
     "new_arr": "New ARR",
     "revenue": "Recognised revenue",
 }
+CARD_LABELS = {**MEASURE_LABELS, "revenue": "Revenue"}  # "Recognised revenue lost" is cut off
 
 
 def _with_range(value: float, low: float, high: float) -> str:
-    return f"{format_usd(value)}  ({format_usd(low)} to {format_usd(high)})"
+    return f"{format_usd(value)} ({format_usd(low)}–{format_usd(high)})"
+
+
+def goal_title(effect: GoalEffect) -> str:
+    """The goal's name, with its period unless the name already says it."""
+    if effect.period_label in effect.goal_name:
+        return effect.goal_name
+    return f"{effect.goal_name} ({effect.period_label})"
+
+
+def moves_visibly(effect: GoalEffect) -> bool:
+    """Whether a goal's attainment changes at the page's precision (whole percentage points)."""
+    return round(effect.before * 100) != round(effect.after * 100)
 
 
 def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
@@ -169,14 +182,20 @@ def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
         rows.append(
             {
                 "Lost (10-90% range)": label,
-                f"This quarter ({model.this_quarter[0]})": _with_range(*outcome.this_quarter),
-                f"Next quarter ({model.next_quarter[0]})": _with_range(*outcome.next_quarter),
-                f"Next {len(result.months)} months": _with_range(
+                f"{model.this_quarter[0]} (this quarter)": _with_range(*outcome.this_quarter),
+                f"{model.next_quarter[0]}": _with_range(*outcome.next_quarter),
+                f"{len(result.months)} months": _with_range(
                     outcome.loss, outcome.low, outcome.high
                 ),
             }
         )
     return pd.DataFrame(rows)
+
+
+def for_markdown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every cell escaped: ``st.table`` renders cells as Markdown, where two
+    dollar amounts in one cell would otherwise become a LaTeX formula."""
+    return table.map(escape_markdown)
 
 
 def monthly_frame(result: ScenarioResult) -> pd.DataFrame:
@@ -217,7 +236,7 @@ def impact_chart(monthly: pd.DataFrame) -> alt.FacetChart:
     )
     return (
         alt.layer(band, line, data=monthly)
-        .properties(width=280, height=170)
+        .properties(width=250, height=170)
         .facet(
             facet=alt.Facet("measure:N", title=None, sort=list(MEASURE_LABELS.values())),
             columns=2,
@@ -285,11 +304,19 @@ def curves_chart(curves: pd.DataFrame, marks: pd.DataFrame) -> alt.FacetChart:
         .mark_point(filled=True, size=90)
         .encode(
             y="pipeline:Q",
-            shape=alt.Shape("marker:N", title=None, legend=alt.Legend(orient="bottom")),
+            shape=alt.Shape(
+                "marker:N",
+                scale=alt.Scale(domain=["Planned spend", "Marginal return falls below $1"]),
+                title=None,
+                legend=alt.Legend(orient="bottom", labelLimit=0),
+            ),
             color=alt.Color(
                 "marker:N",
-                scale=alt.Scale(range=["#C0392B", "#E67E22"]),
-                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(
+                    domain=["Planned spend", "Marginal return falls below $1"],
+                    range=["#C0392B", "#E67E22"],
+                ),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
                 title=None,
             ),
             tooltip=[
@@ -301,7 +328,7 @@ def curves_chart(curves: pd.DataFrame, marks: pd.DataFrame) -> alt.FacetChart:
     )
     return (
         alt.layer(band, line, points, data=data)
-        .properties(width=220, height=150)
+        .properties(width=170, height=150)
         .facet(facet=alt.Facet("channel:N", title=None), columns=4)
         .resolve_scale(x="independent", y="independent")
     )
