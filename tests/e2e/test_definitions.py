@@ -32,6 +32,12 @@ def test_record_a_version_and_see_the_restatement(page: Page, fresh_app_server: 
     types.click()
     page.get_by_role("option", name="Renewal", exact=True).click()
     page.keyboard.press("Escape")
+    # Stated, not the default (today): after the demo's as-of day a version effective today is
+    # rightly not in effect on it, and the heading below would still say version 1.
+    for part, value in (("year", "2026"), ("month", "11"), ("day", "02")):
+        page.get_by_role("spinbutton", name=f"{part}, In effect from").click()
+        page.keyboard.type(value)
+    expect(page.get_by_role("spinbutton", name="day, In effect from")).to_have_text("02")
     page.get_by_role("textbox", name="Your name (required)").fill("Dana Whitfield")
     page.get_by_role("textbox", name="Approved by (optional)").fill("Chris Ortega (CFO)")
     page.get_by_role("textbox", name="Reason for the change (required)").fill(

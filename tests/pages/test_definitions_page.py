@@ -3,6 +3,8 @@ see its effect and the restatement on the Overview."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.formatting import escape_markdown
 from core.store import definitions as store_definitions
 from core.store.engine import create_store_engine
@@ -64,6 +66,10 @@ def test_recording_a_version_shows_its_effect_and_restates_the_overview(app_for,
     app.multiselect(key="definition_bookings_opportunity_types").set_value(
         ["new_business", "expansion", "renewal"]
     )
+    # "From Q4 on": stated, because the form's default (today) is after the demo's as-of day
+    # whenever the suite runs later than 23 Nov 2026, and a version effective after the as-of
+    # day is rightly not in effect on it.
+    app.date_input(key="definition_bookings_effective").set_value(date(2026, 11, 2))
     fields = _form_fields(app)
     fields["Your name (required)"].input("Dana Whitfield")
     fields["Approved by (optional)"].input("Chris Ortega (CFO)")
