@@ -26,6 +26,7 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
+        st.Page("pages/forecasts.py", title="Forecast accuracy", icon=":material/query_stats:"),
         st.Page("pages/scenarios.py", title="Budget scenarios", icon=":material/savings:"),
         st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -34,6 +34,7 @@ from core.formatting import format_metric, format_usd
 from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
 from core.store import definitions as store_definitions
+from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
 from core.store import queries
 from core.store import scenarios as store_scenarios
@@ -236,7 +237,149 @@ def build_parser() -> argparse.ArgumentParser:
     scenario.add_argument(
         "--as-of", type=_iso_date, default=None, help="day the data runs to (data-through date)"
     )
+    accuracy = commands.add_parser(
+        "accuracy",
+        parents=[common],
+        help="how accurate each forecaster's calls were, and the current call",
+        description="Judge every forecast against the actual of its period (measured under the "
+        "definitions in effect) and show the current call for open periods beside the data's "
+        "own baseline.",
+    )
+    accuracy.add_argument(
+        "--metric",
+        default=None,
+        help="one forecast metric, as the store names it (default: every metric forecast)",
+    )
+    accuracy.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        help="day to judge on (default: the data's last day)",
+    )
     return parser
+
+
+ACCURACY_JSON_FIELDS = (
+    "metric", "forecaster", "count", "zero_actuals", "mape", "wape", "bias", "hit_rate_5",
+    "hit_rate_10", "accuracy_score",
+)  # fmt: skip
+CURRENT_JSON_FIELDS = (
+    "metric", "period_label", "forecaster", "submitted_on", "commit", "most_likely", "best_case",
+    "bias", "bias_adjusted", "range_share", "range_periods",
+)  # fmt: skip
+
+
+def run_accuracy(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print the accuracy of every forecaster per metric, and the current call."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    calendar = queries.fiscal_calendar(queries.settings(engine))
+    metrics = sorted(store_forecasts.forecast_rows(engine)["metric"].unique())
+    if arguments.metric is not None and arguments.metric not in metrics:
+        known = ", ".join(metrics) if metrics else "none: the store holds no forecasts"
+        raise UsageError(
+            f"--metric: no forecasts of {arguments.metric!r}; the metrics forecast are: {known}"
+        )
+    live = arguments.as_of is None  # the data's last day: calls made since then count too
+    report = store_forecasts.accuracy_report(
+        engine,
+        as_of,
+        calendar,
+        definitions,
+        calls_through=max(as_of, date.today()) if live else as_of,
+    )
+    accuracy, current = report.accuracy, report.current
+    baselines = list(report.baselines)
+    if arguments.metric is not None:
+        accuracy = (
+            accuracy[accuracy["metric"] == arguments.metric] if not accuracy.empty else accuracy
+        )
+        current = current[current["metric"] == arguments.metric] if not current.empty else current
+        baselines = [item for item in baselines if item.metric == arguments.metric]
+    if arguments.json:
+        payload = {
+            "as_of": as_of.isoformat(),
+            "judged": {"category": report.category, "submission": report.submission},
+            "definition_versions": dict(report.definition_versions),
+            "accuracy": [
+                {name: _plain(row[name]) for name in ACCURACY_JSON_FIELDS}
+                for row in accuracy.to_dict(orient="records")
+            ],
+            "current_call": [
+                {name: _plain(row[name]) for name in CURRENT_JSON_FIELDS}
+                for row in current.to_dict(orient="records")
+            ],
+            "baselines": [
+                {
+                    "metric": item.metric,
+                    "period_label": item.period_label,
+                    "value": _plain(item.value),
+                    "to_date": _plain(item.to_date),
+                    "method": item.method,
+                    "note": item.note,
+                }
+                for item in baselines
+            ],
+        }
+        print(json.dumps(payload, indent=2), file=out)
+        return EXIT_OK
+    judged = f"{report.category.replace('_', ' ')} call, {report.submission} submission"
+    print(
+        f"Forecast accuracy as of {as_of.isoformat()} ({judged} before each period ended)", file=out
+    )
+    if accuracy.empty:
+        print("(no closed period has both a forecast and an actual)", file=out)
+    else:
+        _print_frame(
+            pd.DataFrame(
+                {
+                    "metric": accuracy["metric"],
+                    "forecaster": accuracy["forecaster"],
+                    "periods": accuracy["count"],
+                    "MAPE": [_share(v) for v in accuracy["mape"]],
+                    "WAPE": [_share(v) for v in accuracy["wape"]],
+                    "bias": [_share(v, signed=True) for v in accuracy["bias"]],
+                    "within 10%": [_share(v) for v in accuracy["hit_rate_10"]],
+                }
+            ),
+            out,
+        )
+    print("", file=out)
+    print("Current call", file=out)
+    if current.empty:
+        print("(no forecast for an open period)", file=out)
+        return EXIT_OK
+    _print_frame(
+        pd.DataFrame(
+            {
+                "period": current["period_label"],
+                "metric": current["metric"],
+                "forecaster": current["forecaster"],
+                "submitted": [_plain(v) for v in current["submitted_on"]],
+                "commit": [_number(v) for v in current["commit"]],
+                "most likely": [_number(v) for v in current["most_likely"]],
+                "best case": [_number(v) for v in current["best_case"]],
+                "bias-adjusted": [_number(v) for v in current["bias_adjusted"]],
+            }
+        ),
+        out,
+    )
+    for item in baselines:
+        value = "n/a" if item.value is None else _number(item.value)
+        print(f"Baseline {item.metric} {item.period_label}: {value} ({item.note})", file=out)
+    return EXIT_OK
+
+
+def _share(value: object, signed: bool = False) -> str:
+    number = _plain(value)
+    if number is None:
+        return "n/a"
+    return f"{float(number):+.1%}" if signed else f"{float(number):.1%}"
+
+
+def _number(value: object) -> str:
+    number = _plain(value)
+    return "" if number is None else f"{float(number):,.0f}"
 
 
 GOAL_JSON_FIELDS = (
@@ -643,6 +786,8 @@ def main(
                 return run_goals(arguments, engine, out)
             if arguments.command == "scenario":
                 return run_scenario(arguments, engine, out)
+            if arguments.command == "accuracy":
+                return run_accuracy(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:

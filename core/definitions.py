@@ -70,6 +70,11 @@ METRIC_AGGREGATIONS: Mapping[str, Aggregation] = MappingProxyType(
         "forecast_bias": "point",
     }
 )
+# Metrics a forecast may be submitted for: amounts over a period and levels at its end (a
+# forecast of a ratio or of a judgement such as coverage is not judged by these formulas).
+FORECAST_METRICS: tuple[str, ...] = tuple(
+    metric for metric, aggregation in METRIC_AGGREGATIONS.items() if aggregation in ("sum", "level")
+)
 # Metrics a campaign-level goal may measure: those that can be counted for one campaign.
 CAMPAIGN_METRICS = frozenset(
     {

@@ -105,6 +105,9 @@ class DataExtent:
 def data_extent(engine: Engine) -> DataExtent:
     """First date every core source covers, and the latest export's snapshot date.
 
+    The data runs to the latest snapshot of an export of facts (opportunities, spend, leads,
+    touches, revenue, campaigns); plans loaded or entered later do not move it.
+
     The first date is the latest of the first opportunity, spend and ARR dates (sources that
     are empty are ignored), so the period list starts where the numbers are complete.
     """
@@ -118,8 +121,12 @@ def data_extent(engine: Engine) -> DataExtent:
             select min(month) from current_revenue
         ),
         loaded as (
-            select max(snapshot_date) as data_through, count(*) as upload_count,
-                   max(uploaded_at) as last_loaded_at
+            -- Plans (goals, forecasts, budgets) are not observations: entering a forecast or
+            -- editing a goal today does not make the data run to today.
+            select max(snapshot_date) filter (
+                       where kind not in ('goals', 'forecasts', 'budgets')
+                   ) as data_through,
+                   count(*) as upload_count, max(uploaded_at) as last_loaded_at
             from uploads
             where status = 'loaded'
         )

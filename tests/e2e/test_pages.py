@@ -107,6 +107,9 @@ MENU_PAGES = [
     MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
     MenuPage("Goals", re.compile(r"^http://127\.0\.0\.1:\d+/goals(\?|$)"), "goals"),
     MenuPage(
+        "Forecast accuracy", re.compile(r"^http://127\.0\.0\.1:\d+/forecasts(\?|$)"), "forecasts"
+    ),
+    MenuPage(
         "Budget scenarios", re.compile(r"^http://127\.0\.0\.1:\d+/scenarios(\?|$)"), "scenarios"
     ),
     MenuPage(
@@ -237,9 +240,9 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Data")).to_be_visible()
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
-    # Only the menu of app.py (Overview, Goals, Budget scenarios, Definitions, Data), not a
-    # menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(5)
+    # Only the menu of app.py (Overview, Goals, Forecast accuracy, Budget scenarios,
+    # Definitions, Data), not a menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(6)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
 

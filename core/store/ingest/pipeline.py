@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.calendar import FiscalCalendar
 from core.channels import CHANNEL_LABELS
-from core.definitions import DEFAULT_DEFINITIONS
+from core.definitions import DEFAULT_DEFINITIONS, FORECAST_METRICS
 from core.formatting import format_day, plural
 from core.goals import GOAL_COLUMNS, goal_problems
 from core.store import queries
@@ -924,7 +924,7 @@ class _Run:
         """
         decimal_comma = formats["decimal_comma"] == "yes"
         # Text that keys, groups or joins rows is stored once trimmed; the rest is trimmed on use.
-        stored_text = {name for name, _expression in _natural_key_expressions(self.report)}
+        stored_text = {name for key in _natural_keys(self.report) for name in key}
         stored_text |= {"campaign_name", "period"}
         parts = []
         raw_parts = []
@@ -1473,6 +1473,25 @@ def _checks(
             f"from {table} left join {table}_period_map as periods on periods.period_text = val_period "
             f"where skip_reason is null and raw_period is not null and periods.period_label is null"
         )
+        if report.kind == "forecasts" and _has(report, "submitted_on"):
+            column = sql.literal(_field(report, "submitted_on").column)  # type: ignore[union-attr]
+            checks.append(
+                f"select record_number, {column}, raw_submitted_on, "
+                "'is after the period ended (' || cast(periods.period_end as varchar) || "
+                "'): a forecast is made before its period closes' "
+                f"from {table} join {table}_period_map as periods on periods.period_text = val_period "
+                f"where skip_reason is null and val_submitted_on > periods.period_end"
+            )
+    if report.kind == "forecasts" and _has(report, "metric"):
+        column = sql.literal(_field(report, "metric").column)  # type: ignore[union-attr]
+        known = ", ".join(sql.literal(metric) for metric in FORECAST_METRICS)
+        problem = sql.literal(
+            "is not a metric that can be forecast; use one of: " + ", ".join(FORECAST_METRICS)
+        )
+        checks.append(
+            f"select record_number, {column}, raw_metric, {problem} "
+            f"{rows} and val_metric is not null and val_metric not in ({known})"
+        )
     return checks
 
 
@@ -1561,46 +1580,55 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
     return checks
 
 
-def _natural_key_expressions(report: IngestReport) -> list[tuple[str, str]]:
-    """(field label, SQL of a natural-key part over the typed table) for duplicate checks."""
-    kind = report.kind
+def _natural_keys(report: IngestReport) -> list[list[str]]:
+    """Fields that together may appear once per file (a kind can have more than one key)."""
     keys = {
-        "opportunities": ["opportunity_id"],
-        "leads": ["lead_id"],
-        "touches": ["touch_id"],
-        "campaigns": ["campaign_id"],
-        "goals": ["goal_id"],
-        "forecasts": ["forecast_id"] if _has(report, "forecast_id") else [],
-        "revenue": ["account_id", "month"],
-        "spend": ["spend_date", "campaign_id" if _has(report, "campaign_id") else "campaign_name"],
-        "budgets": ["period", "channel"],
-    }.get(kind or "", [])
-    return [(name, f"val_{name}") for name in keys if _has(report, name)]
+        "opportunities": [["opportunity_id"]],
+        "leads": [["lead_id"]],
+        "touches": [["touch_id"]],
+        "campaigns": [["campaign_id"]],
+        "goals": [["goal_id"]],
+        # A submission is one forecaster's call of one category for one period and metric on
+        # one day, whatever id the file gives it; the id itself must not repeat either.
+        "forecasts": [
+            ["submitted_on", "period", "metric", "category", "forecaster"],
+            ["forecast_id"],
+        ],
+        "revenue": [["account_id", "month"]],
+        "spend": [
+            ["spend_date", "campaign_id" if _has(report, "campaign_id") else "campaign_name"]
+        ],
+        "budgets": [["period", "channel"]],
+    }.get(report.kind or "", [])
+    return [key for key in keys if all(_has(report, name) for name in key)]
 
 
 def _duplicate_checks(report: IngestReport, table: str, line: Callable[[str], str]) -> list[str]:
-    parts = _natural_key_expressions(report)
-    if not parts:
-        return []
-    key = ", ".join(expression for _name, expression in parts)
-    label = sql.literal(_field(report, parts[0][0]).column or parts[0][0])  # type: ignore[union-attr]
-    shown = " || ' / ' || ".join(
-        f"coalesce(cast({expression} as varchar), '')" for _name, expression in parts
-    )
-    present = " and ".join(f"{expression} is not null" for _name, expression in parts)
-    return [
-        f"""
-        select record_number, {label}, {shown},
-               'repeats row ' || cast({line("first_record")} as varchar) || '''s key: each record may appear once per file'
-        from {table}
-        join (
-            select {key}, min(record_number) as first_record
-            from {table} where skip_reason is null and {present}
-            group by {key} having count(*) > 1
-        ) as repeated using ({key})
-        where skip_reason is null and record_number > first_record
-        """
-    ]
+    checks = []
+    for names in _natural_keys(report):
+        expressions = [f"val_{name}" for name in names]
+        key = ", ".join(expressions)
+        label = sql.literal(_field(report, names[0]).column or names[0])  # type: ignore[union-attr]
+        shown = " || ' / ' || ".join(
+            f"coalesce(cast({expression} as varchar), '')" for expression in expressions
+        )
+        present = " and ".join(f"{expression} is not null" for expression in expressions)
+        what = "submission" if len(names) > 1 and report.kind == "forecasts" else "key"
+        message = sql.literal(f"'s {what}: each record may appear once per file")
+        checks.append(
+            f"""
+            select record_number, {label}, {shown},
+                   'repeats row ' || cast({line("first_record")} as varchar) || {message}
+            from {table}
+            join (
+                select {key}, min(record_number) as first_record
+                from {table} where skip_reason is null and {present}
+                group by {key} having count(*) > 1
+            ) as repeated using ({key})
+            where skip_reason is null and record_number > first_record
+            """
+        )
+    return checks
 
 
 def _canonical_select(

@@ -228,6 +228,40 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "generic_forecasts_problems.csv",
+        "invalid",
+        "generic_forecasts",
+        "6 problems in 6 of 7 rows" + NOTHING_LOADED,
+        errors=(
+            (
+                2,
+                "period",
+                "Q5 FY2027",
+                "is not a fiscal period; expected a label such as Q3 FY2027, FY2027 or 2026-11",
+            ),
+            (3, "value", "-455000.00", "is negative"),
+            (
+                5,
+                "submitted_on",
+                "2026-11-16 / Q4 FY2027 / bookings / best_case / Dana Whitfield",
+                "repeats row 4's submission: each record may appear once per file",
+            ),
+            (
+                6,
+                "submitted_on",
+                "2026-11-16",
+                "is after the period ended (2026-10-31): a forecast is made before its period closes",
+            ),
+            (
+                7,
+                "metric",
+                "win_rate",
+                "is not a metric that can be forecast; use one of: arr, pipeline_created, sourced_pipeline, influenced_pipeline, bookings, new_arr, spend, mqls, sqls, nrr, grr",
+            ),
+            (8, "forecast_id", "F-6", "repeats row 7's key: each record may appear once per file"),
+        ),
+    ),
+    Case(
         "generic_spend_negative.csv",
         "invalid",
         "generic_spend",
