@@ -18,7 +18,7 @@ from core.calendar import FiscalCalendar
 from core.definitions import default_definition
 from core.formatting import escape_markdown, format_day, format_metric
 from core.store import forecasts as store_forecasts
-from ui.charts import NAVY, STEEL
+from ui.charts import MONEY_AXIS, NAVY, STEEL
 from ui.data import CACHE, definitions_on
 from ui.store import store_engine
 
@@ -102,7 +102,6 @@ def current_view(current: pd.DataFrame, metric: str) -> pd.DataFrame:
     rows = current[current["metric"] == metric]
     return pd.DataFrame(
         {
-            "Period": rows["period_label"],
             "Forecaster": rows["forecaster"],
             "Submitted": [format_day(day) for day in rows["submitted_on"]],
             "Commit": [amount(v, metric) for v in rows["commit"]],
@@ -172,18 +171,24 @@ def call_history_chart(
     )
     x = alt.X("submitted:T", title="Submitted on", axis=alt.Axis(format="%d %b %y"))
     money = unit_of(metric) == "usd"
-    y_axis = alt.Axis(format="$,.3s" if money else ",.0f", title=None, grid=True)
+    y_axis = MONEY_AXIS if money else alt.Axis(format=",.0f", title=None, grid=True)
+    scale = alt.Scale(zero=False)
     band = (
         alt.Chart(wide)
         .mark_area(opacity=0.12)
-        .encode(x=x, y=alt.Y("commit:Q", axis=y_axis), y2="best_case:Q", color=colour)
+        .encode(
+            x=x,
+            y=alt.Y("commit:Q", axis=y_axis, scale=scale),
+            y2="best_case:Q",
+            color=alt.Color("forecaster:N", scale=alt.Scale(range=FORECASTER_COLOURS), legend=None),
+        )
     )
     line = (
         alt.Chart(wide)
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("most_likely:Q", axis=y_axis),
+            y=alt.Y("most_likely:Q", axis=y_axis, scale=scale),
             color=colour,
             tooltip=[
                 alt.Tooltip("forecaster:N", title="Forecaster"),
@@ -203,7 +208,9 @@ def call_history_chart(
     )
     if reference is not None:
         label, value = reference
-        marks = pd.DataFrame({"label": [label], "value": [value]})
+        marks = pd.DataFrame(
+            {"label": [label], "value": [value], "submitted": [wide["submitted"].max()]}
+        )
         layers.append(
             alt.Chart(marks)
             .mark_rule(color=STEEL if label == "Actual" else NAVY, strokeDash=[6, 4], size=2)
@@ -213,10 +220,11 @@ def call_history_chart(
         )
         layers.append(
             alt.Chart(marks)
-            .mark_text(align="left", dx=4, dy=-7, color="#333333")
-            .encode(y="value:Q", text="label:N", x=alt.value(0))
+            .mark_text(align="right", dy=-8, color="#333333")
+            .encode(y="value:Q", text="label:N", x="submitted:T")
         )
-    return alt.layer(*layers).properties(height=320)
+    # The band has no legend of its own: the lines name the forecasters.
+    return alt.layer(*layers).resolve_legend(color="independent").properties(height=320)
 
 
 def horizon_chart(table: pd.DataFrame) -> alt.Chart:
@@ -229,8 +237,13 @@ def horizon_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("horizon:N", sort=order, title="Weeks before the period ended"),
-            y=alt.Y("bias_pct:Q", title="Bias, % (+ optimistic)"),
+            x=alt.X(
+                "horizon:N",
+                sort=order,
+                title="Weeks before the period ended",
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("bias_pct:Q", title="Bias % (+ optimistic)"),
             color=alt.Color(
                 "forecaster:N",
                 scale=alt.Scale(range=FORECASTER_COLOURS),

@@ -234,3 +234,31 @@ def test_scenario_refuses_wrong_parameters_with_exit_2(demo_template, tmp_path, 
     result = run_cli("scenario", "--db", url, *arguments)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
+
+
+def test_accuracy_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("accuracy", "--db", url, "--metric", "bookings", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["judged"] == {"category": "most_likely", "submission": "latest"}
+    rows = found["accuracy"]
+    assert rows and {row["metric"] for row in rows} == {"bookings"}
+    for row in rows:
+        assert set(row) >= {"metric", "forecaster", "mape", "wape", "bias", "hit_rate_10"}
+        assert 0 <= row["mape"] and 0 <= row["hit_rate_10"] <= 1 and row["count"] > 0
+    assert {call["metric"] for call in found["current_call"]} == {"bookings"}
+    assert [item["method"] for item in found["baselines"]] == ["pipeline"]
+    text = run_cli("accuracy", "--db", url)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Forecast accuracy as of ")
+    assert "Current call" in text.stdout and "Baseline bookings" in text.stdout
+
+
+def test_accuracy_refuses_a_metric_without_forecasts(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("accuracy", "--db", url, "--metric", "revenue")
+    assert result.returncode == 2
+    assert "--metric: no forecasts of 'revenue'; the metrics forecast are: bookings" in (
+        result.stderr
+    )
