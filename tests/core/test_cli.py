@@ -246,7 +246,7 @@ def test_accuracy_as_json(demo_template, tmp_path):
     assert rows and {row["metric"] for row in rows} == {"bookings"}
     for row in rows:
         assert set(row) >= {"metric", "forecaster", "mape", "wape", "bias", "hit_rate_10"}
-        assert 0 <= row["mape"] and 0 <= row["hit_rate_10"] <= 1 and row["count"] > 0
+        assert row["mape"] >= 0 and 0 <= row["hit_rate_10"] <= 1 and row["count"] > 0
     assert {call["metric"] for call in found["current_call"]} == {"bookings"}
     assert [item["method"] for item in found["baselines"]] == ["pipeline"]
     text = run_cli("accuracy", "--db", url)
