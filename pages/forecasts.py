@@ -16,13 +16,7 @@ SAVED_KEY = "forecast_saved_message"
 
 review = context.current()
 st.title("Forecast accuracy")
-if review is None:
-    st.info(
-        "The store holds no data yet. Load the demo company with `python -m core demo`, "
-        "or upload your exports on the Data page.",
-        icon=":material/inbox:",
-    )
-    st.stop()
+review = context.stop_if_empty(review)
 
 url, version, as_of, calendar = (
     review.store_url,

@@ -11,13 +11,7 @@ from ui.store import store_engine
 
 review = context.current()
 st.title("Goals")
-if review is None:
-    st.info(
-        "The store holds no data yet. Load the demo company with `python -m core demo`, "
-        "or upload your exports on the Data page.",
-        icon=":material/inbox:",
-    )
-    st.stop()
+review = context.stop_if_empty(review)
 
 url, version, as_of, period = review.store_url, review.store_version, review.as_of, review.period
 for message in goal_views.pop_flash():

@@ -13,13 +13,11 @@ DELTA_COLORS = {"higher": "normal", "lower": "inverse", "neutral": "off"}
 
 review = context.current()
 st.title("Overview")
-if review is None:
-    st.info(
-        "The store holds no data yet. Load the demo company with `python -m core demo`, "
-        "or see the Data page for what the store expects.",
-        icon=":material/inbox:",
-    )
-    st.stop()
+review = context.stop_if_empty(
+    review,
+    "The store holds no data yet. Load the demo company with `python -m core demo`, "
+    "or see the Data page for what the store expects.",
+)
 
 windows = overview_windows(review.calendar, review.period, review.as_of)
 if not windows.has_started:

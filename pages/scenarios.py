@@ -20,13 +20,7 @@ from ui.store import store_engine
 
 review = context.current()
 st.title("Budget scenarios")
-if review is None:
-    st.info(
-        "The store holds no data yet. Load the demo company with `python -m core demo`, "
-        "or upload your exports on the Data page.",
-        icon=":material/inbox:",
-    )
-    st.stop()
+review = context.stop_if_empty(review)
 
 url, version, as_of = review.store_url, review.store_version, review.as_of
 with st.spinner("Fitting each channel's response curve (once per data version)…"):

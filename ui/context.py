@@ -141,6 +141,20 @@ def _initial_period(labels: list[str], default: str) -> str:
     return default if default in labels else labels[0]
 
 
+NO_DATA = (
+    "The store holds no data yet. Load the demo company with `python -m core demo`, "
+    "or upload your exports on the Data page."
+)
+
+
+def stop_if_empty(review: ReviewContext | None, message: str = NO_DATA) -> ReviewContext:
+    """The review context; when the store holds nothing, say so and stop the page here."""
+    if review is None:
+        st.info(message, icon=":material/inbox:")
+        st.stop()
+    return review
+
+
 def current() -> ReviewContext | None:
     """The context app.py computed for this run (``None`` when the store is empty).
 

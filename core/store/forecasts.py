@@ -38,15 +38,8 @@ from core.definitions import (
     default_definition,
 )
 from core.goals import seasonal_share
-from core.store.ingest.bulk import (
-    LoadCounts,
-    UploadRecord,
-    append_facts,
-    finish_upload,
-    start_upload,
-)
+from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.metrics import OPPORTUNITY_SUMS, metric_value, parameter_values
-from core.store.schema import uploads
 from core.store.series import metric_series
 
 FORM_SOURCE = "forecast_form"
@@ -517,34 +510,19 @@ def submit_forecast(
     )
     payload = json.dumps(rows.to_dict(orient="records"), default=str, sort_keys=True).encode()
     with engine.begin() as connection:
-        latest_snapshot = connection.execute(
-            sa.select(sa.func.max(uploads.c.snapshot_date)).where(
-                uploads.c.kind == "forecasts", uploads.c.status == "loaded"
-            )
-        ).scalar()
         record = UploadRecord(
             file_name=f"Forecast entered: {metric} for {period.label}",
             sha256=hashlib.sha256(payload + now.isoformat().encode()).hexdigest(),
             size_bytes=len(payload),
             source=FORM_SOURCE,
             kind="forecasts",
-            snapshot_date=max(now.date(), latest_snapshot or now.date()),
+            snapshot_date=page_snapshot(connection, "forecasts", now.date()),
             uploaded_by=who,
             note=", ".join(
                 f"{row.category.replace('_', ' ')} {row.value:,.0f}" for row in rows.itertuples()
             ),
         )
-        upload_id = start_upload(connection, record, now)
-        counts = append_facts(connection, "forecasts", rows, upload_id)
-        finish_upload(
-            connection,
-            upload_id,
-            LoadCounts(
-                rows_read=len(rows),
-                rows_inserted=counts.rows_inserted,
-                rows_updated=counts.rows_updated,
-            ),
-        )
+        upload_id = append_upload(connection, record, "forecasts", rows, now)
     return upload_id
 
 

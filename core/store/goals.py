@@ -33,13 +33,7 @@ from core.goals import (
 )
 from core.series import MetricSeries
 from core.store import metrics, queries
-from core.store.ingest.bulk import (
-    LoadCounts,
-    UploadRecord,
-    append_facts,
-    finish_upload,
-    start_upload,
-)
+from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.schema import bump_data_version, goal_changes, goal_comments, uploads
 from core.store.series import metric_series
 
@@ -246,19 +240,13 @@ def record_goal_edits(
     rows = after.loc[sorted(edited)].reset_index(drop=True)[list(GOAL_COLUMNS)]
     payload = json.dumps(changes, sort_keys=True, default=str).encode()
     with engine.begin() as connection:
-        latest_snapshot = connection.execute(
-            sa.select(sa.func.max(uploads.c.snapshot_date)).where(
-                uploads.c.kind == "goals", uploads.c.status == "loaded"
-            )
-        ).scalar()
-        snapshot = max(now.date(), latest_snapshot or now.date())
         record = UploadRecord(
             file_name=f"Goals page edit ({len(changes)} change{'s' if len(changes) != 1 else ''})",
             sha256=hashlib.sha256(payload).hexdigest(),
             size_bytes=len(payload),
             source=PAGE_SOURCE,
             kind="goals",
-            snapshot_date=snapshot,
+            snapshot_date=page_snapshot(connection, "goals", now.date()),
             uploaded_by=author,
             note="; ".join(
                 f"{change['goal_id']} {FIELD_LABELS[str(change['field'])]}: "
@@ -266,23 +254,13 @@ def record_goal_edits(
                 for change in changes
             )[:1000],
         )
-        upload_id = start_upload(connection, record, now)
-        counts = append_facts(connection, "goals", rows, upload_id)
+        upload_id = append_upload(connection, record, "goals", rows, now)
         for change in changes:
             connection.execute(
                 goal_changes.insert().values(
                     **change, changed_by=author, changed_at=now, upload_id=upload_id
                 )
             )
-        finish_upload(
-            connection,
-            upload_id,
-            LoadCounts(
-                rows_read=len(rows),
-                rows_inserted=counts.rows_inserted,
-                rows_updated=counts.rows_updated,
-            ),
-        )
     return upload_id
 
 

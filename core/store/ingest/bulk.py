@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.store.engine import raw_duckdb
@@ -178,6 +179,36 @@ def finish_upload(
         values["size_bytes"] = size_bytes
     connection.execute(uploads.update().where(uploads.c.upload_id == upload_id).values(**values))
     return bump_data_version(connection)
+
+
+def page_snapshot(connection: Connection, kind: str, today: date) -> date:
+    """The snapshot day of a page entry (a goal edit, a forecast): today, or the latest loaded
+    export of ``kind`` if that is later, so the entry is the newest version of what it changes."""
+    latest = connection.execute(
+        sa.select(sa.func.max(uploads.c.snapshot_date)).where(
+            uploads.c.kind == kind, uploads.c.status == "loaded"
+        )
+    ).scalar()
+    return max(today, latest or today)
+
+
+def append_upload(
+    connection: Connection, record: UploadRecord, table: str, rows: pd.DataFrame, now: datetime
+) -> int:
+    """Store ``rows`` as one whole upload (start, append, finish) inside the caller's
+    transaction; return its id."""
+    upload_id = start_upload(connection, record, now)
+    counts = append_facts(connection, table, rows, upload_id)
+    finish_upload(
+        connection,
+        upload_id,
+        LoadCounts(
+            rows_read=len(rows),
+            rows_inserted=counts.rows_inserted,
+            rows_updated=counts.rows_updated,
+        ),
+    )
+    return upload_id
 
 
 def add_counts(first: LoadCounts, second: LoadCounts) -> LoadCounts:
