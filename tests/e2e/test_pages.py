@@ -139,6 +139,13 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
         expect(page.get_by_role("heading", name="This quarter: Q4 FY2027")).to_be_visible()
         expect(page.get_by_role("heading", name="Toward the vision")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    elif menu_page.title == "Forecast accuracy":
+        expect(
+            page.get_by_text(re.compile(r"^Over the last \d+ quarters marketing"))
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="The current call")).to_be_visible()
+        expect(page.get_by_role("heading", name="Missed periods")).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     elif menu_page.title == "Budget scenarios":
         expect(page.get_by_role("heading", name="What it costs")).to_be_visible()
         expect(page.get_by_role("heading", name="Response curves")).to_be_visible()
