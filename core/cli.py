@@ -264,8 +264,8 @@ ACCURACY_JSON_FIELDS = (
     "hit_rate_10", "accuracy_score",
 )  # fmt: skip
 CURRENT_JSON_FIELDS = (
-    "metric", "period_label", "forecaster", "submitted_on", "commit", "most_likely", "best_case",
-    "bias", "bias_adjusted", "range_share", "range_periods",
+    "metric", "period_label", "forecaster", "submitted_on", "horizon", "commit", "most_likely",
+    "best_case", "bias", "bias_adjusted", "range_share", "range_periods",
 )  # fmt: skip
 
 

@@ -107,7 +107,10 @@ def current_view(current: pd.DataFrame, metric: str) -> pd.DataFrame:
             "Commit": [amount(v, metric) for v in rows["commit"]],
             "Most likely": [amount(v, metric) for v in rows["most_likely"]],
             "Best case": [amount(v, metric) for v in rows["best_case"]],
-            "Their bias so far": [percent(v, signed=True) for v in rows["bias"]],
+            "Their past bias, as far out": [
+                f"{percent(bias, signed=True)} ({horizon} out)"
+                for bias, horizon in zip(rows["bias"], rows["horizon"], strict=True)
+            ],
             "Bias-adjusted": [amount(v, metric) for v in rows["bias_adjusted"]],
             "Actuals inside commit-best case": [
                 "—" if math.isnan(share) else f"{share:.0%} of {int(periods)} periods"

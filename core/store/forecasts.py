@@ -586,10 +586,11 @@ def _current_call(
     calibration: pd.DataFrame,
     as_of: date,
     calls_through: date,
+    judged_category: str,
 ) -> pd.DataFrame:
     columns = [
         "metric", "period_label", "period_start", "period_end", "forecaster", "submitted_on",
-        "commit", "most_likely", "best_case", "bias", "bias_adjusted", "range_share",
+        "horizon", "commit", "most_likely", "best_case", "bias", "bias_adjusted", "range_share",
         "range_periods",
     ]  # fmt: skip
     open_rows = scored[(scored["period_end"] >= as_of) & (scored["submitted_on"] <= calls_through)]
@@ -606,10 +607,25 @@ def _current_call(
             wide[category] = math.nan
     bias = accuracy.set_index(["metric", "forecaster"])["bias"] if not accuracy.empty else None
     ranges = calibration.set_index(["metric", "forecaster"]) if not calibration.empty else None
+    closed = scored[scored["actual"].notna()]
+    by_horizon = (
+        forecasting.horizon_table(closed, judged_category, by=("metric", "forecaster")).set_index(
+            ["metric", "forecaster", "horizon"]
+        )["bias"]
+        if not closed.empty
+        else None
+    )
     rows = []
     for row in wide.to_dict(orient="records"):
         key = (row["metric"], row["forecaster"])
-        known = None if bias is None or key not in bias.index else float(bias.loc[key])
+        # A call's bias is the forecaster's bias on calls made as far from the period's end
+        # (an optimist early is often right late); their judged bias when that is unknown.
+        horizon = forecasting.horizon_label((row["period_end"] - row["submitted_on"]).days / 7)
+        known = None
+        if by_horizon is not None and (*key, horizon) in by_horizon.index:
+            known = float(by_horizon.loc[(*key, horizon)])
+        if known is None or math.isnan(known):
+            known = None if bias is None or key not in bias.index else float(bias.loc[key])
         known = None if known is None or math.isnan(known) else known
         likely = row["most_likely"]
         adjusted = (
@@ -624,6 +640,7 @@ def _current_call(
         rows.append(
             {
                 **{name: row[name] for name in [*keys, "submitted_on"]},
+                "horizon": horizon,
                 **{category: row[category] for category in CATEGORY_ORDER},
                 "bias": math.nan if known is None else known,
                 "bias_adjusted": adjusted,
@@ -667,7 +684,7 @@ def accuracy_report(
         else pd.DataFrame()
     )
     calibration = forecasting.range_calibration(scored, submission=submission)
-    current = _current_call(scored, accuracy, calibration, as_of, calls_through or as_of)
+    current = _current_call(scored, accuracy, calibration, as_of, calls_through or as_of, category)
     baselines: list[Baseline] = []
     if with_baselines and not current.empty:
         for (metric, start), _ in current.groupby(["metric", "period_start"], sort=True):

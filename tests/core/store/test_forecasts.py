@@ -113,13 +113,14 @@ def test_forecasts_are_judged_against_the_metric_in_effect(engine):
         "forecasts",
         [
             _forecast("Ana", "2026-09-01", Q3, 700.0),
+            _forecast("Ana", "2026-09-01", Q3, 1_000.0, category="best_case"),  # never judged
             _forecast("Ana", "2026-10-20", Q3, 500.0),
             _forecast("Ana", "2026-11-16", Q4, 900.0),
         ],
         date(2026, 11, 20),
     )
     rows = store_forecasts.forecasts_with_actuals(engine, AS_OF, DEFAULT_DEFINITIONS)
-    by_day = rows.set_index("submitted_on")
+    by_day = rows[rows["category"] == "most_likely"].set_index("submitted_on")
     # Q3 bookings: A 100 + G 300 won (E lost) = 400; Q4 is open: 250 won to date.
     assert by_day.loc[date(2026, 9, 1), "actual"] == pytest.approx(400)
     assert math.isnan(by_day.loc[date(2026, 11, 16), "actual"])
@@ -132,7 +133,11 @@ def test_forecasts_are_judged_against_the_metric_in_effect(engine):
     assert ana["bias"] == pytest.approx(0.25)
     current = report.current.set_index("forecaster").loc["Ana"]
     assert current["most_likely"] == 900
-    assert current["bias_adjusted"] == pytest.approx(900 / 1.25)
+    # Her Q4 call came 10.7 weeks before the end; 8-13 weeks out she said 700 for Q3's 400
+    # (+75%), so that is the bias taken out of it: 900 / 1.75.
+    assert current["horizon"] == "8-13 weeks"
+    assert current["bias"] == pytest.approx(0.75)
+    assert current["bias_adjusted"] == pytest.approx(900 / 1.75)
     assert [item.period_label for item in report.baselines] == ["Q4 FY2027"]
 
 
