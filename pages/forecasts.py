@@ -59,10 +59,10 @@ else:
     )
     st.query_params["metric"] = metric
     label = views.metric_label(metric)
-    sentence = summary_sentence(scored, metric, label.lower(), category=report.category)
+    sentence = summary_sentence(scored, metric, views.in_sentence(label), category=report.category)
     st.markdown(f"#### {escape_markdown(sentence)}" if sentence else "")
     if sentence is None:
-        st.markdown(f"No {escape_markdown(label.lower())} forecast has been judged yet.")
+        st.markdown(f"No {escape_markdown(views.in_sentence(label))} forecast has been judged yet.")
     st.caption(
         views.definitions_caption(report.definition_versions, report.category, report.submission)
     )
@@ -74,7 +74,9 @@ else:
         [] if current.empty else list(current[current["metric"] == metric]["period_label"].unique())
     )
     if not open_periods:
-        st.markdown(f"No {escape_markdown(label.lower())} forecast for a period still open.")
+        st.markdown(
+            f"No {escape_markdown(views.in_sentence(label))} forecast for a period still open."
+        )
     baselines = {(item.metric, item.period_label): item for item in report.baselines}
     for period_label in open_periods:
         st.markdown(f"**{escape_markdown(period_label)}**")

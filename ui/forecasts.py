@@ -61,6 +61,11 @@ def metric_label(metric: str) -> str:
     return default_definition(metric).label
 
 
+def in_sentence(label: str) -> str:
+    """A metric's label inside a sentence: "bookings", "pipeline created", but "MQLs"."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def unit_of(metric: str) -> str:
     return default_definition(metric).unit
 

@@ -85,7 +85,7 @@ def test_the_page_judges_every_forecaster_against_sql(app_for, demo_store_url):
 def test_a_link_opens_another_metric_and_a_bad_one_is_named(app_for, demo_store_url):
     app = _page(app_for, demo_store_url, metric="mqls")
     assert app.selectbox(key="forecast_metric").value == "mqls"
-    assert any("marketing's mqls forecasts" in item.value for item in app.markdown)
+    assert any("marketing's MQLs forecasts" in item.value for item in app.markdown)
     bad = _page(app_for, demo_store_url, metric="revenue")
     assert bad.selectbox(key="forecast_metric").value == "bookings"
     assert "forecasts of revenue" in bad.warning[0].value

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 
 from core.forecasting import horizon_table, score
-from ui.forecasts import call_history_chart, calls_through, horizon_chart
+from ui.forecasts import call_history_chart, calls_through, horizon_chart, in_sentence
 
 Q3 = {
     "period_label": "Q3 FY2027",
@@ -56,3 +56,9 @@ def test_calls_made_since_the_data_count_only_in_a_live_review():
     assert live == date(2026, 11, 24)
     looking_back = calls_through(date(2026, 10, 1), date(2026, 11, 23), date(2026, 11, 24))
     assert looking_back == date(2026, 10, 1)
+
+
+def test_a_metric_reads_naturally_inside_the_sentence():
+    assert in_sentence("Bookings") == "bookings"
+    assert in_sentence("Pipeline created") == "pipeline created"
+    assert in_sentence("MQLs") == "MQLs"
