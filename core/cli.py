@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="what a budget change costs in pipeline, bookings, new ARR and revenue",
         description="Fit each channel's response curve to the store and simulate a change in "
-        "planned spend over the next 18 months, with a 10-90%% range.",
+        "planned spend over the next 18 months, with a 10-90% range.",
     )
     scenario.add_argument(
         "--cut",
