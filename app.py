@@ -26,6 +26,8 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
+        st.Page("pages/revenue.py", title="Revenue", icon=":material/payments:"),
+        st.Page("pages/pipeline.py", title="Pipeline & Sales", icon=":material/filter_alt:"),
         st.Page("pages/forecasts.py", title="Forecast accuracy", icon=":material/query_stats:"),
         st.Page("pages/scenarios.py", title="Budget scenarios", icon=":material/savings:"),
         st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),

@@ -42,6 +42,9 @@ ATTRIBUTION_MODEL_LABELS = MappingProxyType(
     }
 )
 ALL_CHANNEL_LABELS = MappingProxyType(dict(CHANNEL_LABELS))
+RECYCLED_STATUS_LABELS = MappingProxyType(
+    {"Recycled": "Recycled", "Nurture": "Nurture", "Bad Timing": "Bad timing"}
+)
 PACING_LABELS = MappingProxyType(
     {"seasonal": "Seasonal (as earlier years went)", "linear": "Linear (even through the period)"}
 )
@@ -67,6 +70,7 @@ METRIC_AGGREGATIONS: Mapping[str, Aggregation] = MappingProxyType(
         "nrr": "level",
         "grr": "level",
         "coverage": "point",
+        "coverage_to_go": "point",
         "forecast_bias": "point",
     }
 )
@@ -352,6 +356,35 @@ PARAMETER_SPECS: Mapping[str, Mapping[str, ParameterSpec]] = MappingProxyType(
                 ),
             ),
             "coverage": (OPPORTUNITY_TYPES,),
+            "coverage_to_go": (
+                OPPORTUNITY_TYPES,
+                ParameterSpec(
+                    "win_rate_quarters",
+                    "Quarters of closed deals for the required coverage",
+                    "integer",
+                    "Required coverage is 1 / the win rate (its own definition) over this many "
+                    "full quarters before the period.",
+                    minimum=1,
+                    maximum=12,
+                ),
+            ),
+            "sales_sla": (
+                ParameterSpec(
+                    "window_hours",
+                    "Follow-up window (hours)",
+                    "integer",
+                    "An MQL is worked within the SLA when Sales first works it within this many "
+                    "hours of it becoming an MQL.",
+                    minimum=1,
+                    maximum=720,
+                ),
+                _choices(
+                    "recycled_statuses",
+                    "Lead statuses that mean recycled",
+                    RECYCLED_STATUS_LABELS,
+                    "MQLs with one of these lead statuses were handed back to marketing.",
+                ),
+            ),
             "forecast_bias": (
                 _choice(
                     "category",
@@ -560,6 +593,16 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 opportunity_types=("new_business", "expansion"),
             ),
             _definition(
+                "coverage_to_go",
+                "Pipeline coverage of the target to go",
+                "ratio",
+                "Pipeline open on the as-of day with a close date in the period, divided by the "
+                "period's bookings target less the bookings won in it so far.",
+                "VP Sales",
+                opportunity_types=("new_business", "expansion"),
+                win_rate_quarters=4,
+            ),
+            _definition(
                 "forecast_bias",
                 "Forecast bias (bookings)",
                 "ratio",
@@ -580,6 +623,17 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 green_at=1.0,
                 amber_at=0.9,
                 pacing="seasonal",
+            ),
+            _definition(
+                "sales_sla",
+                "Marketing-Sales SLA",
+                "rule",
+                "MQLs count as worked within the SLA when Sales first works them within the "
+                "window; acceptance is the share of MQLs that became SQLs; recycled is the share "
+                "handed back to marketing.",
+                "VP Demand Generation",
+                window_hours=48,
+                recycled_statuses=("Recycled",),
             ),
             _definition(
                 "attribution",

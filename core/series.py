@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -115,3 +116,36 @@ class MetricSeries:
             return total
         denominator = float(self.denominator[end + 1] - self.denominator[start])
         return total / denominator if denominator else None
+
+
+def sum_by_period(
+    frame: pd.DataFrame,
+    date_column: str,
+    period_of: Callable[[date], str],
+    value_columns: Sequence[str],
+    keys: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Values summed per period (``period_of`` names the period of a day), keeping ``keys``.
+
+    Periods come out in date order with ``period`` first; the input is not modified.
+
+    >>> days = pd.DataFrame({"day": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-02"]),
+    ...                      "amount_usd": [1.0, 2.0, 4.0]})
+    >>> sum_by_period(days, "day", lambda day: f"{day:%b}", ["amount_usd"]).to_dict("list")
+    {'period': ['Jan', 'Feb'], 'amount_usd': [3.0, 4.0]}
+    """
+    missing = {date_column, *value_columns, *keys} - set(frame.columns)
+    if missing:
+        raise ValueError(f"frame needs columns {', '.join(sorted(missing))}")
+    columns = ["period", *keys, *value_columns]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    days = pd.to_datetime(frame[date_column])
+    labelled = frame.assign(period=[period_of(day.date()) for day in days], _order=days.to_numpy())
+    first_seen = labelled.groupby("period")["_order"].min()
+    totals = labelled.groupby(["period", *keys], sort=False)[list(value_columns)].sum()
+    totals = totals.reset_index()
+    totals["_order"] = totals["period"].map(first_seen)
+    return (
+        totals.sort_values(["_order", *keys]).drop(columns="_order").reset_index(drop=True)[columns]
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.formatting import format_usd
+
 NAVY, STEEL = "#1F4E79", "#8AA4BF"
 # Axis labels read like the headline cards: $400K, $1.2M (Vega's own "s" format writes $400k).
 MONEY_LABELS = (
@@ -131,4 +133,167 @@ def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -
         )
     return alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=15)).properties(
         height=300
+    )
+
+
+GOOD, BAD, TOTAL = "#3A7D44", "#B5442E", NAVY
+
+
+def waterfall(
+    steps: pd.DataFrame, title: str, height: int = 300, from_zero: bool = True
+) -> alt.LayerChart:
+    """A bridge chart: totals as full bars, moves floating from the running total.
+
+    ``steps`` has ``label``, ``amount_usd`` (outflows negative) and ``is_total``; the order of
+    the rows is the order of the bars. ``from_zero=False`` starts the axis just below the
+    lowest point the bars reach (said in the axis title), so moves of a few percent of a large
+    total stay visible.
+    """
+    frame = steps.reset_index(drop=True).copy()
+    running, bottoms, tops = 0.0, [], []
+    for amount, is_total in zip(frame["amount_usd"], frame["is_total"], strict=True):
+        if is_total:
+            bottoms.append(0.0)
+            tops.append(float(amount))
+            running = float(amount)
+        else:
+            bottoms.append(running)
+            running += float(amount)
+            tops.append(running)
+    frame["bottom"], frame["top"] = bottoms, tops
+    frame["kind"] = [
+        "Total" if total else ("Adds" if amount >= 0 else "Takes away")
+        for amount, total in zip(frame["amount_usd"], frame["is_total"], strict=True)
+    ]
+    frame["text"] = [format_usd(abs(amount)) for amount in frame["amount_usd"]]
+    frame["position"] = frame[["bottom", "top"]].max(axis=1)
+    order = frame["label"].tolist()
+    kinds = ["Total", "Adds", "Takes away"]
+    scale = alt.Scale(zero=True)
+    axis = MONEY_AXIS
+    if not from_zero:
+        moves = frame.loc[~frame["is_total"], ["bottom", "top"]]
+        reached = [*moves.to_numpy().ravel(), *frame.loc[frame["is_total"], "top"]]
+        low, high = min(reached), max(reached)
+        margin = max((high - low) * 0.25, abs(high) * 0.002, 1.0)
+        scale = alt.Scale(domain=[low - margin, high + margin * 0.4], zero=False, nice=False)
+        axis = alt.Axis(
+            labelExpr=MONEY_LABELS, title="axis not from zero", grid=True, gridColor="#EEF1F5"
+        )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(size=38, clip=True)
+        .encode(
+            x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("bottom:Q", axis=axis, scale=scale),
+            y2="top:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=kinds, range=[TOTAL, GOOD, BAD]),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("amount_usd:Q", title="Amount", format="$,.0f"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(frame)
+        .mark_text(dy=-8, fontSize=12, color="#333")
+        .encode(x=alt.X("label:N", sort=order), y="position:Q", text="text:N")
+    )
+    return alt.layer(bars, labels, title=alt.Title(title, anchor="start", fontSize=15)).properties(
+        height=height
+    )
+
+
+def stacked_bars(
+    frame: pd.DataFrame,
+    x: str,
+    value: str,
+    colour: str,
+    title: str,
+    order: list[str] | None = None,
+    colours: list[str] | None = None,
+    height: int = 280,
+) -> alt.Chart:
+    """Money stacked per ``x`` (in the frame's order) by ``colour``."""
+    periods = list(dict.fromkeys(frame[x]))
+    scale = alt.Scale(domain=order, range=colours) if order and colours else alt.Undefined
+    return (
+        alt.Chart(frame, title=alt.Title(title, anchor="start", fontSize=15))
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:N", sort=periods, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"sum({value}):Q", axis=MONEY_AXIS, title=None),
+            color=alt.Color(
+                f"{colour}:N",
+                sort=order,
+                scale=scale,
+                legend=alt.Legend(title=None, orient="top", direction="horizontal", columns=6),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{x}:N", title="Period"),
+                alt.Tooltip(f"{colour}:N", title="Of which"),
+                alt.Tooltip(f"{value}:Q", title="Amount", format="$,.0f"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def ratio_lines(frame: pd.DataFrame, title: str, height: int = 260) -> alt.Chart:
+    """Ratios by month (``month``, ``series``, ``value`` as fractions), one line per series."""
+    series = list(dict.fromkeys(frame["series"]))
+    return (
+        alt.Chart(frame, title=alt.Title(title, anchor="start", fontSize=15))
+        .mark_line(point=alt.OverlayMarkDef(size=26, filled=True), strokeWidth=2.5)
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=alt.Y(
+                "value:Q",
+                title=None,
+                axis=alt.Axis(format=".0%", grid=True, gridColor="#EEF1F5"),
+                scale=alt.Scale(zero=False),
+            ),
+            color=alt.Color(
+                "series:N",
+                sort=series,
+                scale=alt.Scale(domain=series, range=[NAVY, "#C55A11", STEEL][: len(series)]),
+                legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%b %Y"),
+                alt.Tooltip("series:N", title="Measure"),
+                alt.Tooltip("value:Q", title="Value", format=".1%"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def funnel(volumes: pd.DataFrame, title: str, height: int = 240) -> alt.LayerChart:
+    """Horizontal bars per funnel stage (``label``, ``count``, ``share_text``), widest first."""
+    order = volumes["label"].tolist()
+    bars = (
+        alt.Chart(volumes)
+        .mark_bar(color=NAVY, size=30)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("count:Q", title=None, axis=alt.Axis(format=",.0f", grid=False)),
+            tooltip=[
+                alt.Tooltip("label:N", title="Stage"),
+                alt.Tooltip("count:Q", title="Reached in the period", format=",.0f"),
+                alt.Tooltip("share_text:N", title="Of the stage before"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(volumes)
+        .mark_text(align="left", dx=6, fontSize=12, color="#333")
+        .encode(y=alt.Y("label:N", sort=order), x="count:Q", text="bar_text:N")
+    )
+    return alt.layer(bars, text, title=alt.Title(title, anchor="start", fontSize=15)).properties(
+        height=height
     )

@@ -235,16 +235,23 @@ def _coverage(
         first_day=first_day,
         last_day=last_day,
     )
-    target = _scalar(
-        connection,
-        """
-        select coalesce(sum(target), 0) from current_goals
-        where metric = 'bookings' and period_start = :first_day and period_end = :last_day
-        """,
-        first_day=first_day,
-        last_day=last_day,
-    )
-    return _ratio(pipeline, target)
+    return _ratio(pipeline, bookings_target(connection, first_day, last_day) or 0.0)
+
+
+def bookings_target(connection: Connection, first_day: date, last_day: date) -> float | None:
+    """The bookings target of exactly this period (company and marketing goals, not campaign
+    goals, which are part of it); ``None`` when no goal sets one."""
+    row = connection.execute(
+        sa.text(
+            """
+            select sum(target), count(*) from current_goals
+            where metric = 'bookings' and level <> 'campaign'
+              and period_start = :first_day and period_end = :last_day
+            """
+        ),
+        {"first_day": first_day, "last_day": last_day},
+    ).one()
+    return float(row[0]) if row[1] else None
 
 
 def metric_value(

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from core.calendar import FiscalCalendar
 from core.response import DRAWS, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
+from core.store import metrics
 from core.store.schema import saved_scenarios
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
@@ -277,18 +278,9 @@ def open_pipeline_closing(engine: Engine, first_day: date, last_day: date, as_of
 
 
 def bookings_target(engine: Engine, first_day: date, last_day: date) -> float | None:
-    """Sum of bookings goals for exactly this period, ``None`` when there is none."""
+    """The bookings target of exactly this period, ``None`` when there is none."""
     with engine.connect() as connection:
-        value = connection.execute(
-            sa.text(
-                """
-                select sum(target) from current_goals
-                where metric = 'bookings' and period_start = :first_day and period_end = :last_day
-                """
-            ),
-            {"first_day": first_day, "last_day": last_day},
-        ).scalar_one()
-    return None if value is None else float(value)
+        return metrics.bookings_target(connection, first_day, last_day)
 
 
 # --------------------------------------------------------------------------------------------
