@@ -1,7 +1,9 @@
 """``python -m core``: the store from the command line, for scripting.
 
 Commands: ``demo`` (generate and load the demo company), ``ingest`` (load CSV exports), ``undo``
-(undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history). Every command
+(undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history),
+``definitions``, ``goals``, ``scenario``, ``accuracy``, ``revenue`` (the ARR bridge, NRR and GRR)
+and ``pipeline`` (coverage and the waterfall); ``--help`` on each says more. Every command
 takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
 ``.streamlit/secrets.toml``, else the default file) and ``--json`` for machine-readable output on
 stdout; progress and errors go to stderr.
@@ -19,7 +21,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -31,12 +33,16 @@ from core.channels import CHANNEL_LABELS
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
 from core.formatting import format_metric, format_usd
+from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
+from core.revenue import bridges_with_retention, in_segment
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
 from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
+from core.store import pipeline as store_pipeline
 from core.store import queries
+from core.store import revenue as store_revenue
 from core.store import scenarios as store_scenarios
 from core.store.engine import (
     PROJECT_ROOT,
@@ -236,6 +242,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario.add_argument(
         "--as-of", type=_iso_date, default=None, help="day the data runs to (data-through date)"
+    )
+    revenue = commands.add_parser(
+        "revenue",
+        parents=[common],
+        help="the ARR bridge with NRR and GRR, per month and per fiscal quarter",
+        description="Start, new, reactivation, expansion, contraction, churn and end ARR per "
+        "month and per fiscal quarter, with net and gross revenue retention (trailing window of "
+        "the NRR and GRR definitions) at each period's last month. In --json, amounts are USD "
+        "and retention rates are fractions (null where undefined, with the reason).",
+    )
+    revenue.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="DATE", help="last day (data's last day)"
+    )
+    revenue.add_argument(
+        "--segment", default=None, help="only the accounts of this segment (as the store has it)"
+    )
+    pipeline = commands.add_parser(
+        "pipeline",
+        parents=[common],
+        help="coverage of this and next quarter against the required level, and the waterfall",
+        description="Coverage of the bookings still to win this quarter and next (open pipeline "
+        "due in the quarter over target less won to date), the coverage the win rate requires, "
+        "and this quarter's pipeline waterfall from the opportunity exports.",
+    )
+    pipeline.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="DATE", help="the day (data's last day)"
     )
     accuracy = commands.add_parser(
         "accuracy",
@@ -452,6 +484,161 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
         }
     )
     _print_frame(frame, out)
+    return EXIT_OK
+
+
+BRIDGE_FIELDS = ("start", "new", "reactivation", "expansion", "contraction", "churn", "end")
+
+
+def _bridge_rows(frame: pd.DataFrame, period: Callable[[object], str]) -> list[dict[str, object]]:
+    rows = []
+    for record in frame.to_dict(orient="records"):
+        row: dict[str, object] = {"period": period(record)}
+        for field in BRIDGE_FIELDS:
+            column = {"start": "start_arr_usd", "end": "end_arr_usd"}.get(field, f"{field}_usd")
+            row[field] = round(float(record[column]), 2)
+        row["nrr"], row["grr"] = _plain(record["nrr"]), _plain(record["grr"])
+        row["retention_reason"] = _plain(record["retention_reason"])
+        rows.append(row)
+    return rows
+
+
+def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print the ARR bridge with NRR and GRR per month and per quarter (the Revenue page's)."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    calendar = queries.fiscal_calendar(queries.settings(engine))
+    arr = store_revenue.arr_by_account(engine, as_of)
+    if arguments.segment is not None:
+        known = sorted(arr["segment"].dropna().unique())
+        if arguments.segment not in known:
+            raise UsageError(
+                f"unknown segment {arguments.segment!r}; the store's segments are: "
+                + (", ".join(known) or "(none)")
+            )
+        arr = in_segment(arr, arguments.segment)
+    if arr.empty:
+        raise CommandRefusedError("the store has no ARR by account and month up to that day")
+    window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
+    months, quarters = bridges_with_retention(
+        arr, lambda day: calendar.quarter_containing(day).label, window
+    )
+    month_rows = _bridge_rows(months, lambda record: f"{record['month']:%Y-%m}")
+    quarter_rows = _bridge_rows(quarters, lambda record: str(record["period"]))
+    for row, months_in in zip(quarter_rows, quarters["months"], strict=True):
+        row["months"] = int(months_in)
+    if arguments.json:
+        document = {
+            "as_of": as_of.isoformat(),
+            "segment": arguments.segment,
+            "definitions": {
+                name: definitions[name].reference for name in ("arr", "nrr", "grr", "new_arr")
+            },
+            "months": month_rows,
+            "quarters": quarter_rows,
+        }
+        print(json.dumps(document, indent=2), file=out)
+        return EXIT_OK
+    scope = f", segment {arguments.segment}" if arguments.segment else ""
+    print(f"ARR bridge as of {as_of.isoformat()}{scope}", file=out)
+    for title, rows in (("By quarter", quarter_rows), ("By month", month_rows)):
+        print(f"\n{title}", file=out)
+        _print_frame(
+            pd.DataFrame(
+                [
+                    {
+                        "period": row["period"],
+                        **{field: format_usd(float(row[field])) for field in BRIDGE_FIELDS},  # type: ignore[arg-type]
+                        "NRR": _share(row["nrr"]),
+                        "GRR": _share(row["grr"]),
+                    }
+                    for row in rows
+                ]
+            ),
+            out,
+        )
+    return EXIT_OK
+
+
+def _coverage_json(report: store_pipeline.CoverageReport) -> dict[str, object]:
+    coverage, need = report.coverage, report.need
+    return {
+        "period": report.period.label,
+        "coverage": _plain(coverage.value),
+        "coverage_reason": coverage.reason,
+        "open_pipeline": coverage.open_pipeline,
+        "target": coverage.target,
+        "won_to_date": coverage.won_to_date,
+        "required_coverage": _plain(report.required.value),
+        "required_reason": report.required.reason,
+        "win_rate": _plain(report.win_rate),
+        "status": report.status,
+        "coverage_at_start": _plain(report.at_start),
+        "pipeline_needed": need.required_pipeline,
+        "pipeline_gap": need.gap,
+        "sourced_pipeline_needed": need.sourced_needed,
+        "definitions": list(report.definitions),
+    }
+
+
+def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print coverage of this and next quarter and this quarter's waterfall."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    calendar = queries.fiscal_calendar(queries.settings(engine))
+    current = calendar.quarter_containing(as_of)
+    reports = [
+        store_pipeline.coverage_report(engine, definitions, calendar, quarter, as_of)
+        for quarter in (current, calendar.shift(current, 1))
+    ]
+    flow = store_pipeline.window_waterfall(
+        engine, definitions["coverage_to_go"], current.start, current.end, as_of
+    )
+    waterfall = None
+    if flow.waterfall is not None:
+        waterfall = {
+            "period": current.label,
+            "through": flow.end_day.isoformat(),
+            **{step: round(float(getattr(flow.waterfall, step)), 2) for step in WATERFALL_STEPS},
+            "imbalance": round(flow.waterfall.imbalance, 6),
+        }
+    if arguments.json:
+        document = {
+            "as_of": as_of.isoformat(),
+            "quarters": [_coverage_json(report) for report in reports],
+            "waterfall": waterfall,
+            "waterfall_reason": flow.reason,
+        }
+        print(json.dumps(document, indent=2), file=out)
+        return EXIT_OK
+    print(f"Pipeline coverage as of {as_of.isoformat()}", file=out)
+    _print_frame(
+        pd.DataFrame(
+            [
+                {
+                    "quarter": report.period.label,
+                    "coverage": "n/a" if report.coverage.value is None
+                    else f"{report.coverage.value:.2f}x",
+                    "required": "n/a" if report.required.value is None
+                    else f"{report.required.value:.2f}x",
+                    "status": report.status or "n/a",
+                    "open pipeline": format_usd(report.coverage.open_pipeline),
+                    "target": format_usd(report.coverage.target),
+                    "won to date": format_usd(report.coverage.won_to_date),
+                    "note": report.coverage.reason or report.required.reason or "",
+                }
+                for report in reports
+            ]
+        ),
+        out,
+    )  # fmt: skip
+    if waterfall is None:
+        print(f"\nNo waterfall for {current.label}: {flow.reason}", file=out)
+        return EXIT_OK
+    print(f"\nPipeline waterfall, {current.label} through {waterfall['through']}", file=out)
+    for step in WATERFALL_STEPS:
+        sign = "-" if step in WATERFALL_OUTFLOWS else ("" if step.startswith("open") else "+")
+        print(f"  {WATERFALL_LABELS[step]:<14} {sign}{format_usd(waterfall[step])}", file=out)  # type: ignore[arg-type]
     return EXIT_OK
 
 
@@ -788,6 +975,10 @@ def main(
                 return run_scenario(arguments, engine, out)
             if arguments.command == "accuracy":
                 return run_accuracy(arguments, engine, out)
+            if arguments.command == "revenue":
+                return run_revenue(arguments, engine, out)
+            if arguments.command == "pipeline":
+                return run_pipeline(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:

@@ -340,7 +340,7 @@ def pipeline_waterfall(versions: pd.DataFrame, first_day: date, last_day: date) 
     ...     "end_is_closed": [True, False, False], "end_is_won": [True, False, False]})
     >>> flow = pipeline_waterfall(versions, date(2026, 11, 1), date(2027, 1, 31))
     >>> flow.open_at_start, flow.created, flow.increased, flow.won, flow.pushed_out
-    (150.0, 30.0, 20.0, 120.0, 0.0)
+    (150.0, 30.0, 20.0, 120.0, 50.0)
     """
     missing = set(VERSION_COLUMNS) - set(versions.columns)
     if missing:
@@ -444,8 +444,8 @@ def stage_conversions(
     >>> counts = pd.DataFrame({"stage": ["lead", "mql"], "entered": [100, 40],
     ...                        "advanced": [40, 10], "median_days": [12.0, 3.5]})
     >>> row = stage_conversions(counts).iloc[0]
-    >>> row["lead_conversion"], row["mql_conversion"], row["mql_median_days"]
-    (0.4, 0.25, 3.5)
+    >>> [float(row[name]) for name in ("lead_conversion", "mql_conversion", "mql_median_days")]
+    [0.4, 0.25, 3.5]
     """
     missing = set(STAGE_COUNT_COLUMNS) - set(counts.columns)
     if group_column is not None and group_column not in counts.columns:

@@ -57,6 +57,7 @@ __all__ = [
     "arr_bridge",
     "arr_bridge_by_segment",
     "bridge_imbalance",
+    "in_segment",
     "logo_churn",
     "logo_churn_by_period",
     "period_bridge_columns",
@@ -261,6 +262,19 @@ def _account_segments(arr: pd.DataFrame) -> pd.Series:
     ).astype(object)
     segments = arr["account_id"].map(latest).astype(object)
     return segments.where(segments.notna(), UNKNOWN_SEGMENT)
+
+
+def in_segment(arr: pd.DataFrame, segment: str) -> pd.DataFrame:
+    """The rows of the accounts that belong to ``segment`` (by their latest segment).
+
+    >>> arr = pd.DataFrame({"account_id": ["a", "a", "b"], "segment": ["SMB", "Mid", "SMB"],
+    ...     "month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-01"]),
+    ...     "arr_usd": [1.0, 2.0, 3.0]})
+    >>> in_segment(arr, "SMB")["account_id"].tolist()
+    ['b']
+    """
+    _check_columns(arr, (*ARR_COLUMNS, "segment"))
+    return arr[_account_segments(arr) == segment]
 
 
 def arr_bridge_by_segment(arr: pd.DataFrame) -> pd.DataFrame:
@@ -719,3 +733,40 @@ def share(part: float, whole: float, what: str) -> Share:
             f"part of {what} ({_amount(part)}) cannot be more than the whole ({_amount(whole)})"
         )
     return Share(part, whole, min(part / whole, 1.0), None)
+
+
+def bridges_with_retention(
+    arr: pd.DataFrame, quarter_of: Callable[[date], str], window_months: int = 12
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly and the quarterly bridge, each row with NRR and GRR at its last month.
+
+    Columns: the bridge's (``month`` first for months, ``period`` for quarters) plus ``nrr``,
+    ``grr`` (``nan`` where undefined) and ``retention_reason``. This is what the Revenue page
+    and ``python -m core revenue`` show.
+
+    >>> arr = pd.DataFrame({"account_id": ["a"] * 14,
+    ...     "month": pd.date_range("2025-01-01", periods=14, freq="MS"), "arr_usd": [100.0] * 14})
+    >>> def quarter_of(day):
+    ...     return f"{day.year}Q{(day.month + 2) // 3}"
+    >>> months, quarters = bridges_with_retention(arr, quarter_of)
+    >>> float(months["nrr"].iloc[-1]), quarters["period"].tolist()[-1]
+    (1.0, '2026Q1')
+    """
+    _check_arr_values(arr)
+    months = arr_bridge(arr[list(ARR_COLUMNS)])
+    retention = retention_trend(arr[list(ARR_COLUMNS)], window_months)
+    rates = retention.set_index("month")[["nrr", "grr", "reason"]].rename(
+        columns={"reason": "retention_reason"}
+    )
+    if months.empty:
+        empty = months.assign(nrr=np.nan, grr=np.nan, retention_reason=None)
+        return empty, empty.rename(columns={"month": "period"})
+    months = months.join(rates, on="month")
+    no_cohort = f"less than {window_months} months of ARR before this month"
+    months["retention_reason"] = months["retention_reason"].where(
+        months["nrr"].notna() | months["retention_reason"].notna(), no_cohort
+    )
+    quarters = quarterly_bridge(months[list(BRIDGE_COLUMNS)], quarter_of)
+    quarters = quarters.join(months.set_index("month")[["nrr", "grr", "retention_reason"]],
+                             on="last_month")  # fmt: skip
+    return months, quarters

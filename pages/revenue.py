@@ -79,8 +79,8 @@ else:
             border=True,
             help=definitions[measure].help_text(),
         )
-        if latest is not None and latest["reason"]:
-            card.caption(f"n/a: {escape_markdown(latest['reason'])}")
+        if latest is not None and isinstance(latest["retention_reason"], str):
+            card.caption(f"n/a: {escape_markdown(latest['retention_reason'])}")
     churn = view.churn
     cards[3].metric(
         f"Logo churn, {period.label}",

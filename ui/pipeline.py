@@ -34,9 +34,9 @@ from ui.store import store_engine
 FUNNEL_MONTHS = 12  # cohorts shown and the window of the channel table
 CREATED_QUARTERS = 6
 STATUS_TEXT = {
-    "green": "🟢 at or above required",
-    "amber": "🟠 below required",
-    "red": "🔴 well below",
+    "green": "green, at or above the",
+    "amber": "amber, below the",
+    "red": "red, under 80% of the",
 }
 
 

@@ -20,12 +20,10 @@ from core.revenue import (
     BRIDGE_COMPONENTS,
     LogoChurn,
     Share,
-    arr_bridge,
-    arr_bridge_by_segment,
+    bridges_with_retention,
+    in_segment,
     logo_churn,
     logo_churn_by_period,
-    quarterly_bridge,
-    retention_trend,
     share,
 )
 from core.series import sum_by_period
@@ -97,36 +95,30 @@ def revenue_view(
     period = calendar.parse(period_label)
     arr = store_revenue.arr_by_account(engine, as_of)
     segments = tuple(sorted(arr["segment"].dropna().unique())) if not arr.empty else ()
-    if segment != ALL_SEGMENTS:
-        by_segment = arr_bridge_by_segment(arr)
-        accounts = set(
-            arr.loc[
-                arr["account_id"].isin(_accounts_in(arr, segment)),
-                "account_id",
-            ]
-        )
-        arr = arr[arr["account_id"].isin(accounts)]
-        monthly = by_segment[by_segment["segment"] == segment].drop(columns="segment")
-    else:
-        monthly = arr_bridge(arr[["account_id", "month", "arr_usd"]]) if not arr.empty else None
+    if segment != ALL_SEGMENTS and not arr.empty:
+        arr = in_segment(arr, segment)
     last_month = arr["month"].max().date() if not arr.empty else None
     end = min(as_of, period.end)
     first_quarter = calendar.shift(period, -(QUARTERS_SHOWN - 1))
-    bookings = store_revenue.bookings_by_type(engine, first_quarter.start, end)
-    ownership_days = store_revenue.ownership_by_day(engine, definitions, first_quarter.start, end)
 
     def quarter_of(day: date) -> str:
         return calendar.quarter_containing(day).label
 
-    bookings_quarters = sum_by_period(
-        bookings, "month", quarter_of, ["amount_usd", "count"], keys=["type_label"]
-    )
-    ownership = sum_by_period(
-        ownership_days, "day", quarter_of, list(store_revenue.OWNERSHIP_COLUMNS)
+    bookings = sum_by_period(
+        store_revenue.bookings_by_type(engine, first_quarter.start, end),
+        "month",
+        quarter_of,
+        ["amount_usd", "count"],
+        keys=["type_label"],
     )
     if as_of < period.end:
-        in_progress = {period.label: f"{period.label} to date"}
-        bookings_quarters["period"] = bookings_quarters["period"].replace(in_progress)
+        bookings["period"] = bookings["period"].replace({period.label: f"{period.label} to date"})
+    ownership = sum_by_period(
+        store_revenue.ownership_by_day(engine, definitions, first_quarter.start, end),
+        "day",
+        quarter_of,
+        list(store_revenue.OWNERSHIP_COLUMNS),
+    )
     sourced = influenced = None
     if not ownership.empty:
         ownership["sourced_share"] = [
@@ -141,51 +133,37 @@ def revenue_view(
         if not selected.empty:
             sourced = selected["sourced_share"].iloc[0]
             influenced = selected["influenced_share"].iloc[0]
-    if monthly is None or monthly.empty or last_month is None:
-        empty = pd.DataFrame()
+    empty = pd.DataFrame()
+    if last_month is None:
         return RevenueView(
-            segments, last_month, None, empty, empty, empty, None, empty,
-            bookings_quarters, ownership, sourced, influenced,
+            segments, None, None, empty, empty, empty, None, empty, bookings, ownership,
+            sourced, influenced,
         )  # fmt: skip
-    quarters = quarterly_bridge(monthly, quarter_of)
-    months_shown = monthly[monthly["month"] >= pd.Timestamp(add_months(last_month, -11))]
-    selected_quarter = quarters[quarters["period"] == period.label]
     window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
-    retention = retention_trend(arr[["account_id", "month", "arr_usd"]], window)
-    retention = retention[
-        retention["month"] >= pd.Timestamp(add_months(last_month, -(RETENTION_MONTHS - 1)))
-    ]
+    months, quarters = bridges_with_retention(arr, quarter_of, window)
+    shown = [label for label, *_ in _quarter_months(calendar, period_label, last_month)]
+    selected_quarter = quarters[quarters["period"] == period.label]
     churn = None
     if month_start(period.start) <= last_month:
         churn = logo_churn(arr, month_start(period.start), min(month_start(period.end), last_month))
-    churn_by_quarter = logo_churn_by_period(
-        arr, _quarter_months(calendar, period_label, last_month)
-    )
     return RevenueView(
         segments=segments,
         last_month=last_month,
         quarter_bridge=None if selected_quarter.empty else selected_quarter.iloc[0],
-        quarters=quarters[quarters["period"].isin([q for q, *_ in _quarter_months(
-            calendar, period_label, last_month)])],
-        months=months_shown,
-        retention=retention,
+        quarters=quarters[quarters["period"].isin(shown)],
+        months=months[months["month"] >= pd.Timestamp(add_months(last_month, -11))],
+        retention=months[
+            months["month"] >= pd.Timestamp(add_months(last_month, -(RETENTION_MONTHS - 1)))
+        ],
         churn=churn,
-        churn_by_quarter=churn_by_quarter,
-        bookings=bookings_quarters,
+        churn_by_quarter=logo_churn_by_period(
+            arr, _quarter_months(calendar, period_label, last_month)
+        ),
+        bookings=bookings,
         ownership=ownership,
         sourced=sourced,
         influenced=influenced,
-    )  # fmt: skip
-
-
-def _accounts_in(arr: pd.DataFrame, segment: str) -> set[str]:
-    """Accounts whose segment (their latest one) is ``segment``."""
-    with_segment = arr.dropna(subset=["segment"]).sort_values("month")
-    latest = with_segment.groupby("account_id")["segment"].last()
-    accounts = set(latest[latest == segment].index)
-    if segment == "Unknown":
-        accounts |= set(arr["account_id"]) - set(latest.index)
-    return accounts
+    )
 
 
 # -- Views -----------------------------------------------------------------------------------
@@ -218,6 +196,9 @@ def bridge_table(bridge: pd.DataFrame, period_column: str) -> pd.DataFrame:
                 format_usd(-amount) if negative and amount else format_usd(amount)
             )
         row["End"] = format_usd(record["end_arr_usd"])
+        if "nrr" in record:
+            row["NRR"] = percent(record["nrr"])
+            row["GRR"] = percent(record["grr"])
         if "months" in record and record.get("months", 3) < 3:
             row["Period"] += f" ({record['months']} mo)"
         rows.append(row)
