@@ -144,6 +144,8 @@ def pipeline_coverage(
             f"open pipeline and won to date must not be negative, got {open_pipeline} and "
             f"{won_to_date}"
         )
+    if target is not None and target < 0:
+        raise ValueError(f"a bookings target must not be negative, got {target}")
     name = period_label or "the period"
     base = {"open_pipeline": open_pipeline, "target": target, "won_to_date": won_to_date}
     if target is None or target <= 0:
@@ -361,6 +363,10 @@ def pipeline_waterfall(versions: pd.DataFrame, first_day: date, last_day: date) 
     end_closed = frame["end_is_closed"].fillna(False).astype(bool)
     end_won = end_closed & frame["end_is_won"].fillna(False).astype(bool)
 
+    # Closed before the window opened and closed still: nothing happened to it in the window,
+    # whatever its close date says (a reopened deal, open at the end, does count as pulled in).
+    start_closed = seen & frame["start_is_closed"].fillna(False).astype(bool)
+    in_at_end = in_at_end & ~(start_closed & end_closed)
     created = ~in_at_start & in_at_end & ~seen
     pulled_in = ~in_at_start & in_at_end & seen
     pushed_out = in_at_start & ~in_at_end
@@ -564,6 +570,17 @@ def sla_summary(counts: dict[str, float | int | None], window_hours: int) -> Sla
             "SLA counts are inconsistent: worked within the window <= worked <= MQLs, got "
             f"{values['worked_within']}, {values['worked']} and {values['mqls']}"
         )
+    if values["pending"] > values["mqls"] - values["worked"]:
+        raise ValueError(
+            f"SLA counts are inconsistent: {values['pending']} MQLs pending, but only "
+            f"{values['mqls'] - values['worked']} of {values['mqls']} are not worked yet"
+        )
+    for name in ("accepted", "recycled"):
+        if values[name] > values["mqls"]:
+            raise ValueError(
+                f"SLA counts are inconsistent: {values[name]} {name}, more than the "
+                f"{values['mqls']} MQLs"
+            )
     median = counts.get("median_hours_to_work")
     return SlaSummary(
         **values,
