@@ -7,6 +7,7 @@ from core.funnel import WATERFALL_LABELS
 from ui import charts, context
 from ui import pipeline as views
 from ui.data import definitions_on
+from ui.tables import for_markdown
 
 review = context.current()
 st.title("Pipeline & Sales")
@@ -137,7 +138,7 @@ else:
         ),
         width="stretch",
     )
-    st.table(views.created_view(created), hide_index=True)
+    st.table(for_markdown(views.created_view(created)), hide_index=True)
     st.caption(definitions["pipeline_created"].help_text())
 
 # -- Funnel ----------------------------------------------------------------------------------
@@ -234,4 +235,4 @@ else:
         help=sla_definition.help_text(),
     )
     if not months.empty:
-        st.table(views.sla_months_view(months), hide_index=True)
+        st.table(for_markdown(views.sla_months_view(months)), hide_index=True)

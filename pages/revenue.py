@@ -6,6 +6,7 @@ from core.formatting import escape_markdown, format_day, format_usd
 from ui import charts, context
 from ui import revenue as views
 from ui.data import definitions_on
+from ui.tables import for_markdown
 
 SEGMENT_KEY = "revenue_segment"
 
@@ -115,9 +116,9 @@ else:
     st.markdown(
         "**By quarter** (start + new + reactivation + expansion − contraction − churn = end)"
     )
-    st.table(views.bridge_table(view.quarters, "period"), hide_index=True)
+    st.table(for_markdown(views.bridge_table(view.quarters, "period")), hide_index=True)
     with st.expander("By month, the last twelve", icon=":material/calendar_month:"):
-        st.table(views.bridge_table(view.months, "month"), hide_index=True)
+        st.table(for_markdown(views.bridge_table(view.months, "month")), hide_index=True)
     st.caption(
         "New: an account's first ARR. Reactivation: ARR again after a month or more without. "
         f"{escape_markdown(definitions['new_arr'].reference)} counts "
@@ -143,7 +144,7 @@ else:
         )
 
     st.subheader("Logo churn by quarter")
-    st.table(views.churn_table(view.churn_by_quarter), hide_index=True)
+    st.table(for_markdown(views.churn_table(view.churn_by_quarter)), hide_index=True)
 
 st.subheader("Bookings: new business, expansion, renewal")
 if view.bookings.empty:
@@ -188,7 +189,7 @@ for value in (view.sourced, view.influenced):
     if value is not None and value.reason:
         st.caption(f"n/a: {escape_markdown(value.reason)}")
 if not view.ownership.empty:
-    st.table(views.ownership_table(view.ownership), hide_index=True)
+    st.table(for_markdown(views.ownership_table(view.ownership)), hide_index=True)
     st.caption(
         f"Won deals by close date. Sourced: the source channel is one of "
         f"{escape_markdown(definitions['sourced_pipeline'].reference)}'s marketing channels. "

@@ -17,6 +17,7 @@ from ui import context
 from ui import goals as goal_views
 from ui import scenarios as views
 from ui.store import store_engine
+from ui.tables import for_markdown
 
 review = context.current()
 st.title("Budget scenarios")
@@ -163,7 +164,7 @@ def scenario_panel() -> None:
                 "below it the 10-90% range.",
             )
         # A static table wraps its cells, so every range stays readable on a projector.
-        st.table(views.for_markdown(views.impact_table(result, model)), hide_index=True)
+        st.table(for_markdown(views.impact_table(result, model)), hide_index=True)
         saving = float(st.session_state.get(views.SAVING_KEY, 0))
         if saving > 0:
             best = least_harm(model, saving, start_week, weeks)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar
 from core.channels import channel_label
-from core.formatting import escape_markdown, format_day, format_usd
+from core.formatting import format_day, format_usd
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, GoalEffect, ScenarioModel, ScenarioResult
 from core.store import scenarios as store_scenarios
 from ui.charts import MONEY_AXIS, NAVY, STEEL
@@ -190,12 +190,6 @@ def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def for_markdown(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with every cell escaped: ``st.table`` renders cells as Markdown, where two
-    dollar amounts in one cell would otherwise become a LaTeX formula."""
-    return table.map(escape_markdown)
 
 
 def monthly_frame(result: ScenarioResult) -> pd.DataFrame:

@@ -262,3 +262,67 @@ def test_accuracy_refuses_a_metric_without_forecasts(demo_template, tmp_path):
     assert "--metric: no forecasts of 'revenue'; the metrics forecast are: bookings" in (
         result.stderr
     )
+
+
+def test_revenue_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("revenue", "--db", url, "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    fields = {"period", "start", "new", "reactivation", "expansion", "contraction", "churn", "end"}
+    for key in ("months", "quarters"):
+        rows = found[key]
+        assert rows, key
+        for row in rows:
+            assert set(row) >= fields | {"nrr", "grr"}
+            balance = (
+                row["start"] + row["new"] + row["reactivation"] + row["expansion"]
+                - row["contraction"] - row["churn"] - row["end"]
+            )  # fmt: skip
+            assert abs(balance) < 0.05, row
+            if row["grr"] is not None:
+                assert 0 < row["grr"] <= 1 and row["grr"] <= row["nrr"] < 2  # fractions
+            else:
+                assert row["retention_reason"]
+    assert found["quarters"][-1]["period"] == "Q4 FY2027"
+    assert found["months"][-1]["period"] == "2026-11"
+    text = run_cli("revenue", "--db", url, "--segment", "SMB")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("ARR bridge as of 2026-11-23, segment SMB")
+
+
+def test_revenue_refuses_an_unknown_segment(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("revenue", "--db", url, "--segment", "Galactic")
+    assert result.returncode == 2
+    assert "unknown segment 'Galactic'; the store's segments are: Enterprise, Mid-Market, SMB" in (
+        result.stderr
+    )
+
+
+def test_pipeline_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("pipeline", "--db", url, "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    current, following = found["quarters"]
+    assert (current["period"], following["period"]) == ("Q4 FY2027", "Q1 FY2028")
+    assert current["coverage"] == pytest.approx(
+        current["open_pipeline"] / (current["target"] - current["won_to_date"])
+    )
+    assert current["required_coverage"] == pytest.approx(1 / current["win_rate"])
+    assert current["status"] in ("green", "amber", "red")
+    assert following["coverage"] is None
+    assert following["coverage_reason"] == "no bookings target is set for Q1 FY2028"
+    flow = found["waterfall"]
+    assert flow["period"] == "Q4 FY2027" and abs(flow["imbalance"]) < 1e-6
+    assert flow["open_at_end"] == pytest.approx(current["open_pipeline"])
+    text = run_cli("pipeline", "--db", url)
+    assert text.returncode == 0, text.stderr
+    assert "Pipeline waterfall, Q4 FY2027 through 2026-11-23" in text.stdout
+
+
+def test_pipeline_refuses_a_bad_date():
+    result = run_cli("pipeline", "--as-of", "23/11/2026")
+    assert result.returncode == 2
+    assert "--as-of" in result.stderr

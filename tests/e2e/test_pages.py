@@ -106,6 +106,10 @@ class MenuPage:
 MENU_PAGES = [
     MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
     MenuPage("Goals", re.compile(r"^http://127\.0\.0\.1:\d+/goals(\?|$)"), "goals"),
+    MenuPage("Revenue", re.compile(r"^http://127\.0\.0\.1:\d+/revenue(\?|$)"), "revenue"),
+    MenuPage(
+        "Pipeline & Sales", re.compile(r"^http://127\.0\.0\.1:\d+/pipeline(\?|$)"), "pipeline"
+    ),
     MenuPage(
         "Forecast accuracy", re.compile(r"^http://127\.0\.0\.1:\d+/forecasts(\?|$)"), "forecasts"
     ),
@@ -139,6 +143,14 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
         expect(page.get_by_role("heading", name="This quarter: Q4 FY2027")).to_be_visible()
         expect(page.get_by_role("heading", name="Toward the vision")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    elif menu_page.title == "Revenue":
+        expect(page.get_by_role("heading", name="ARR bridge, Q4 FY2027")).to_be_visible()
+        expect(metric(page, "Net revenue retention")).to_have_count(1)
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
+    elif menu_page.title == "Pipeline & Sales":
+        expect(page.get_by_role("heading", name="How Q4 FY2027 pipeline moved")).to_be_visible()
+        expect(metric(page, "Coverage of Q4 FY2027 bookings to go")).to_have_count(1)
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
     elif menu_page.title == "Forecast accuracy":
         expect(
             page.get_by_text(re.compile(r"^Over the last \d+ quarters marketing"))
@@ -247,9 +259,9 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Data")).to_be_visible()
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
-    # Only the menu of app.py (Overview, Goals, Forecast accuracy, Budget scenarios,
-    # Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(6)
+    # Only the menu of app.py (Overview, Goals, Revenue, Pipeline & Sales, Forecast accuracy,
+    # Budget scenarios, Definitions, Data), not a menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(8)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
 
@@ -270,3 +282,41 @@ def test_moving_a_budget_slider_shows_what_the_cut_costs(page: Page, app_server:
     expect(page.get_by_text("Cutting Paid search by 30%")).to_be_visible()
     assert_no_problems(page)
     save_screenshot(page, "scenarios-cut")
+
+
+def test_choosing_a_segment_narrows_the_revenue_page(page: Page, app_server: str) -> None:
+    page.goto(app_server + "/revenue")
+    wait_for_app(page, "Revenue")
+    arr = metric(page, "ARR at end of").get_by_test_id("stMetricValue")
+    everyone = arr.inner_text()
+    page.get_by_role("combobox", name="Segment").click()
+    page.get_by_role("option", name="SMB", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]segment=SMB(&|$)"))
+    wait_for_app(page, "Revenue")
+    expect(arr).not_to_have_text(everyone)
+    assert_no_problems(page)
+    save_screenshot(page, "revenue-segment")
+    # The link reopens the segment.
+    link = page.url
+    other = page.context.new_page()
+    other.goto(link)
+    wait_for_app(other, "Revenue")
+    expect(other.get_by_role("combobox", name="Segment")).to_have_value("SMB")
+    expect(metric(other, "ARR at end of").get_by_test_id("stMetricValue")).to_have_text(
+        arr.inner_text()
+    )
+    other.close()
+
+
+def test_another_quarter_moves_the_pipeline_page(page: Page, app_server: str) -> None:
+    page.goto(app_server + "/pipeline")
+    wait_for_app(page, "Pipeline & Sales")
+    expect(page.get_by_role("heading", name="How Q4 FY2027 pipeline moved")).to_be_visible()
+    box = period_box(page)
+    box.click()
+    page.get_by_role("option", name=OTHER_PERIOD, exact=True).click()
+    expect(page).to_have_url(period_in_url(OTHER_PERIOD))
+    wait_for_app(page, "Pipeline & Sales")
+    expect(page.get_by_role("heading", name="How Q3 FY2027 pipeline moved")).to_be_visible()
+    expect(metric(page, "Coverage of Q3 FY2027 bookings to go")).to_have_count(1)
+    assert_no_problems(page)

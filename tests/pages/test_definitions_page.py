@@ -125,7 +125,7 @@ def test_an_empty_store_still_lists_the_definitions(app_for, tmp_path):
     app = app_for(url).run()
     app.switch_page("pages/definitions.py").run()
     assert_no_errors(app)
-    assert len(app.dataframe[0].value) == 19
+    assert len(app.dataframe[0].value) == 21
     app.selectbox(key="definitions_metric").set_value("bookings").run()
     assert_no_errors(app)
     assert app.subheader[1].value == "Bookings: version 1"

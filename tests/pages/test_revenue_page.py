@@ -1,0 +1,102 @@
+"""Revenue page: headline numbers against the store, the segment choice, empty states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.store.engine import create_store_engine
+from core.store.schema import migrate
+from tests.core.store.helpers import load, new_store, opportunity
+from tests.pages.conftest import scalar
+from tests.pages.test_app import assert_no_errors
+
+
+def _page(app_for, url, **query):
+    app = app_for(url, **query).run()
+    app.switch_page("pages/revenue.py").run()
+    assert_no_errors(app)
+    return app
+
+
+def _metric(app, label_start):
+    return next(item for item in app.metric if item.label.startswith(label_start))
+
+
+def _millions(text: str) -> float:
+    """``$3.62M`` or ``$823K`` in dollars."""
+    assert text.startswith("$") and text[-1] in "KM", text
+    return float(text[1:-1]) * (1e6 if text.endswith("M") else 1e3)
+
+
+def test_the_page_shows_the_bridge_retention_and_bookings(app_for, demo_store_url):
+    app = _page(app_for, demo_store_url)
+    headings = [item.value for item in app.subheader]
+    assert headings == [
+        "ARR bridge, Q4 FY2027",
+        "Net and gross revenue retention",
+        "Logo churn by quarter",
+        "Bookings: new business, expansion, renewal",
+    ]
+    # ARR at the end of November 2026, straight from the store.
+    expected = scalar(
+        demo_store_url, "select sum(arr_usd) from current_revenue where month = date '2026-11-01'"
+    )
+    card = _metric(app, "ARR at end of Nov 2026")
+    assert abs(_millions(card.value) - expected) <= 0.05e6
+    quarters = app.table[0].value
+    assert list(quarters.columns[:8]) == [
+        "Period", "Start", "New", "Reactivation", "Expansion", "Contraction", "Churn", "End",
+    ]  # fmt: skip
+    unescaped = quarters.map(lambda cell: cell.replace("\\", ""))  # cells are escaped Markdown
+    assert unescaped["Period"].iloc[-1] == "Q4 FY2027 (1 mo)"  # November so far
+    assert all(cell.startswith("-$") or cell == "$0" for cell in unescaped["Contraction"])
+    nrr = _metric(app, "Net revenue retention")
+    assert nrr.value.endswith("%") and 50 < float(nrr.value[:-1]) < 150
+    grr = float(_metric(app, "Gross revenue retention").value[:-1])
+    assert grr <= 100 and grr <= float(nrr.value[:-1])
+    sourced = _metric(app, "Marketing-sourced share of new business, Q4 FY2027")
+    assert sourced.value.endswith("%")
+    assert "definition v1" in sourced.help
+
+
+def test_choosing_a_segment_narrows_every_number_and_the_link(app_for, demo_store_url):
+    app = _page(app_for, demo_store_url)
+    everyone = _millions(_metric(app, "ARR at end of").value)
+    app.selectbox(key="revenue_segment").select("SMB").run()
+    assert_no_errors(app)
+    smb = _millions(_metric(app, "ARR at end of").value)
+    expected = scalar(
+        demo_store_url,
+        "select sum(arr_usd) from current_revenue where month = date '2026-11-01' "
+        "and segment = 'SMB'",
+    )
+    assert abs(smb - expected) <= 0.05e6 and smb < everyone
+    assert app.query_params["segment"] in ("SMB", ["SMB"])
+
+
+def test_a_link_opens_a_segment_and_a_bad_one_is_named(app_for, demo_store_url):
+    app = _page(app_for, demo_store_url, segment="Enterprise")
+    assert app.selectbox(key="revenue_segment").value == "Enterprise"
+    app = _page(app_for, demo_store_url, segment="Galactic")
+    assert any("Galactic" in item.value for item in app.warning)
+    assert app.selectbox(key="revenue_segment").value == "All segments"
+
+
+def test_without_arr_the_page_says_what_to_upload(app_for, tmp_path):
+    engine = new_store(tmp_path / "store.duckdb")
+    won = {"is_closed": True, "is_won": True, "stage": "Closed Won"}
+    load(engine, "opportunities", [opportunity("A", 100.0, "2026-08-01", "2026-09-01", **won)],
+         date(2026, 11, 23))  # fmt: skip
+    engine.dispose()
+    app = _page(app_for, f"duckdb:///{tmp_path / 'store.duckdb'}")
+    assert any("No ARR is loaded" in item.value for item in app.info)
+
+
+def test_an_empty_store_says_so(app_for, tmp_path):
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = _page(app_for, url)
+    assert any("The store holds no data yet" in item.value for item in app.info)
+    assert not app.metric
