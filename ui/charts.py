@@ -177,9 +177,11 @@ def waterfall(
         low, high = min(reached), max(reached)
         margin = max((high - low) * 0.25, abs(high) * 0.002, 1.0)
         scale = alt.Scale(domain=[low - margin, high + margin * 0.4], zero=False, nice=False)
-        axis = alt.Axis(
-            labelExpr=MONEY_LABELS, title="axis not from zero", grid=True, gridColor="#EEF1F5"
+        # A narrow range of millions needs two decimals, or every tick reads $3.0M.
+        fine = MONEY_LABELS.replace(
+            "format(datum.value / 1e6, '.1f')", "format(datum.value / 1e6, '.2f')"
         )
+        axis = alt.Axis(labelExpr=fine, title="axis not from zero", grid=True, gridColor="#EEF1F5")
     bars = (
         alt.Chart(frame)
         .mark_bar(size=38, clip=True)

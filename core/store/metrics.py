@@ -238,6 +238,38 @@ def _coverage(
     return _ratio(pipeline, bookings_target(connection, first_day, last_day) or 0.0)
 
 
+def _coverage_to_go(
+    engine: Engine,
+    connection: Connection,
+    definition: MetricDefinition,
+    bookings: MetricDefinition,
+    first_day: date,
+    as_of: date,
+) -> float | None:
+    """Coverage of the target to go on ``as_of`` for the period starting ``first_day``.
+
+    The period is the one whose bookings target starts on ``first_day`` (no target, no
+    coverage); ``core.store.pipeline.coverage_report`` gives the same number with its parts.
+    """
+    period_end = connection.execute(
+        sa.text(
+            """
+            select min(period_end) from current_goals
+            where metric = 'bookings' and level <> 'campaign' and period_start = :first_day
+            """
+        ),
+        {"first_day": first_day},
+    ).scalar()
+    if period_end is None:
+        return None
+    target = bookings_target(connection, first_day, period_end) or 0.0
+    won = _opportunity_sum(engine, bookings, first_day, min(as_of, period_end))
+    if target - won <= 0:
+        return None
+    types = _values(definition, "opportunity_types")
+    return queries.open_pipeline_on(engine, types, first_day, period_end, as_of) / (target - won)
+
+
 def bookings_target(connection: Connection, first_day: date, last_day: date) -> float | None:
     """The bookings target of exactly this period (company and marketing goals, not campaign
     goals, which are part of it); ``None`` when no goal sets one."""
@@ -332,6 +364,10 @@ def metric_value(
         if metric == "coverage":
             return _coverage(
                 connection, _values(definition, "opportunity_types"), first_day, last_day
+            )
+        if metric == "coverage_to_go":
+            return _coverage_to_go(
+                engine, connection, definition, related["bookings"], first_day, last_day
             )
         if metric == "forecast_bias":
             return _forecast_bias(

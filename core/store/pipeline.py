@@ -34,24 +34,7 @@ from core.funnel import (
 )
 from core.store import metrics
 from core.store.metrics import parameter_values
-
-# Opportunity versions as they stood on a day: the latest export at or before it.
-_VERSIONS_ON = """
-    select opportunity_id, amount_usd, close_date, is_closed, is_won
-    from (
-        select opportunity_id, amount_usd, close_date, is_closed, is_won,
-               row_number() over (
-                   partition by opportunity_id order by snapshot_date desc, upload_id desc
-               ) as version_rank
-        from opportunity_versions
-        where snapshot_date <= :{day} and opportunity_type in :opportunity_types
-    ) as ranked
-    where version_rank = 1
-"""
-
-
-def _versions_on(day_parameter: str) -> str:
-    return _VERSIONS_ON.replace("{day}", day_parameter)
+from core.store.queries import open_pipeline_on, versions_on_sql
 
 
 def first_snapshot(engine: Engine) -> date | None:
@@ -76,8 +59,8 @@ def waterfall_versions(
     or with a close date in it at the end.
     """
     sql = f"""
-        with start_versions as ({_versions_on("start_day")}),
-        end_versions as ({_versions_on("end_day")}),
+        with start_versions as ({versions_on_sql("start_day")}),
+        end_versions as ({versions_on_sql("end_day")}),
         open_at_start as (
             select opportunity_id from start_versions
             where not is_closed and close_date between :first_day and :last_day
@@ -159,33 +142,6 @@ def window_waterfall(
         engine, parameter_values(definition, "opportunity_types"), first_day, last_day, end_day
     )
     return WaterfallReport(pipeline_waterfall(versions, first_day, last_day), None, end_day)
-
-
-def open_pipeline_on(
-    engine: Engine,
-    opportunity_types: Sequence[str],
-    first_day: date,
-    last_day: date,
-    day: date,
-) -> float:
-    """Amount open on ``day`` (in the latest export by then) due ``first_day``..``last_day``."""
-    sql = f"""
-        with versions as ({_versions_on("day")})
-        select coalesce(sum(amount_usd), 0) from versions
-        where not is_closed and close_date between :first_day and :last_day
-    """  # noqa: S608 - the interpolated SQL is this module's own constant
-    statement = sa.text(sql).bindparams(sa.bindparam("opportunity_types", expanding=True))
-    with engine.connect() as connection:
-        value = connection.execute(
-            statement,
-            {
-                "opportunity_types": list(opportunity_types),
-                "day": day,
-                "first_day": first_day,
-                "last_day": last_day,
-            },
-        ).scalar_one()
-    return float(value)
 
 
 @dataclass(frozen=True)

@@ -500,3 +500,50 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
     )
     history.insert(5, "table_label", history["kind"].map(TABLE_LABELS).fillna(history["kind"]))
     return history
+
+
+# Opportunity versions as they stood on a day: the latest export at or before it.
+_VERSIONS_ON = """
+    select opportunity_id, amount_usd, close_date, is_closed, is_won
+    from (
+        select opportunity_id, amount_usd, close_date, is_closed, is_won,
+               row_number() over (
+                   partition by opportunity_id order by snapshot_date desc, upload_id desc
+               ) as version_rank
+        from opportunity_versions
+        where snapshot_date <= :{day} and opportunity_type in :opportunity_types
+    ) as ranked
+    where version_rank = 1
+"""
+
+
+def versions_on_sql(day_parameter: str) -> str:
+    """SQL of each opportunity's version on the day bound to ``:<day_parameter>``."""
+    return _VERSIONS_ON.replace("{day}", day_parameter)
+
+
+def open_pipeline_on(
+    engine: Engine,
+    opportunity_types: Sequence[str],
+    first_day: date,
+    last_day: date,
+    day: date,
+) -> float:
+    """Amount open on ``day`` (in the latest export by then) due ``first_day``..``last_day``."""
+    sql = f"""
+        with versions as ({versions_on_sql("day")})
+        select coalesce(sum(amount_usd), 0) from versions
+        where not is_closed and close_date between :first_day and :last_day
+    """  # noqa: S608 - the interpolated SQL is this module's own constant
+    statement = sa.text(sql).bindparams(sa.bindparam("opportunity_types", expanding=True))
+    with engine.connect() as connection:
+        value = connection.execute(
+            statement,
+            {
+                "opportunity_types": list(opportunity_types),
+                "day": day,
+                "first_day": first_day,
+                "last_day": last_day,
+            },
+        ).scalar_one()
+    return float(value)

@@ -193,6 +193,9 @@ CASES = [
     ("new_arr", {"bridge_components": ["new", "reactivation", "expansion"]}, 580.0),  # + X 200
     ("new_arr", {"bridge_components": ["new"]}, 300.0),
     ("coverage", {}, 0.5),  # E 200 open at Aug 1, closing in the window / target 400
+    # On Oct 31 no export is known yet (the only one is from Nov 23): nothing open / (400 - 130
+    # won: A 100 and the expansion B 30).
+    ("coverage_to_go", {}, 0.0),
     ("forecast_bias", {}, (270.0 - 2 * 130.0) / (2 * 130.0)),  # latest: Ann 150, Bob 120
     ("forecast_bias", {"submission": "first"}, (220.0 - 260.0) / 260.0),  # Ann 100, Bob 120
     ("forecast_bias", {"category": "best_case"}, None),  # no such forecasts

@@ -140,6 +140,15 @@ def test_coverage_by_hand(engine):
     assert report.need.gap == pytest.approx(770.0)
 
 
+def test_the_registry_number_is_the_page_number(engine):
+    from core.store.metrics import metric_value
+
+    report = pipeline.coverage_report(engine, DEFAULT_DEFINITIONS, CALENDAR, Q4, DURING)
+    value = metric_value(engine, DEFAULT_DEFINITIONS["coverage_to_go"], Q4.start, DURING)
+    assert value == pytest.approx(report.coverage.value)
+    assert metric_value(engine, DEFAULT_DEFINITIONS["coverage_to_go"], Q1.start, Q1.start) is None
+
+
 def test_next_quarter_without_a_target_says_so(engine):
     report = pipeline.coverage_report(engine, DEFAULT_DEFINITIONS, CALENDAR, Q1, DURING)
     assert report.coverage.value is None
