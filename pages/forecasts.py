@@ -11,7 +11,6 @@ from core.store.forecasts import CATEGORY_ORDER, ForecastEntryError, submit_fore
 from ui import context
 from ui import forecasts as views
 from ui.store import store_engine
-from ui.tables import for_markdown
 
 SAVED_KEY = "forecast_saved_message"
 
@@ -82,9 +81,7 @@ else:
     for period_label in open_periods:
         st.markdown(f"**{escape_markdown(period_label)}**")
         st.table(
-            for_markdown(
-                views.current_view(current[current["period_label"] == period_label], metric)
-            ),
+            views.current_view(current[current["period_label"] == period_label], metric),
             hide_index=True,
         )
         call = baselines.get((metric, period_label))
@@ -115,10 +112,7 @@ else:
     if accuracy.empty or metric not in set(accuracy["metric"]):
         st.markdown("No closed period has both a forecast and an actual yet.")
     else:
-        st.table(
-            for_markdown(views.accuracy_view(accuracy[accuracy["metric"] == metric])),
-            hide_index=True,
-        )
+        st.table(views.accuracy_view(accuracy[accuracy["metric"] == metric]), hide_index=True)
         st.caption(
             "MAPE: mean absolute % error. WAPE: total error over total actual. Bias: total "
             "(forecast - actual) over total actual, positive when optimistic. Within 5%/10%: "
@@ -130,7 +124,7 @@ else:
             st.markdown("**Every other metric forecast**")
             table = views.accuracy_view(others)
             table.insert(0, "Metric", [views.metric_label(name) for name in others["metric"]])
-            st.table(for_markdown(table), hide_index=True)
+            st.table(table, hide_index=True)
 
     # -- How the call converges ----------------------------------------------------------------
     st.subheader("How the call converges as the period closes")
@@ -172,7 +166,7 @@ else:
         "more than 10%. None is left out."
     )
     if not missed.empty:
-        st.table(for_markdown(views.misses_view(missed)), hide_index=True)
+        st.table(views.misses_view(missed), hide_index=True)
 
 # -- Enter a forecast ---------------------------------------------------------------------------
 st.subheader("Enter a forecast")

@@ -205,34 +205,29 @@ if summary is None:
 elif summary.mqls == 0:
     st.info(f"No MQLs in {period.label} by {format_day(as_of)}.")
 else:
-    columns = st.columns(3)
-    columns[0].metric(
-        f"MQLs worked within {summary.window_hours} hours",
-        views.ratio_text(summary.within_sla, as_multiple=False),
-        f"{summary.worked_within:,} of {summary.mqls - summary.pending:,} due"
-        + (f"; {summary.pending:,} still inside the window" if summary.pending else ""),
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-        help=sla_definition.help_text(),
+    cards = (
+        (
+            f"MQLs worked within {summary.window_hours} hours",
+            summary.within_sla,
+            f"{summary.worked_within:,} of {summary.mqls - summary.pending:,} due"
+            + (f"; {summary.pending:,} still inside the window" if summary.pending else ""),
+        ),
+        ("MQLs accepted as SQLs", summary.acceptance, f"{summary.accepted:,} of {summary.mqls:,}"),
+        (
+            "MQLs recycled to marketing",
+            summary.recycled_share,
+            f"{summary.recycled:,} of {summary.mqls:,}",
+        ),
     )
-    columns[1].metric(
-        "MQLs accepted as SQLs",
-        views.ratio_text(summary.acceptance, as_multiple=False),
-        f"{summary.accepted:,} of {summary.mqls:,}",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-        help=sla_definition.help_text(),
-    )
-    columns[2].metric(
-        "MQLs recycled to marketing",
-        views.ratio_text(summary.recycled_share, as_multiple=False),
-        f"{summary.recycled:,} of {summary.mqls:,}",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-        help=sla_definition.help_text(),
-    )
+    for column, (label, value, counts) in zip(st.columns(3), cards, strict=True):
+        column.metric(
+            label,
+            views.ratio_text(value, as_multiple=False),
+            counts,
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help=sla_definition.help_text(),
+        )
     if not months.empty:
         st.table(for_markdown(views.sla_months_view(months)), hide_index=True)

@@ -162,29 +162,24 @@ else:
         ),
         width="stretch",
     )
-cards = st.columns(2)
-cards[0].metric(
-    f"Marketing-sourced share of new business, {period.label}",
-    views.share_text(view.sourced),
-    None
-    if view.sourced is None
-    else f"{format_usd(view.sourced.part)} of {format_usd(view.sourced.whole)}",
-    delta_color="off",
-    delta_arrow="off",
-    border=True,
-    help=definitions["sourced_pipeline"].help_text(),
+shares = (
+    ("sourced_pipeline", f"Marketing-sourced share of new business, {period.label}", view.sourced),
+    (
+        "influenced_pipeline",
+        f"Marketing-influenced share of expansion and renewal, {period.label}",
+        view.influenced,
+    ),
 )
-cards[1].metric(
-    f"Marketing-influenced share of expansion and renewal, {period.label}",
-    views.share_text(view.influenced),
-    None
-    if view.influenced is None
-    else f"{format_usd(view.influenced.part)} of {format_usd(view.influenced.whole)}",
-    delta_color="off",
-    delta_arrow="off",
-    border=True,
-    help=definitions["influenced_pipeline"].help_text(),
-)
+for column, (metric, label, value) in zip(st.columns(2), shares, strict=True):
+    column.metric(
+        label,
+        views.share_text(value),
+        None if value is None else f"{format_usd(value.part)} of {format_usd(value.whole)}",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help=definitions[metric].help_text(),
+    )
 for value in (view.sourced, view.influenced):
     if value is not None and value.reason:
         st.caption(f"n/a: {escape_markdown(value.reason)}")

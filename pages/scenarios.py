@@ -205,8 +205,10 @@ def scenario_panel() -> None:
                 f"- {hidden} other goal{'s' if hidden > 1 else ''} "
                 f"move{'s' if hidden == 1 else ''} by less than one percentage point."
             )
-        label, first, last = model.next_quarter
-        open_now, target, win_rate = views.coverage_inputs(url, version, as_of, first, last)
+        label, first, _ = model.next_quarter
+        open_now, target, win_rate = views.coverage_inputs(
+            url, version, as_of, review.calendar, label
+        )
         planned = open_now + planned_pipeline_closing_next_quarter(
             model, prepared.data.unpaid_pipeline
         )

@@ -18,8 +18,10 @@ from core.calendar import FiscalCalendar
 from core.channels import channel_label
 from core.formatting import format_day, format_usd
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, GoalEffect, ScenarioModel, ScenarioResult
+from core.store import pipeline as store_pipeline
 from core.store import scenarios as store_scenarios
 from ui.charts import MONEY_AXIS, NAVY, STEEL
+from ui.data import definitions_on
 from ui.store import store_engine
 
 CHANGE_KEY = "scenario_change_"  # + channel, in whole percent
@@ -42,16 +44,15 @@ def prepared(
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def coverage_inputs(
-    url: str, version: int, as_of: date, first: date, last: date
+    url: str, version: int, as_of: date, calendar: FiscalCalendar, period_label: str
 ) -> tuple[float, float | None, float | None]:
-    """Open pipeline closing in the quarter, its bookings target, and the overall win rate."""
-    del version
-    engine = store_engine(url)
-    return (
-        store_scenarios.open_pipeline_closing(engine, first, last, as_of),
-        store_scenarios.bookings_target(engine, first, last),
-        store_scenarios.overall_win_rate(engine, as_of),
+    """Open pipeline due in the quarter, its bookings target, and the win rate that sets the
+    required coverage: the Pipeline & Sales page's numbers (its definitions)."""
+    definitions = definitions_on(url, version, as_of)
+    report = store_pipeline.coverage_report(
+        store_engine(url), definitions, calendar, calendar.parse(period_label), as_of
     )
+    return report.coverage.open_pipeline, report.coverage.target, report.win_rate
 
 
 # --------------------------------------------------------------------------------------------

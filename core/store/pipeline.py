@@ -232,6 +232,26 @@ def _sourced_share(
     return min(1.0, float(sourced or 0.0) / float(created))
 
 
+def _read_window(
+    engine: Engine,
+    statement: sa.TextClause,
+    definition: MetricDefinition,
+    first_day: date,
+    last_day: date,
+) -> pd.DataFrame:
+    """Run a query over the definition's opportunity types and a window of days."""
+    with engine.connect() as connection:
+        return pd.read_sql(
+            statement,
+            connection,
+            params={
+                "opportunity_types": parameter_values(definition, "opportunity_types"),
+                "first_day": first_day,
+                "last_day": last_day,
+            },
+        )
+
+
 def created_by_source(
     engine: Engine, definition: MetricDefinition, first_day: date, last_day: date
 ) -> pd.DataFrame:
@@ -253,16 +273,7 @@ def created_by_source(
         select * from monthly order by month, channel
         """
     ).bindparams(sa.bindparam("opportunity_types", expanding=True))
-    with engine.connect() as connection:
-        frame = pd.read_sql(
-            statement,
-            connection,
-            params={
-                "opportunity_types": parameter_values(definition, "opportunity_types"),
-                "first_day": first_day,
-                "last_day": last_day,
-            },
-        )
+    frame = _read_window(engine, statement, definition, first_day, last_day)
     frame["month"] = pd.to_datetime(frame["month"])
     frame["amount_usd"] = frame["amount_usd"].astype(float)
     frame["count"] = frame["count"].astype(int)
@@ -300,16 +311,7 @@ def closed_by_channel(
         select * from by_channel order by channel
         """
     ).bindparams(sa.bindparam("opportunity_types", expanding=True))
-    with engine.connect() as connection:
-        frame = pd.read_sql(
-            statement,
-            connection,
-            params={
-                "opportunity_types": parameter_values(definition, "opportunity_types"),
-                "first_day": first_day,
-                "last_day": last_day,
-            },
-        )
+    frame = _read_window(engine, statement, definition, first_day, last_day)
     for column in ("won_count", "lost_count"):
         frame[column] = frame[column].astype(int)
     for column in ("won_usd", "lost_usd", "median_cycle_days"):

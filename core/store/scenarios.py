@@ -260,23 +260,6 @@ def build_scenario_model(
     return model, covered
 
 
-def open_pipeline_closing(engine: Engine, first_day: date, last_day: date, as_of: date) -> float:
-    """New-business and expansion pipeline open on ``as_of`` with a close date in the window."""
-    with engine.connect() as connection:
-        value = connection.execute(
-            sa.text(
-                """
-                select coalesce(sum(amount_usd), 0) from current_opportunities
-                where opportunity_type in ('new_business', 'expansion')
-                  and created_date <= :as_of and not is_closed
-                  and close_date between :first_day and :last_day
-                """
-            ),
-            {"first_day": first_day, "last_day": last_day, "as_of": as_of},
-        ).scalar_one()
-    return float(value)
-
-
 def bookings_target(engine: Engine, first_day: date, last_day: date) -> float | None:
     """The bookings target of exactly this period, ``None`` when there is none."""
     with engine.connect() as connection:
@@ -350,10 +333,3 @@ def prepare(
     curves = fit_curves(data, draws=draws)
     model, covered = build_scenario_model(engine, data, curves, as_of, calendar)
     return PreparedScenarios(data=data, curves=curves, model=model, plan_covered=covered)
-
-
-def overall_win_rate(engine: Engine, as_of: date) -> float | None:
-    """Share of closed new-business pipeline dollars won in the last two years."""
-    rates = win_rates(engine, as_of, ["__all__"])
-    rate = rates["__all__"][0]
-    return rate if rate > 0 else None
