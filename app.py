@@ -30,6 +30,7 @@ navigation = st.navigation(
         st.Page("pages/pipeline.py", title="Pipeline & Sales", icon=":material/filter_alt:"),
         st.Page("pages/forecasts.py", title="Forecast accuracy", icon=":material/query_stats:"),
         st.Page("pages/scenarios.py", title="Budget scenarios", icon=":material/savings:"),
+        st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"),
         st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]

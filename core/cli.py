@@ -2,7 +2,8 @@
 
 Commands: ``demo`` (generate and load the demo company), ``ingest`` (load CSV exports), ``undo``
 (undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history),
-``definitions``, ``goals``, ``scenario``, ``accuracy``, ``revenue`` (the ARR bridge, NRR and GRR)
+``definitions``, ``goals``, ``scenario``, ``accuracy``, ``campaigns`` (the scorecard),
+``revenue`` (the ARR bridge, NRR and GRR)
 and ``pipeline`` (coverage and the waterfall); ``--help`` on each says more. Every command
 takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
 ``.streamlit/secrets.toml``, else the default file) and ``--json`` for machine-readable output on
@@ -29,6 +30,7 @@ from typing import TextIO
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from core.campaigns import ATTRIBUTION_MODELS, active, scorecard
 from core.channels import CHANNEL_LABELS
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
@@ -37,6 +39,7 @@ from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.revenue import bridges_with_retention, in_segment
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
+from core.store import campaigns as store_campaigns
 from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
@@ -269,6 +272,30 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.add_argument(
         "--as-of", type=_iso_date, default=None, metavar="DATE", help="the day (data's last day)"
     )
+    campaigns = commands.add_parser(
+        "campaigns",
+        parents=[common],
+        help="the campaign or channel scorecard for a quarter under an attribution model",
+        description="Spend, touches, leads, MQLs, SQLs, credited opportunities, pipeline, "
+        "bookings, new ARR, cost per MQL and per opportunity, CAC, pipeline and bookings per "
+        "dollar, payback and conversion rates with Wilson 95% ranges, per campaign or channel, "
+        "for a fiscal quarter to the as-of day. Attributed totals equal the CRM's.",
+    )
+    campaigns.add_argument(
+        "--model",
+        default=None,
+        choices=ATTRIBUTION_MODELS,
+        help="attribution model (default: the registry's attribution definition)",
+    )
+    campaigns.add_argument(
+        "--period", default=None, help="fiscal quarter, e.g. 'Q3 FY2027' (default: the as-of's)"
+    )
+    campaigns.add_argument(
+        "--level", default="campaign", choices=("campaign", "channel"), help="rows (campaign)"
+    )
+    campaigns.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="DATE", help="the day (data's last day)"
+    )
     accuracy = commands.add_parser(
         "accuracy",
         parents=[common],
@@ -484,6 +511,83 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
         }
     )
     _print_frame(frame, out)
+    return EXIT_OK
+
+
+CAMPAIGN_JSON_FIELDS = (
+    "spend_usd", "touches", "leads", "mqls", "sqls", "opportunities", "won", "closed",
+    "pipeline_usd", "bookings_usd", "new_arr_usd", "new_customers", "cost_per_mql",
+    "cost_per_opportunity", "cac", "pipeline_roi", "bookings_roi", "payback_months",
+    "mql_to_sql", "mql_to_sql_low", "mql_to_sql_high", "win_rate", "win_rate_low",
+    "win_rate_high", "too_little_data", "evidence",
+)  # fmt: skip
+
+
+def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print the scorecard of a quarter under an attribution model (the Campaigns page's)."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    calendar = queries.fiscal_calendar(queries.settings(engine))
+    try:
+        period = calendar.parse(arguments.period) if arguments.period else None
+    except ValueError as error:
+        raise UsageError(f"--period: {error}") from error
+    period = period or calendar.quarter_containing(as_of)
+    if period.kind != "quarter":
+        raise UsageError(f"--period must be a fiscal quarter such as 'Q3 FY2027', got {period}")
+    if period.start > as_of:
+        raise UsageError(f"--period {period.label} starts after the as-of day {as_of}")
+    model = arguments.model or str(definitions["attribution"].parameters["model"])
+    last = min(as_of, period.end)
+    rows = store_campaigns.campaign_rows_for(engine, definitions, period.start, last, [model])
+    found = rows[model]
+    level = arguments.level
+    card = scorecard(active(found.campaigns) if level == "campaign" else found.channels)
+    if arguments.json:
+        records = []
+        for row in card.to_dict(orient="records"):
+            record: dict[str, object] = {
+                "campaign": row.get("name") if level == "campaign" else None,
+                "campaign_id": row.get("campaign_id") if level == "campaign" else None,
+                "channel": row["channel"],
+            }
+            record.update({name: _plain(row.get(name)) for name in CAMPAIGN_JSON_FIELDS})
+            records.append(record)
+        document = {
+            "as_of": as_of.isoformat(),
+            "period": period.label,
+            "first_day": period.start.isoformat(),
+            "last_day": last.isoformat(),
+            "model": model,
+            "level": level,
+            "pipeline_usd": float(found.credits["pipeline_usd"].sum()),
+            "bookings_usd": float(found.credits["bookings_usd"].sum()),
+            "rows": records,
+        }
+        print(json.dumps(document, indent=2), file=out)
+        return EXIT_OK
+    print(
+        f"{level.title()} scorecard, {period.label} to {last.isoformat()}, {model} attribution",
+        file=out,
+    )
+    shown = card.sort_values("pipeline_usd", ascending=False)
+    _print_frame(
+        pd.DataFrame(
+            {
+                level: shown["name"] if level == "campaign" else shown["channel"],
+                "spend": shown["spend_usd"].map(format_usd),
+                "MQLs": shown["mqls"].map(_number),
+                "opps": shown["opportunities"].map(lambda value: f"{value:.1f}"),
+                "pipeline": shown["pipeline_usd"].map(format_usd),
+                "bookings": shown["bookings_usd"].map(format_usd),
+                "pipeline/$": shown["pipeline_roi"].map(
+                    lambda value: "n/a" if pd.isna(value) else f"{value:.2f}"
+                ),
+                "note": shown["evidence"].where(shown["too_little_data"], ""),
+            }
+        ),
+        out,
+    )
     return EXIT_OK
 
 
@@ -975,6 +1079,8 @@ def main(
                 return run_scenario(arguments, engine, out)
             if arguments.command == "accuracy":
                 return run_accuracy(arguments, engine, out)
+            if arguments.command == "campaigns":
+                return run_campaigns(arguments, engine, out)
             if arguments.command == "revenue":
                 return run_revenue(arguments, engine, out)
             if arguments.command == "pipeline":
