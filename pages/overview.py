@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from core.campaigns import working_and_not
 from core.formatting import escape_markdown, format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
 from ui import campaigns as campaign_views
@@ -99,7 +98,7 @@ else:
 
 st.subheader("What's working, and what isn't")
 model = str(definitions["attribution"].parameters["model"])
-working = campaign_views.campaign_view(
+ranked = campaign_views.what_is_working(
     review.store_url,
     review.store_version,
     review.calendar,
@@ -107,36 +106,28 @@ working = campaign_views.campaign_view(
     review.as_of,
     model,
 )
-level = "campaign"
-best, worst = working_and_not(working.campaigns, "pipeline_roi", 3)
-if best.empty:
-    # Early in a quarter few campaigns have enough deals to rank: channels have more.
-    level = "channel"
-    best, worst = working_and_not(working.channels, "pipeline_roi", 3)
-if best.empty:
+if ranked is None:
     st.caption(
-        f"No campaign or channel has enough data in {review.period.label} yet to rank (5 "
+        f"Nothing has enough data in {review.period.label} or the quarter before to rank (5 "
         "credited opportunities and $1,000 of spend)."
     )
 else:
     left, right = st.columns(2)
-    for column, rows, title in ((left, best, "Working best"), (right, worst, "Working least")):
+    for column, rows, title in (
+        (left, ranked.best, "Working best"),
+        (right, ranked.worst, "Working least"),
+    ):
         with column:
-            st.markdown(f"**{title}**, by pipeline per dollar")
+            st.markdown(f"**{title}** in {ranked.period_label}, by pipeline per dollar")
             if not rows.empty:
                 st.table(
-                    for_markdown(campaign_views.working_view(rows, "pipeline_roi", level)),
+                    for_markdown(campaign_views.working_view(rows, "pipeline_roi", ranked.level)),
                     hide_index=True,
                 )
-    scope = (
-        ""
-        if level == "campaign"
-        else " No campaign has enough deals yet to rank on its own, so these are channels."
-    )
     st.caption(
         f"{campaign_views.model_label(model)} attribution "
-        f"({definitions['attribution'].reference}); what has too little data is not ranked."
-        f"{scope} The Campaigns page has the whole scorecard."
+        f"({definitions['attribution'].reference}); what has too little data is not ranked. "
+        f"{ranked.note} The Campaigns page has the whole scorecard."
     )
 st.page_link("pages/campaigns.py", label="Every campaign and channel", icon=":material/campaign:")
 

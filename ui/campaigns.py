@@ -15,7 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
-from core.campaigns import ATTRIBUTION_MODELS, active, model_rankings, scorecard, with_trend
+from core.campaigns import (
+    ATTRIBUTION_MODELS,
+    active,
+    model_rankings,
+    scorecard,
+    with_trend,
+    working_and_not,
+)
 from core.channels import PAID_CHANNELS, channel_label
 from core.definitions import ATTRIBUTION_MODEL_LABELS
 from core.formatting import format_metric, format_usd
@@ -346,3 +353,39 @@ def rankings_view(ranks: pd.DataFrame, level: str) -> pd.DataFrame:
             )
         ]
     return table.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The best and worst of a quarter, and what was ranked (campaigns or channels)."""
+
+    best: pd.DataFrame
+    worst: pd.DataFrame
+    level: str
+    period_label: str
+    note: str
+
+
+def what_is_working(
+    url: str,
+    version: int,
+    calendar: FiscalCalendar,
+    period_label: str,
+    as_of: date,
+    model: str,
+) -> Ranked | None:
+    """Top and bottom three by pipeline per dollar: campaigns of the quarter to date, else its
+    channels, else (early in a quarter) the quarter before; ``None`` when nothing can be ranked.
+    """
+    period = calendar.parse(period_label)
+    previous = calendar.shift(period, -1)
+    tries = ((period, ""), (previous, f"Too early in {period.label} to rank: {previous.label}."))
+    for quarter, note in tries:
+        day = min(as_of, quarter.end)
+        view = campaign_view(url, version, calendar, quarter.label, day, model)
+        for level, card in (("campaign", view.campaigns), ("channel", view.channels)):
+            best, worst = working_and_not(card, "pipeline_roi", 3)
+            if not best.empty:
+                scope = "" if level == "campaign" else " Too few deals per campaign: channels."
+                return Ranked(best, worst, level, quarter.label, (note + scope).strip())
+    return None

@@ -326,3 +326,41 @@ def test_pipeline_refuses_a_bad_date():
     result = run_cli("pipeline", "--as-of", "23/11/2026")
     assert result.returncode == 2
     assert "--as-of" in result.stderr
+
+
+def test_campaigns_as_json(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("campaigns", "--db", url, "--model", "linear", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert (found["model"], found["level"], found["period"]) == ("linear", "campaign", "Q4 FY2027")
+    rows = found["rows"]
+    assert rows
+    for row in rows:
+        assert set(row) >= {"campaign", "channel", "spend_usd", "pipeline_usd", "bookings_usd"}
+        assert row["too_little_data"] in (True, False)
+    assert sum(row["pipeline_usd"] for row in rows) == pytest.approx(found["pipeline_usd"])
+    channels = json.loads(run_cli("campaigns", "--db", url, "--level", "channel", "--json").stdout)[
+        "rows"
+    ]
+    assert sum(row["pipeline_usd"] for row in channels) == pytest.approx(found["pipeline_usd"])
+    text = run_cli("campaigns", "--db", url, "--period", "Q3 FY2027")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Campaign scorecard, Q3 FY2027 to 2026-10-31, w_shaped")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("--model", "guesswork"), "invalid choice: 'guesswork'"),
+        (("--period", "Q9 FY2027"), "--period"),
+        (("--period", "FY2027"), "--period must be a fiscal quarter"),
+    ],
+)
+def test_campaigns_refuses_wrong_parameters_with_exit_2(
+    demo_template, tmp_path, arguments, message
+):
+    url = copy_store(demo_template, tmp_path)
+    result = run_cli("campaigns", "--db", url, *arguments)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr

@@ -116,6 +116,7 @@ MENU_PAGES = [
     MenuPage(
         "Budget scenarios", re.compile(r"^http://127\.0\.0\.1:\d+/scenarios(\?|$)"), "scenarios"
     ),
+    MenuPage("Campaigns", re.compile(r"^http://127\.0\.0\.1:\d+/campaigns(\?|$)"), "campaigns"),
     MenuPage(
         "Definitions", re.compile(r"^http://127\.0\.0\.1:\d+/definitions(\?|$)"), "definitions"
     ),
@@ -161,6 +162,10 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
     elif menu_page.title == "Budget scenarios":
         expect(page.get_by_role("heading", name="What it costs")).to_be_visible()
         expect(page.get_by_role("heading", name="Response curves")).to_be_visible()
+    elif menu_page.title == "Campaigns":
+        expect(page.get_by_role("heading", name="What's working, and what isn't")).to_be_visible()
+        expect(page.get_by_role("heading", name="Scorecard")).to_be_visible()
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     elif menu_page.title == "Definitions":
         expect(page.get_by_role("heading", name="In effect on 23 Nov 2026")).to_be_visible()
         expect(page.get_by_role("heading", name="ARR: version 1")).to_be_visible()
@@ -260,8 +265,8 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
     # Only the menu of app.py (Overview, Goals, Revenue, Pipeline & Sales, Forecast accuracy,
-    # Budget scenarios, Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(8)
+    # Budget scenarios, Campaigns, Definitions, Data), not a menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(9)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
 
@@ -320,3 +325,22 @@ def test_another_quarter_moves_the_pipeline_page(page: Page, app_server: str) ->
     expect(page.get_by_role("heading", name="How Q3 FY2027 pipeline moved")).to_be_visible()
     expect(metric(page, "Coverage of Q3 FY2027 bookings to go")).to_have_count(1)
     assert_no_problems(page)
+
+
+def test_switching_the_attribution_model_keeps_the_link(page: Page, app_server: str) -> None:
+    page.goto(app_server + "/campaigns")
+    wait_for_app(page, "Campaigns")
+    box = page.get_by_role("combobox", name="Attribution model")
+    expect(box).to_have_value("W-shaped (30/30/30/10)")
+    box.click()
+    page.get_by_role("option", name="First touch", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]model=first_touch(&|$)"))
+    wait_for_app(page, "Campaigns")
+    expect(page.get_by_text(re.compile(r"under First touch attribution"))).to_be_visible()
+    assert_no_problems(page)
+    save_screenshot(page, "campaigns-first-touch")
+    other = page.context.new_page()
+    other.goto(page.url)
+    wait_for_app(other, "Campaigns")
+    expect(other.get_by_role("combobox", name="Attribution model")).to_have_value("First touch")
+    other.close()
