@@ -542,7 +542,10 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
     rows = store_campaigns.campaign_rows_for(engine, definitions, period.start, last, [model])
     found = rows[model]
     level = arguments.level
-    card = scorecard(active(found.campaigns) if level == "campaign" else found.channels)
+    margin = float(definitions["payback"].parameters["gross_margin"])  # type: ignore[arg-type]
+    card = scorecard(
+        active(found.campaigns) if level == "campaign" else found.channels, gross_margin=margin
+    )
     if arguments.json:
         records = []
         for row in card.to_dict(orient="records"):

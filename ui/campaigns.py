@@ -87,12 +87,16 @@ def campaign_view(
     prior_last = calendar.comparable_as_of(period, last, prior)
     now = _rows(url, version, period.start, last, model)
     before = _rows(url, version, prior.start, prior_last, model)
+    # Payback uses the gross margin of the CAC payback definition in effect.
+    margin = float(definitions_on(url, version, last)["payback"].parameters["gross_margin"])  # type: ignore[arg-type]
+
+    def card(rows: pd.DataFrame) -> pd.DataFrame:
+        return scorecard(rows, gross_margin=margin)
+
     campaigns = with_trend(
-        scorecard(active(now.campaigns)), scorecard(before.campaigns), "campaign_id", TREND_COLUMNS
+        card(active(now.campaigns)), card(before.campaigns), "campaign_id", TREND_COLUMNS
     )
-    channels = with_trend(
-        scorecard(now.channels), scorecard(before.channels), "channel", TREND_COLUMNS
-    )
+    channels = with_trend(card(now.channels), card(before.channels), "channel", TREND_COLUMNS)
     credits = now.credits
     return CampaignView(
         campaigns=campaigns,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
-from tests.pages.conftest import scalar
+from tests.pages.conftest import query_value, scalar
 from tests.pages.test_app import assert_no_errors
 
 PIPELINE_Q4 = """
@@ -65,10 +65,32 @@ def test_campaign_level_drill_down_and_downloads(app_for, demo_store_url):
     # Downloads are safe CSV: nothing a spreadsheet would run.
     download = app.get("download_button")[0]
     assert download.proto.label == "Download the scorecard (CSV)"
-    app.selectbox(key="campaigns_channel").select("webinars").run()
+    # Drill down: a channel, then a campaign credited with deals, then those deals.
+    paid = {"Paid search", "Paid social", "LinkedIn", "Events", "Webinars", "Content & SEO",
+            "Partners", "Outbound"}  # fmt: skip
+    credited = card[(card["Pipeline"] > 0) & card["Channel"].isin(paid)]
+    campaign_name, channel = credited.iloc[0]["Campaign"], credited.iloc[0]["Channel"]
+    channel_key = {"Paid search": "paid_search", "Paid social": "paid_social",
+                   "LinkedIn": "linkedin", "Events": "events", "Webinars": "webinars",
+                   "Content & SEO": "content_seo", "Partners": "partners",
+                   "Outbound": "outbound"}[channel]  # fmt: skip
+    app.selectbox(key="campaigns_channel").select(channel_key).run()
     assert_no_errors(app)
-    in_channel = app.dataframe[-1].value if len(app.dataframe) > 2 else None
-    assert in_channel is not None
+    assert campaign_name in app.selectbox(key="campaigns_campaign").options
+    escaped = campaign_name.replace("'", "''")
+    campaign_id = query_value(
+        demo_store_url,
+        f"select campaign_id from current_campaigns where campaign_name = '{escaped}'",
+    )
+    app.session_state["campaigns_campaign"] = campaign_id
+    app.run()
+    assert_no_errors(app)
+    deals = app.dataframe[-1].value
+    assert list(deals.columns[:4]) == ["Opportunity", "Account", "Type", "Stage"]
+    assert (deals["Credit"] > 0).all() and (deals["Credit"] <= 1).all()
+    assert abs(deals["Credited pipeline"].sum() - credited.iloc[0]["Pipeline"]) < 0.01
+    labels = [button.proto.label for button in app.get("download_button")]
+    assert "Download these opportunities (CSV)" in labels
 
 
 def test_a_bad_model_in_the_link_is_named(app_for, demo_store_url):
