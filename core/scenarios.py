@@ -731,3 +731,17 @@ def planned_pipeline_closing_next_quarter(model: ScenarioModel, unpaid_weekly: f
         month_keys <= np.datetime64(model.next_quarter[2], "M")
     )
     return float(monthly[0, inside].sum())
+
+
+def saved_window(
+    model: ScenarioModel, settings: Mapping[str, object], default_weeks: int = 13
+) -> tuple[int, int]:
+    """(start week, weeks) of a saved scenario's settings on today's horizon, clipped to it.
+
+    A scenario saved weeks ago starts at the horizon's first week if its start has passed.
+    """
+    start = date.fromisoformat(str(settings.get("start")))
+    offset = max(0, (start - model.horizon_start).days // 7)
+    offset = min(offset, len(model.week_starts) - 1)
+    weeks = int(settings.get("weeks", default_weeks))  # type: ignore[call-overload]
+    return offset, max(1, min(weeks, len(model.week_starts) - offset))

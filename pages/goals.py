@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from core import charts
 from core.formatting import escape_markdown, format_day, format_metric
 from core.goals import ancestors
 from core.store.goals import GoalEditError, record_goal_edits
-from ui import charts, context, data
+from ui import context, data
 from ui import goals as goal_views
 from ui.store import store_engine
 

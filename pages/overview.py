@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from core import charts
 from core.formatting import escape_markdown, format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
 from ui import campaigns as campaign_views
-from ui import charts, context, data
+from ui import context, data
 from ui import goals as goal_views
 from ui.definitions import restatement_table
 from ui.tables import for_markdown

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from core import charts
 from core.formatting import escape_markdown, format_day, format_usd
 from core.funnel import WATERFALL_LABELS
-from ui import charts, context
+from ui import context
 from ui import pipeline as views
 from ui.data import definitions_on
 from ui.tables import for_markdown

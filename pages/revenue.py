@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from core import charts
 from core.formatting import escape_markdown, format_day, format_usd
-from ui import charts, context
+from ui import context
 from ui import revenue as views
 from ui.data import definitions_on
 from ui.tables import for_markdown

@@ -14,13 +14,14 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar
 from core.definitions import MetricDefinition
-from core.overview import fiscal_quarter_totals, overview_windows
+from core.overview import overview_windows
 from core.store import definitions as store_definitions
 from core.store import metrics, queries
+from core.store import overview as store_overview
+from core.store.overview import OVERVIEW_METRICS
 from ui.store import store_engine
 
 CACHE = {"ttl": 3600, "max_entries": 256, "show_spinner": False}
-OVERVIEW_METRICS = ("arr", "pipeline_created", "bookings", "spend")
 
 
 @st.cache_data(**CACHE)
@@ -53,28 +54,11 @@ def definitions_on(url: str, version: int, day: date) -> dict[str, MetricDefinit
 def overview_totals(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
 ) -> dict[str, tuple[float, float]]:
-    """Headline values to date and for the same days last year, per Overview metric.
-
-    Both are computed under the definitions in effect on the as-of date, so the comparison is
-    like for like.
-    """
-    engine = store_engine(url)
+    """Headline values to date and for the same days last year, per Overview metric."""
     definitions = definitions_on(url, version, as_of)
-    windows = overview_windows(calendar, calendar.parse(period_label), as_of)
-    period, last_year = windows.period, windows.last_year
-    to_date = ((period.start, windows.to_date), (last_year.start, windows.last_year_to_date))
-    spans = {
-        "arr": ((windows.arr_month, windows.arr_month), (windows.arr_month_last_year,) * 2),
-        **dict.fromkeys(("pipeline_created", "bookings", "spend"), to_date),
-    }
-    totals = {}
-    for metric in OVERVIEW_METRICS:
-        now, before = (
-            metrics.metric_value(engine, definitions[metric], first, last, definitions) or 0.0
-            for first, last in spans[metric]
-        )
-        totals[metric] = (now, before)
-    return totals
+    return store_overview.headline_totals(
+        store_engine(url), definitions, calendar, calendar.parse(period_label), as_of
+    )
 
 
 @st.cache_data(**CACHE)
@@ -118,30 +102,10 @@ def overview_trends(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
 ) -> dict[str, pd.DataFrame]:
     """Quarterly totals for this fiscal year and last, and ARR by month for two years."""
-    engine = store_engine(url)
     definitions = definitions_on(url, version, as_of)
-    windows = overview_windows(calendar, calendar.parse(period_label), as_of)
-    first = calendar.year(windows.period.fiscal_year - 1).start
-    last = windows.to_date
-    channels = tuple(definitions["spend"].parameters["channels"])  # type: ignore[arg-type]
-    trends: dict[str, pd.DataFrame] = {}
-    for metric, date_field in (("pipeline_created", "created_date"), ("bookings", "close_date")):
-        monthly = queries.opportunity_amount_by_month(
-            engine,
-            first,
-            last,
-            date_field,
-            tuple(definitions[metric].parameters["opportunity_types"]),  # type: ignore[arg-type]
-            won_only=metric == "bookings",
-        )
-        trends[metric] = fiscal_quarter_totals(monthly, calendar, "amount_usd")
-    trends["spend"] = fiscal_quarter_totals(
-        queries.spend_by_month(engine, first, last, channels), calendar, "amount_usd"
+    return store_overview.trends(
+        store_engine(url), definitions, calendar, calendar.parse(period_label), as_of
     )
-    arr_first = pd.Timestamp(windows.arr_month) - pd.DateOffset(months=23)
-    minimum = float(definitions["arr"].parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]
-    trends["arr"] = queries.arr_by_month(engine, arr_first.date(), windows.arr_month, minimum)
-    return trends
 
 
 @st.cache_data(**CACHE)

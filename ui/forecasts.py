@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
+from core.charts import MONEY_AXIS, NAVY, STEEL
 from core.definitions import default_definition
 from core.formatting import escape_markdown, format_day, format_metric
 from core.store import forecasts as store_forecasts
-from ui.charts import MONEY_AXIS, NAVY, STEEL
 from ui.data import CACHE, definitions_on
 from ui.store import store_engine
 

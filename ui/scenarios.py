@@ -16,11 +16,18 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar
 from core.channels import channel_label
+from core.charts import MONEY_AXIS, NAVY, STEEL
 from core.formatting import format_day, format_usd
-from core.scenarios import MAX_CHANGE, MIN_CHANGE, GoalEffect, ScenarioModel, ScenarioResult
+from core.scenarios import (
+    MAX_CHANGE,
+    MIN_CHANGE,
+    GoalEffect,
+    ScenarioModel,
+    ScenarioResult,
+    saved_window,
+)
 from core.store import pipeline as store_pipeline
 from core.store import scenarios as store_scenarios
-from ui.charts import MONEY_AXIS, NAVY, STEEL
 from ui.data import definitions_on
 from ui.store import store_engine
 
@@ -140,11 +147,7 @@ def settings_of(changes: Mapping[str, float], start: date, weeks: int) -> dict[s
 
 def window_of(model: ScenarioModel, settings: Mapping[str, object]) -> tuple[int, int]:
     """(start week, weeks) of saved settings on today's horizon, clipped to it."""
-    start = date.fromisoformat(str(settings.get("start")))
-    offset = max(0, (start - model.horizon_start).days // 7)
-    offset = min(offset, len(model.week_starts) - 1)
-    weeks = max(1, min(int(settings.get("weeks", DEFAULT_WEEKS)), len(model.week_starts) - offset))
-    return offset, weeks
+    return saved_window(model, settings, DEFAULT_WEEKS)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -27,6 +27,8 @@ review_id_sequence = sa.Sequence("reviews_review_id_seq", metadata=metadata)
 goal_change_id_sequence = sa.Sequence("goal_changes_change_id_seq", metadata=metadata)
 goal_comment_id_sequence = sa.Sequence("goal_comments_comment_id_seq", metadata=metadata)
 scenario_id_sequence = sa.Sequence("saved_scenarios_scenario_id_seq", metadata=metadata)
+review_note_id_sequence = sa.Sequence("review_notes_note_id_seq", metadata=metadata)
+decision_version_sequence = sa.Sequence("review_decisions_version_id_seq", metadata=metadata)
 
 
 def _upload_id() -> sa.Column:
@@ -340,6 +342,45 @@ saved_scenarios = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
 )
 
+# Commentary written on a review: appended, never overwritten.
+review_notes = sa.Table(
+    "review_notes",
+    metadata,
+    sa.Column(
+        "note_id",
+        sa.Integer,
+        review_note_id_sequence,
+        server_default=review_note_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("review_id", sa.Integer, nullable=False),
+    sa.Column("note", sa.String, nullable=False),
+    sa.Column("author", sa.String, nullable=False),
+    sa.Column("written_at", sa.DateTime, nullable=False),
+)
+
+# The decisions log: every change to a decision (raised, owner, due date, status) is a new
+# row; a decision is its newest row, and an open one is carried to each review until closed.
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        decision_version_sequence,
+        server_default=decision_version_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("decision_key", sa.String, nullable=False),
+    sa.Column("review_id", sa.Integer, nullable=False),  # the review it was raised or changed in
+    sa.Column("decision", sa.String, nullable=False),
+    sa.Column("owner", sa.String, nullable=False),
+    sa.Column("due_date", sa.Date),
+    sa.Column("status", sa.String, nullable=False),  # open, done, dropped
+    sa.Column("recorded_by", sa.String, nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
 # Natural key of every versioned fact table: its current view keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -482,6 +523,14 @@ def _migration_5(connection: Connection) -> None:
     saved_scenarios.create(connection, checkfirst=True)
 
 
+def _migration_6(connection: Connection) -> None:
+    """Reviews: notes and the decisions log."""
+    for sequence in (review_note_id_sequence, decision_version_sequence):
+        sequence.create(connection, checkfirst=True)
+    review_notes.create(connection, checkfirst=True)
+    review_decisions.create(connection, checkfirst=True)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -489,6 +538,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     3: ("money and measures as 64-bit DOUBLE, not 32-bit FLOAT", _migration_3),
     4: ("goal edits and goal commentary", _migration_4),
     5: ("budget scenarios saved by name", _migration_5),
+    6: ("review notes and the decisions log", _migration_6),
 }
 
 

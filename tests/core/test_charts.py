@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ui.charts import MONEY_LABELS, arr_trend, quarterly_comparison
+from core.charts import MONEY_LABELS, arr_trend, quarterly_comparison
 
 TOTALS = pd.DataFrame(
     {

@@ -1,4 +1,8 @@
-"""Altair charts in the app's restrained style: few colours, labelled axes, money as $1.2M."""
+"""Altair charts in the app's restrained style: few colours, labelled axes, money as $1.2M.
+
+Chart specs, not drawing: the pages hand them to ``st.altair_chart`` and the review pack renders
+the same specs to images, so a chart in the pack is the chart the app showed.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,80 @@
+"""The Overview's numbers (headline totals against last year, and the trends behind the charts),
+for the page and for the frozen record a review keeps of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from core.calendar import FiscalCalendar, FiscalPeriod
+from core.definitions import MetricDefinition
+from core.overview import fiscal_quarter_totals, overview_windows
+from core.store import metrics, queries
+
+OVERVIEW_METRICS = ("arr", "pipeline_created", "bookings", "spend")
+
+
+def headline_totals(
+    engine: Engine,
+    definitions: Mapping[str, MetricDefinition],
+    calendar: FiscalCalendar,
+    period: FiscalPeriod,
+    as_of: date,
+) -> dict[str, tuple[float, float]]:
+    """Each headline's value to date and for the same days last year (ARR: at month end).
+
+    Both are computed under the definitions in effect on the as-of date, so the comparison is
+    like for like.
+    """
+    windows = overview_windows(calendar, period, as_of)
+    to_date = (
+        (windows.period.start, windows.to_date),
+        (windows.last_year.start, windows.last_year_to_date),
+    )
+    spans = {
+        "arr": ((windows.arr_month, windows.arr_month), (windows.arr_month_last_year,) * 2),
+        **dict.fromkeys(("pipeline_created", "bookings", "spend"), to_date),
+    }
+    totals = {}
+    for metric in OVERVIEW_METRICS:
+        now, before = (
+            metrics.metric_value(engine, definitions[metric], first, last, definitions) or 0.0
+            for first, last in spans[metric]
+        )
+        totals[metric] = (now, before)
+    return totals
+
+
+def trends(
+    engine: Engine,
+    definitions: Mapping[str, MetricDefinition],
+    calendar: FiscalCalendar,
+    period: FiscalPeriod,
+    as_of: date,
+) -> dict[str, pd.DataFrame]:
+    """Quarterly totals for this fiscal year and last, and ARR by month for two years."""
+    windows = overview_windows(calendar, period, as_of)
+    first = calendar.year(windows.period.fiscal_year - 1).start
+    last = windows.to_date
+    channels = tuple(definitions["spend"].parameters["channels"])  # type: ignore[arg-type]
+    found: dict[str, pd.DataFrame] = {}
+    for metric, date_field in (("pipeline_created", "created_date"), ("bookings", "close_date")):
+        monthly = queries.opportunity_amount_by_month(
+            engine,
+            first,
+            last,
+            date_field,
+            tuple(definitions[metric].parameters["opportunity_types"]),  # type: ignore[arg-type]
+            won_only=metric == "bookings",
+        )
+        found[metric] = fiscal_quarter_totals(monthly, calendar, "amount_usd")
+    found["spend"] = fiscal_quarter_totals(
+        queries.spend_by_month(engine, first, last, channels), calendar, "amount_usd"
+    )
+    arr_first = pd.Timestamp(windows.arr_month) - pd.DateOffset(months=23)
+    minimum = float(definitions["arr"].parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]
+    found["arr"] = queries.arr_by_month(engine, arr_first.date(), windows.arr_month, minimum)
+    return found
