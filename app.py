@@ -25,6 +25,7 @@ if review is not None and review.is_demo:
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/review.py", title="Review", icon=":material/event_note:"),
         st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
         st.Page("pages/revenue.py", title="Revenue", icon=":material/payments:"),
         st.Page("pages/pipeline.py", title="Pipeline & Sales", icon=":material/filter_alt:"),

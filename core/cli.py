@@ -3,6 +3,7 @@
 Commands: ``demo`` (generate and load the demo company), ``ingest`` (load CSV exports), ``undo``
 (undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history),
 ``definitions``, ``goals``, ``scenario``, ``accuracy``, ``campaigns`` (the scorecard),
+``review-start`` and ``review-pack`` (freeze a review, write its PDF or PowerPoint pack),
 ``revenue`` (the ARR bridge, NRR and GRR)
 and ``pipeline`` (coverage and the waterfall); ``--help`` on each says more. Every command
 takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
@@ -38,6 +39,7 @@ from core.formatting import format_metric, format_usd
 from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.revenue import bridges_with_retention, in_segment
+from core.review_pack import PACK_FORMATS, PackContent, pack_bytes
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
 from core.store import campaigns as store_campaigns
 from core.store import definitions as store_definitions
@@ -46,6 +48,7 @@ from core.store import goals as store_goals
 from core.store import pipeline as store_pipeline
 from core.store import queries
 from core.store import revenue as store_revenue
+from core.store import reviews as store_reviews
 from core.store import scenarios as store_scenarios
 from core.store.engine import (
     PROJECT_ROOT,
@@ -245,6 +248,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario.add_argument(
         "--as-of", type=_iso_date, default=None, help="day the data runs to (data-through date)"
+    )
+    review_start = commands.add_parser(
+        "review-start",
+        parents=[common],
+        help="start a review: freeze every number the review shows, as of a day",
+    )
+    review_start.add_argument("--by", required=True, help="who is starting the review")
+    review_start.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="DATE", help="the day (data's last day)"
+    )
+    review_start.add_argument(
+        "--period", default=None, help="fiscal quarter (default: the as-of day's)"
+    )
+    review_pack = commands.add_parser(
+        "review-pack",
+        parents=[common],
+        help="write a review's pack (PDF or PowerPoint) from its frozen numbers",
+    )
+    review_pack.add_argument(
+        "--out", required=True, type=Path, help="the file to write: a .pdf or a .pptx"
+    )
+    review_pack.add_argument(
+        "--review", type=int, default=None, help="the review id (default: the latest review)"
     )
     revenue = commands.add_parser(
         "revenue",
@@ -511,6 +537,65 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
         }
     )
     _print_frame(frame, out)
+    return EXIT_OK
+
+
+def run_review_start(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Freeze a review of the as-of day's quarter (or ``--period``)."""
+    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    definitions = store_definitions.current_definitions(engine, as_of)
+    store_settings = queries.settings(engine)
+    calendar = queries.fiscal_calendar(store_settings)
+    try:
+        period = calendar.parse(arguments.period) if arguments.period else None
+    except ValueError as error:
+        raise UsageError(f"--period: {error}") from error
+    period = period or calendar.quarter_containing(as_of)
+    if not arguments.by.strip():
+        raise UsageError("--by: say who is starting the review")
+    snapshot = store_reviews.build_snapshot(
+        engine, definitions, calendar, period, as_of, store_settings
+    )
+    review_id = store_reviews.start_review(engine, snapshot, arguments.by, date.today())
+    if arguments.json:
+        print(json.dumps({"review_id": review_id, "as_of": as_of.isoformat(),
+                          "period": period.label}), file=out)  # fmt: skip
+    else:
+        print(f"Review {review_id} started: {period.label} frozen as of {as_of}.", file=out)
+    return EXIT_OK
+
+
+def run_review_pack(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Write a review's pack from its frozen snapshot."""
+    suffix = arguments.out.suffix.lower()
+    if suffix not in PACK_FORMATS:
+        raise UsageError(
+            f"--out must end in {' or '.join(PACK_FORMATS)}, got {arguments.out.name!r}"
+        )
+    review = store_reviews.load_review(engine, arguments.review)
+    if review is None:
+        raise CommandRefusedError(
+            "no review has been started"
+            if arguments.review is None
+            else f"there is no review {arguments.review}"
+        )
+    content = PackContent(
+        review_id=review.review_id,
+        review_date=review.review_date,
+        started_by=review.started_by,
+        snapshot=review.snapshot,
+        notes=store_reviews.notes(engine, review.review_id).to_dict(orient="records"),
+        decisions=store_reviews.decisions(engine, review.review_id).to_dict(orient="records"),
+    )
+    data = pack_bytes(content, suffix)
+    arguments.out.parent.mkdir(parents=True, exist_ok=True)
+    arguments.out.write_bytes(data)
+    if arguments.json:
+        print(json.dumps({"review_id": review.review_id, "out": str(arguments.out),
+                          "bytes": len(data)}), file=out)  # fmt: skip
+    else:
+        print(f"Wrote the pack of review {review.review_id} to {arguments.out} "
+              f"({len(data):,} bytes).", file=out)  # fmt: skip
     return EXIT_OK
 
 
@@ -1082,6 +1167,10 @@ def main(
                 return run_scenario(arguments, engine, out)
             if arguments.command == "accuracy":
                 return run_accuracy(arguments, engine, out)
+            if arguments.command == "review-start":
+                return run_review_start(arguments, engine, out)
+            if arguments.command == "review-pack":
+                return run_review_pack(arguments, engine, out)
             if arguments.command == "campaigns":
                 return run_campaigns(arguments, engine, out)
             if arguments.command == "revenue":
@@ -1112,6 +1201,7 @@ def main(
         StoreUrlError,
         DemoDirectoryError,
         IngestError,
+        store_reviews.ReviewError,
         ValueError,
     ) as error:
         print(f"error: {error}", file=err)

@@ -1,5 +1,7 @@
 """Overview: the review scorecard's headline numbers and their trends."""
 
+from datetime import date
+
 import streamlit as st
 
 from core import charts
@@ -8,6 +10,7 @@ from core.overview import Headline, overview_windows
 from ui import campaigns as campaign_views
 from ui import context, data
 from ui import goals as goal_views
+from ui import review as review_views
 from ui.definitions import restatement_table
 from ui.tables import for_markdown
 
@@ -36,6 +39,31 @@ st.caption(
     f"same days of {windows.last_year.label}"
 )
 st.markdown(f"**As of {format_day(review.as_of)}** · {context.freshness(review)}")
+last_review = review_views.latest(review.store_url)
+flash = review_views.pop_flash()
+if flash:
+    st.success(escape_markdown(flash), icon=":material/check_circle:")
+review_line, review_link = st.columns([4, 1], vertical_alignment="center")
+next_review = review_views.next_date(review.store_url, review.store_version, date.today())
+review_line.caption(
+    f"Next review {format_day(next_review)}"
+    + (
+        f" · last review {format_day(last_review.review_date)} by "
+        f"{escape_markdown(last_review.started_by)}"
+        if last_review
+        else " · no review held yet"
+    )
+)
+review_link.page_link("pages/review.py", label="Since last review", icon=":material/event_note:")
+with st.expander("Start a review: freeze these numbers", icon=":material/lock_clock:"):
+    review_views.start_form(
+        review.store_url,
+        review.store_version,
+        review.calendar,
+        review.period.label,
+        review.as_of,
+        key="overview",
+    )
 
 definitions = data.definitions_on(review.store_url, review.store_version, review.as_of)
 totals = data.overview_totals(
