@@ -128,7 +128,9 @@ def goal_movements(then: Mapping[str, object], now: Mapping[str, object]) -> pd.
     if frame.empty:
         return frame
     steps = [
-        abs(STATUS_RANK.get(str(a), 1) - STATUS_RANK.get(str(b), 1)) if a != b else 0
+        abs(STATUS_RANK.get(str(a), 1) - STATUS_RANK.get(str(b), 1))
+        if a != b and not pd.isna(a) and not pd.isna(b)
+        else 0
         for a, b in zip(frame["status_then"], frame["status_now"], strict=True)
     ]
     frame["_steps"] = steps

@@ -97,7 +97,7 @@ if moved.empty:
 else:
     st.markdown("**Forecast calls that moved**")
     st.table(for_markdown(views.forecasts_view(moved)), hide_index=True)
-uploads = store_reviews.uploads_since(engine, chosen.started_at)
+uploads = store_reviews.uploads_since(engine, snapshot, chosen.started_at)
 if uploads.empty:
     st.caption("No upload since this review: the numbers moved only with the calendar.")
 else:

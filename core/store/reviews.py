@@ -291,6 +291,7 @@ def build_snapshot(
         "arr_month": windows.arr_month,
         "data_through": extent.data_through,
         "data_version": queries.data_version(engine),
+        "last_upload_id": last_upload_id(engine),
         "definitions": {
             name: {
                 "version": definition.version,
@@ -498,10 +499,28 @@ def set_cadence(engine: Engine, days: int, updated_by: str, now: datetime | None
         set_setting(connection, CADENCE_SETTING, str(days), updated_by, now or datetime.now())
 
 
-def uploads_since(engine: Engine, moment: datetime) -> pd.DataFrame:
-    """Uploads loaded or undone after ``moment``: what moved the numbers since a review."""
-    history = queries.upload_history(engine)
-    if history.empty:
-        return history
-    uploaded = pd.to_datetime(history["uploaded_at"])
-    return history[uploaded > pd.Timestamp(moment)].reset_index(drop=True)
+def last_upload_id(engine: Engine) -> int:
+    """The newest upload's id (0 when there is none)."""
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("select max(upload_id) from uploads")).scalar() or 0)
+
+
+def uploads_since(engine: Engine, snapshot: Mapping[str, object], moment: datetime) -> pd.DataFrame:
+    """What changed the data after a review froze ``snapshot`` at ``moment``: the uploads loaded
+    since (by upload id, whatever the clocks say) and earlier uploads undone since."""
+    statement = sa.text(
+        """
+        select upload_id, file_name, kind, rows_read, uploaded_by, uploaded_at, status,
+               status_changed_at
+        from uploads
+        where upload_id > :after or status_changed_at > :moment
+        order by upload_id desc
+        limit 200
+        """
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(
+            statement,
+            connection,
+            params={"after": int(snapshot.get("last_upload_id") or 0), "moment": moment},  # type: ignore[call-overload]
+        )

@@ -1,0 +1,127 @@
+"""Review: starting one on the Overview, the frozen numbers, since last review after an upload,
+notes, decisions and the pack."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+
+from core.store.engine import create_store_engine
+from core.store.schema import migrate
+from tests.core.store.helpers import load, opportunity
+from tests.pages.conftest import query_value
+from tests.pages.test_app import assert_no_errors
+
+
+def _start_on_the_overview(app_for, url):
+    app = app_for(url).run()
+    assert_no_errors(app)
+    app.text_input(key="review_by_overview").input("Dana Whitfield")
+    next(button for button in app.button if button.label == "Start a review now").click().run()
+    assert_no_errors(app)
+    return app
+
+
+def _review_page(app):
+    app.switch_page("pages/review.py").run()
+    assert_no_errors(app)
+    return app
+
+
+def test_starting_a_review_on_the_overview_freezes_it(app_for, demo_store_url):
+    app = _start_on_the_overview(app_for, demo_store_url)
+    assert any("Review 1 started by Dana Whitfield" in item.value for item in app.success)
+    assert query_value(demo_store_url, "select count(*) from reviews") == 1
+    assert any("last review" in item.value for item in app.caption)
+
+
+def test_a_review_without_a_name_is_refused(app_for, demo_store_url):
+    app = app_for(demo_store_url).run()
+    next(button for button in app.button if button.label == "Start a review now").click().run()
+    assert any("the name of the person is required" in item.value for item in app.error)
+    assert query_value(demo_store_url, "select count(*) from reviews") == 0
+
+
+def test_since_last_review_shows_the_upload_and_the_frozen_numbers_stay(app_for, demo_store_url):
+    app = _review_page(_start_on_the_overview(app_for, demo_store_url))
+    headings = [item.value for item in app.subheader]
+    assert headings[:2] == [f"As frozen on {date.today().day} {date.today():%b %Y}",
+                            "Since the last review"]  # fmt: skip
+    frozen = {metric.label: metric.value for metric in app.metric}
+    assert any("No upload since this review" in item.value for item in app.caption)
+
+    engine = create_store_engine(demo_store_url)
+    won = {"is_closed": True, "is_won": True, "stage": "Closed Won"}
+    load(engine, "opportunities",
+         [opportunity("LATE-DEAL", 2_000_000.0, "2026-11-02", "2026-11-20", **won)],
+         date(2026, 11, 23), "late_salesforce_export.csv")  # fmt: skip
+    engine.dispose()
+    app.run()
+    assert_no_errors(app)
+    assert {metric.label: metric.value for metric in app.metric} == frozen
+    uploads = next(table.value for table in app.table if "File" in table.value.columns)
+    assert "late\\_salesforce\\_export\\.csv" in set(uploads["File"]) or (
+        "late_salesforce_export.csv" in set(uploads["File"].str.replace("\\", ""))
+    )
+    headlines = next(table.value for table in app.table if "At the last review" in table.value)
+    bookings = headlines[headlines["Measure"] == "Bookings"].iloc[0]
+    assert bookings["Change"].replace("\\", "").startswith("+$2.00M")
+
+
+def test_notes_decisions_and_the_pack(app_for, demo_store_url):
+    app = _review_page(_start_on_the_overview(app_for, demo_store_url))
+    note_form = next(area for area in app.text_area if area.label == "Note")
+    note_form.input("Coverage is amber: two more webinars in December.")
+    [box for box in app.text_input if box.label == "Your name"][-1].input("Dana Whitfield")
+    next(button for button in app.button if button.label == "Add note").click().run()
+    assert_no_errors(app)
+    assert any("two more webinars" in item.value for item in app.markdown)
+
+    next(box for box in app.text_input if box.label == "Decision").input("Move $50K to partners")
+    next(box for box in app.text_input if box.label == "Owner").input("CMO")
+    next(box for box in app.text_input if box.label == "Recorded by").input("Dana Whitfield")
+    next(button for button in app.button if button.label == "Record the decision").click().run()
+    assert_no_errors(app)
+    decisions = next(table.value for table in app.table if "Decision" in table.value.columns)
+    assert decisions["Decision"].str.replace("\\", "").tolist() == ["Move $50K to partners"]
+
+    downloads = {button.proto.label: button for button in app.get("download_button")}
+    assert set(downloads) >= {"Download the pack (PDF)", "Download the pack (PowerPoint)"}
+    url = downloads["Download the pack (PDF)"].proto.url
+    assert url  # the media file the browser downloads
+
+
+def test_the_review_page_on_an_empty_store(app_for, tmp_path):
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = app_for(url).run()
+    app.switch_page("pages/review.py").run()
+    assert_no_errors(app)
+    assert any("The store holds no data yet" in item.value for item in app.info)
+
+
+def test_pack_bytes_are_a_pdf_with_the_frozen_headlines(demo_store_url):
+    from core.review_pack import PackContent, pack_pdf
+    from core.store import reviews
+
+    engine = create_store_engine(demo_store_url)
+    try:
+        from core.definitions import DEFAULT_DEFINITIONS
+        from core.store import queries
+
+        settings = queries.settings(engine)
+        calendar = queries.fiscal_calendar(settings)
+        as_of = date(2026, 11, 23)
+        snapshot = reviews.build_snapshot(
+            engine, DEFAULT_DEFINITIONS, calendar, calendar.quarter_containing(as_of), as_of,
+            settings, with_scenario=False,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    data = pack_pdf(PackContent(1, as_of, "Dana", snapshot, [], []))
+    assert data.startswith(b"%PDF")
+    assert "Scorecard" in PdfReader(io.BytesIO(data)).pages[1].extract_text()
