@@ -105,6 +105,7 @@ class MenuPage:
 
 MENU_PAGES = [
     MenuPage("Overview", re.compile(r"^http://127\.0\.0\.1:\d+/(overview)?(\?|$)"), "overview"),
+    MenuPage("Review", re.compile(r"^http://127\.0\.0\.1:\d+/review(\?|$)"), "review"),
     MenuPage("Goals", re.compile(r"^http://127\.0\.0\.1:\d+/goals(\?|$)"), "goals"),
     MenuPage("Revenue", re.compile(r"^http://127\.0\.0\.1:\d+/revenue(\?|$)"), "revenue"),
     MenuPage(
@@ -144,6 +145,8 @@ def test_menu_page_opens_without_errors(page: Page, app_server: str, menu_page: 
         expect(page.get_by_role("heading", name="This quarter: Q4 FY2027")).to_be_visible()
         expect(page.get_by_role("heading", name="Toward the vision")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    elif menu_page.title == "Review":
+        expect(page.get_by_text(re.compile(r"^Next review: "))).to_be_visible()
     elif menu_page.title == "Revenue":
         expect(page.get_by_role("heading", name="ARR bridge, Q4 FY2027")).to_be_visible()
         expect(metric(page, "Net revenue retention")).to_have_count(1)
@@ -264,9 +267,9 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Data")).to_be_visible()
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
-    # Only the menu of app.py (Overview, Goals, Revenue, Pipeline & Sales, Forecast accuracy,
-    # Budget scenarios, Campaigns, Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(9)
+    # Only the menu of app.py (Overview, Review, Goals, Revenue, Pipeline & Sales, Forecast
+    # accuracy, Budget scenarios, Campaigns, Definitions, Data), not a menu of page files.
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(10)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
 
@@ -344,3 +347,27 @@ def test_switching_the_attribution_model_keeps_the_link(page: Page, app_server: 
     wait_for_app(other, "Campaigns")
     expect(other.get_by_role("combobox", name="Attribution model")).to_have_value("First touch")
     other.close()
+
+
+def test_starting_a_review_and_downloading_the_pack(
+    page: Page, fresh_app_server: str, tmp_path
+) -> None:
+    open_app(page, fresh_app_server + "/")
+    page.get_by_text("Start a review: freeze these numbers").click()
+    page.get_by_role("textbox", name="Your name").first.fill("Dana Whitfield")
+    page.get_by_role("button", name="Start a review now").first.click()
+    expect(page.get_by_text(re.compile(r"^Review \d+ started by Dana Whitfield"))).to_be_visible(
+        timeout=120_000
+    )
+    wait_for_app(page, "Overview")
+    go_to(page, "Review")
+    expect(page.get_by_role("heading", name=re.compile(r"^As frozen on "))).to_be_visible()
+    expect(page.get_by_role("heading", name="Since the last review")).to_be_visible()
+    assert_no_problems(page)
+    save_screenshot(page, "review")
+    with page.expect_download(timeout=120_000) as download_info:
+        page.get_by_role("button", name="Download the pack (PDF)").click()
+    target = tmp_path / "pack.pdf"
+    download_info.value.save_as(target)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 20_000
