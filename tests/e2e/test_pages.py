@@ -290,6 +290,38 @@ def test_moving_a_budget_slider_shows_what_the_cut_costs(page: Page, app_server:
     expect(page.get_by_text("Cutting Paid search by 30%")).to_be_visible()
     assert_no_problems(page)
     save_screenshot(page, "scenarios-cut")
+    # The link reopens the same scenario in a new page.
+    saved, cost = saves.inner_text(), lost.inner_text()
+    other = page.context.new_page()
+    other.goto(page.url)
+    wait_for_app(other, "Budget scenarios")
+    expect(
+        other.get_by_test_id("stSlider").filter(has_text="Paid search").get_by_role("slider")
+    ).to_have_value("-30")
+    expect(metric(other, "Saves").get_by_test_id("stMetricValue")).to_have_text(saved)
+    expect(metric(other, "Pipeline lost").get_by_test_id("stMetricValue")).to_have_text(cost)
+    other.close()
+
+
+def test_the_least_harm_cut_meets_the_saving(page: Page, app_server: str) -> None:
+    page.goto(app_server + "/scenarios")
+    wait_for_app(page, "Budget scenarios")
+    expect(metric(page, "Saves").get_by_test_id("stMetricValue")).to_have_text(
+        "$0", timeout=120_000
+    )
+    saving = page.get_by_test_id("stSlider").filter(has_text="Total saving needed")
+    saving.get_by_role("slider").focus()
+    for _ in range(10):
+        saving.get_by_role("slider").press("ArrowRight")
+    wait_for_app(page)
+    page.get_by_role("button", name="Least-harm cut").click()
+    wait_for_app(page)
+    expect(
+        page.get_by_text(re.compile(r"the least-harm cut loses .* pro rata loses"))
+    ).to_be_visible(timeout=30_000)
+    expect(metric(page, "Saves").get_by_test_id("stMetricValue")).not_to_have_text("$0")
+    assert_no_problems(page)
+    save_screenshot(page, "scenarios-least-harm")
 
 
 def test_choosing_a_segment_narrows_the_revenue_page(page: Page, app_server: str) -> None:
