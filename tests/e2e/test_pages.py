@@ -403,3 +403,50 @@ def test_starting_a_review_and_downloading_the_pack(
     download_info.value.save_as(target)
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
+
+
+def test_editing_a_goal_target_in_the_browser_turns_it_red(
+    page: Page, fresh_app_server: str
+) -> None:
+    page.goto(fresh_app_server + "/goals")
+    wait_for_app(page, "Goals")
+    editor = page.get_by_test_id("stDataFrame").filter(has=page.get_by_test_id("glide-cell-0-0"))
+    editor = editor.filter(has_text="G-VISION")
+    goal = editor.locator("td").filter(has_text=re.compile(r"^G-FY2027-MKT-MQL$"))
+    row = int(str(goal.first.get_attribute("data-testid")).rsplit("-", 1)[-1])
+    target = editor.get_by_test_id(f"glide-cell-5-{row}")
+    before = target.inner_text()
+    # The grid is a canvas: select its first cell, walk to the goal's Target, type over it.
+    editor.scroll_into_view_if_needed()
+    expect(editor).to_be_in_viewport()
+    box = editor.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 60, box["y"] + 52)
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # opens the cell's editor in the grid's overlay
+    cell_editor = page.locator("#portal input, #portal textarea").first
+    expect(cell_editor).to_be_visible(timeout=10_000)
+    cell_editor.fill(str(int(float(before)) * 100))
+    cell_editor.press("Enter")
+    save = page.get_by_role("button", name="Save 1 changed goal")
+    expect(save).to_be_enabled(timeout=30_000)
+    page.get_by_role("textbox", name="Your name (recorded with the change)").fill("Dana Whitfield")
+    save.click()
+    expect(page.get_by_text(re.compile(r"Saved changes to 1 goal"))).to_be_visible(timeout=60_000)
+    wait_for_app(page, "Goals")
+    assert_no_problems(page)
+    save_screenshot(page, "goals-edited")
+    # The Overview's scorecard now shows the goal off track.
+    go_to(page, "Overview")
+    scorecard = page.get_by_test_id("stDataFrame").filter(has_text="MQLs in FY2027").first
+    cells = scorecard.locator("td")
+    status = None
+    for index in range(cells.count()):
+        if cells.nth(index).inner_text().strip() == "MQLs in FY2027":
+            cell_row = str(cells.nth(index).get_attribute("data-testid")).rsplit("-", 1)[-1]
+            status = scorecard.get_by_test_id(f"glide-cell-0-{cell_row}").inner_text()
+            break
+    assert status is not None and "Off track" in status, status
