@@ -11,16 +11,9 @@ from ui import goals as goal_views
 from ui.data import definitions_on
 from ui.tables import for_markdown
 
-review = context.current()
-st.title("Campaigns")
-review = context.stop_if_empty(review)
+review = context.open_page("Campaigns")
 
-url, version, as_of, calendar = (
-    review.store_url,
-    review.store_version,
-    review.as_of,
-    review.calendar,
-)
+url, version, as_of, calendar = review.cache_keys
 period = review.period
 definitions = definitions_on(url, version, as_of)
 default_model = str(definitions["attribution"].parameters["model"])

@@ -14,16 +14,9 @@ from ui.store import store_engine
 
 SAVED_KEY = "forecast_saved_message"
 
-review = context.current()
-st.title("Forecast accuracy")
-review = context.stop_if_empty(review)
+review = context.open_page("Forecast accuracy")
 
-url, version, as_of, calendar = (
-    review.store_url,
-    review.store_version,
-    review.as_of,
-    review.calendar,
-)
+url, version, as_of, calendar = review.cache_keys
 if SAVED_KEY in st.session_state:
     st.success(escape_markdown(st.session_state.pop(SAVED_KEY)), icon=":material/check_circle:")
 with st.spinner("Judging every forecast against its actual…"):

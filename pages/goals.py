@@ -10,9 +10,7 @@ from ui import context, data
 from ui import goals as goal_views
 from ui.store import store_engine
 
-review = context.current()
-st.title("Goals")
-review = context.stop_if_empty(review)
+review = context.open_page("Goals")
 
 url, version, as_of, period = review.store_url, review.store_version, review.as_of, review.period
 for message in goal_views.pop_flash():

@@ -10,16 +10,9 @@ from ui import pipeline as views
 from ui.data import definitions_on
 from ui.tables import for_markdown
 
-review = context.current()
-st.title("Pipeline & Sales")
-review = context.stop_if_empty(review)
+review = context.open_page("Pipeline & Sales")
 
-url, version, as_of, calendar = (
-    review.store_url,
-    review.store_version,
-    review.as_of,
-    review.calendar,
-)
+url, version, as_of, calendar = review.cache_keys
 period = review.period
 definitions = definitions_on(url, version, as_of)
 st.caption(

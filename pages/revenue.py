@@ -11,16 +11,9 @@ from ui.tables import for_markdown
 
 SEGMENT_KEY = "revenue_segment"
 
-review = context.current()
-st.title("Revenue")
-review = context.stop_if_empty(review)
+review = context.open_page("Revenue")
 
-url, version, as_of, calendar = (
-    review.store_url,
-    review.store_version,
-    review.as_of,
-    review.calendar,
-)
+url, version, as_of, calendar = review.cache_keys
 period = review.period
 definitions = definitions_on(url, version, as_of)
 segments = views.revenue_view(url, version, calendar, period.label, as_of).segments

@@ -18,15 +18,8 @@ from ui import review as views
 from ui.store import store_engine
 from ui.tables import for_markdown
 
-review = context.current()
-st.title("Review")
-review = context.stop_if_empty(review)
-url, version, as_of, calendar = (
-    review.store_url,
-    review.store_version,
-    review.as_of,
-    review.calendar,
-)
+review = context.open_page("Review")
+url, version, as_of, calendar = review.cache_keys
 engine = store_engine(url)
 flash = views.pop_flash()
 if flash:

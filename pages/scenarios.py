@@ -19,9 +19,7 @@ from ui import scenarios as views
 from ui.store import store_engine
 from ui.tables import for_markdown
 
-review = context.current()
-st.title("Budget scenarios")
-review = context.stop_if_empty(review)
+review = context.open_page("Budget scenarios")
 
 url, version, as_of = review.store_url, review.store_version, review.as_of
 with st.spinner("Fitting each channel's response curve (once per data version)…"):

@@ -46,6 +46,11 @@ class ReviewContext:
         return self.settings.get("is_demo") == "true"
 
     @property
+    def cache_keys(self) -> tuple[str, int, date, FiscalCalendar]:
+        """(store URL, data version, as-of day, calendar): what every cached read is keyed by."""
+        return self.store_url, self.store_version, self.as_of, self.calendar
+
+    @property
     def company_name(self) -> str:
         """The company the store describes."""
         return self.settings.get("company_name", "Your company")
@@ -153,6 +158,13 @@ def stop_if_empty(review: ReviewContext | None, message: str = NO_DATA) -> Revie
         st.info(message, icon=":material/inbox:")
         st.stop()
     return review
+
+
+def open_page(title: str, message: str = NO_DATA) -> ReviewContext:
+    """A page's opening: the context, its title, and a stop with ``message`` on an empty store."""
+    review = current()
+    st.title(title)
+    return stop_if_empty(review, message)
 
 
 def current() -> ReviewContext | None:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
-from core.formatting import escape_markdown, format_day, format_metric, format_usd
+from core.formatting import format_day, format_metric, format_usd
 from core.review import next_review_date
 from core.review_pack import PackContent, pack_bytes
 from core.store import reviews as store_reviews
@@ -164,7 +164,7 @@ def uploads_view(uploads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Uploaded": pd.to_datetime(uploads["uploaded_at"]).dt.strftime("%d %b %Y %H:%M"),
-            "File": uploads["file_name"].map(escape_markdown),
+            "File": uploads["file_name"],
             "Holds": uploads["kind"],
             "Rows": uploads["rows_read"].map("{:,}".format),
             "By": uploads["uploaded_by"],

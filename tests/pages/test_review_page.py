@@ -62,9 +62,8 @@ def test_since_last_review_shows_the_upload_and_the_frozen_numbers_stay(app_for,
     assert_no_errors(app)
     assert {metric.label: metric.value for metric in app.metric} == frozen
     uploads = next(table.value for table in app.table if "File" in table.value.columns)
-    assert "late\\_salesforce\\_export\\.csv" in set(uploads["File"]) or (
-        "late_salesforce_export.csv" in set(uploads["File"].str.replace("\\", ""))
-    )
+    # Escaped once for Markdown, so the browser shows the name as it is.
+    assert "late\\_salesforce\\_export\\.csv" in set(uploads["File"])
     headlines = next(table.value for table in app.table if "At the last review" in table.value)
     bookings = headlines[headlines["Measure"] == "Bookings"].iloc[0]
     assert bookings["Change"].replace("\\", "").startswith("+$2.00M")
