@@ -31,6 +31,7 @@ from typing import TextIO
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from core.calendar import FiscalCalendar, FiscalPeriod
 from core.campaigns import ATTRIBUTION_MODELS, active, scorecard
 from core.channels import CHANNEL_LABELS
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
@@ -356,7 +357,7 @@ CURRENT_JSON_FIELDS = (
 
 def run_accuracy(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print the accuracy of every forecaster per metric, and the current call."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     calendar = queries.fiscal_calendar(queries.settings(engine))
     metrics = sorted(store_forecasts.forecast_rows(engine)["metric"].unique())
@@ -487,7 +488,7 @@ def _plain(value: object) -> object:
 
 def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print each goal's tracking on the as-of day (the Goals page's numbers)."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     tracked = store_goals.track_goals(engine, as_of, definitions)
     if not tracked.empty and not arguments.all:
@@ -540,17 +541,33 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
     return EXIT_OK
 
 
+def _as_of(arguments: argparse.Namespace, engine: Engine) -> date:
+    """``--as-of``, else the day the data runs to, else today."""
+    return arguments.as_of or queries.data_extent(engine).data_through or date.today()
+
+
+def _quarter(arguments: argparse.Namespace, calendar: FiscalCalendar, as_of: date) -> FiscalPeriod:
+    """``--period`` as a fiscal quarter that has started by ``as_of`` (default: as-of's)."""
+    if not arguments.period:
+        return calendar.quarter_containing(as_of)
+    try:
+        period = calendar.parse(arguments.period)
+    except ValueError as error:
+        raise UsageError(f"--period: {error}") from error
+    if period.kind != "quarter":
+        raise UsageError(f"--period must be a fiscal quarter such as 'Q3 FY2027', got {period}")
+    if period.start > as_of:
+        raise UsageError(f"--period {period.label} starts after the as-of day {as_of}")
+    return period
+
+
 def run_review_start(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Freeze a review of the as-of day's quarter (or ``--period``)."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     store_settings = queries.settings(engine)
     calendar = queries.fiscal_calendar(store_settings)
-    try:
-        period = calendar.parse(arguments.period) if arguments.period else None
-    except ValueError as error:
-        raise UsageError(f"--period: {error}") from error
-    period = period or calendar.quarter_containing(as_of)
+    period = _quarter(arguments, calendar, as_of)
     if not arguments.by.strip():
         raise UsageError("--by: say who is starting the review")
     snapshot = store_reviews.build_snapshot(
@@ -610,18 +627,10 @@ CAMPAIGN_JSON_FIELDS = (
 
 def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print the scorecard of a quarter under an attribution model (the Campaigns page's)."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     calendar = queries.fiscal_calendar(queries.settings(engine))
-    try:
-        period = calendar.parse(arguments.period) if arguments.period else None
-    except ValueError as error:
-        raise UsageError(f"--period: {error}") from error
-    period = period or calendar.quarter_containing(as_of)
-    if period.kind != "quarter":
-        raise UsageError(f"--period must be a fiscal quarter such as 'Q3 FY2027', got {period}")
-    if period.start > as_of:
-        raise UsageError(f"--period {period.label} starts after the as-of day {as_of}")
+    period = _quarter(arguments, calendar, as_of)
     model = arguments.model or str(definitions["attribution"].parameters["model"])
     last = min(as_of, period.end)
     rows = store_campaigns.campaign_rows_for(engine, definitions, period.start, last, [model])
@@ -697,7 +706,7 @@ def _bridge_rows(frame: pd.DataFrame, period: Callable[[object], str]) -> list[d
 
 def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print the ARR bridge with NRR and GRR per month and per quarter (the Revenue page's)."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     calendar = queries.fiscal_calendar(queries.settings(engine))
     arr = store_revenue.arr_by_account(engine, as_of)
@@ -775,7 +784,7 @@ def _coverage_json(report: store_pipeline.CoverageReport) -> dict[str, object]:
 
 def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print coverage of this and next quarter and this quarter's waterfall."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     calendar = queries.fiscal_calendar(queries.settings(engine))
     current = calendar.quarter_containing(as_of)
@@ -1056,7 +1065,7 @@ class UsageError(ValueError):
 
 def run_scenario(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Simulate a budget change on the store's fitted response curves."""
-    as_of = arguments.as_of or queries.data_extent(engine).data_through or date.today()
+    as_of = _as_of(arguments, engine)
     calendar = queries.fiscal_calendar(queries.settings(engine))
     data = store_scenarios.scenario_data(engine, as_of)
     if data is None:

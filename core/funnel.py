@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -629,9 +628,3 @@ def typical_days(counts: pd.DataFrame, column: str = "p80_days") -> dict[str, fl
         for stage, days in zip(counts["stage"], counts[column], strict=True)
         if days is not None and not pd.isna(days)
     }
-
-
-def months_between(first_day: date, last_day: date) -> Sequence[date]:
-    """First days of every month from ``first_day``'s month to ``last_day``'s."""
-    months = pd.period_range(pd.Timestamp(first_day), pd.Timestamp(last_day), freq="M")
-    return [period.to_timestamp().date() for period in months]

@@ -44,7 +44,7 @@ flash = review_views.pop_flash()
 if flash:
     st.success(escape_markdown(flash), icon=":material/check_circle:")
 review_line, review_link = st.columns([4, 1], vertical_alignment="center")
-next_review = review_views.next_date(review.store_url, review.store_version, date.today())
+next_review = review_views.next_date(review.store_url, date.today())
 review_line.caption(
     f"Next review {format_day(next_review)}"
     + (

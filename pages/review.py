@@ -26,8 +26,8 @@ if flash:
     st.success(escape_markdown(flash), icon=":material/check_circle:")
 
 last = views.latest(url)
-cadence = store_reviews.cadence_days(review.settings)
-next_day = views.next_date(url, version, date.today())
+cadence = views.cadence(url)
+next_day = views.next_date(url, date.today())
 st.markdown(
     f"**Next review: {format_day(next_day)}** (every {cadence} days)"
     + (
@@ -37,6 +37,8 @@ st.markdown(
         else " · no review has been held yet"
     )
 )
+with st.expander("Review cadence", icon=":material/event_repeat:"):
+    views.cadence_form(url)
 with st.expander("Start a review", icon=":material/lock_clock:", expanded=last is None):
     st.caption(
         f"Freezes the headline numbers, every goal's status, revenue, pipeline and coverage, the "

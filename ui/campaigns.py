@@ -62,13 +62,22 @@ class CampaignView:
     bookings_total: float
 
 
+@st.cache_data(**CACHE)
+def _window(
+    url: str, version: int, first: date, last: date
+) -> tuple[store_campaigns.AttributionInputs, pd.DataFrame]:
+    """A window's deals, touches and campaign totals: read once, whichever model is chosen."""
+    engine, definitions = store_engine(url), definitions_on(url, version, last)
+    return (
+        store_campaigns.attribution_inputs(engine, definitions, first, last),
+        store_campaigns.campaign_totals(engine, definitions, first, last),
+    )
+
+
 def _rows(
     url: str, version: int, first: date, last: date, model: str
 ) -> store_campaigns.CampaignRows:
-    definitions = definitions_on(url, version, last)
-    return store_campaigns.campaign_rows_for(store_engine(url), definitions, first, last, [model])[
-        model
-    ]
+    return store_campaigns.rows_under(*_window(url, version, first, last), model)
 
 
 @st.cache_data(**CACHE)
@@ -119,14 +128,10 @@ def rankings(
     """Attributed pipeline and its rank under every model, per channel or campaign."""
     period = calendar.parse(period_label)
     last = min(as_of, period.end)
-    definitions = definitions_on(url, version, last)
-    rows = store_campaigns.campaign_rows_for(
-        store_engine(url), definitions, period.start, last, ATTRIBUTION_MODELS
-    )
-    by_model = {
-        model: found.channels if level == "channel" else found.campaigns
-        for model, found in rows.items()
-    }
+    by_model = {}
+    for model in ATTRIBUTION_MODELS:
+        found = _rows(url, version, period.start, last, model)
+        by_model[model] = found.channels if level == "channel" else found.campaigns
     key = "channel" if level == "channel" else "campaign_id"
     return model_rankings(by_model, key)
 

@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar, add_months, month_start
-from core.definitions import BRIDGE_COMPONENT_LABELS
 from core.formatting import format_usd
 from core.revenue import (
     BRIDGE_COMPONENTS,
@@ -253,8 +252,3 @@ def churn_table(churn: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
-
-
-def component_label(component: str) -> str:
-    """The bridge movement's name as the registry labels it."""
-    return BRIDGE_COMPONENT_LABELS.get(component, COMPONENT_LABELS.get(component, component))

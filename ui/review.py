@@ -6,16 +6,18 @@ review") is computed, cached by data version like every other read.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
-from core.formatting import format_day, format_metric, format_usd
+from core.formatting import escape_markdown, format_day, format_metric, format_usd
 from core.review import next_review_date
 from core.review_pack import PackContent, pack_bytes
+from core.store import queries
 from core.store import reviews as store_reviews
+from ui import scenarios as scenario_views
 from ui.data import CACHE, definitions_on, store_settings
 from ui.store import store_engine
 
@@ -46,11 +48,35 @@ def latest(url: str) -> store_reviews.Review | None:
     return store_reviews.load_review(store_engine(url))
 
 
-def next_date(url: str, version: int, today: date) -> date:
+def cadence(url: str) -> int:
+    """Days between reviews (read fresh: changing it does not change the data version)."""
+    return store_reviews.cadence_days(queries.settings(store_engine(url)))
+
+
+def next_date(url: str, today: date) -> date:
     """When the next review is due."""
     last = latest(url)
-    cadence = store_reviews.cadence_days(store_settings(url, version))
-    return next_review_date(None if last is None else last.review_date, cadence, today)
+    return next_review_date(None if last is None else last.review_date, cadence(url), today)
+
+
+def cadence_form(url: str) -> None:
+    """Change the number of days between reviews, with who changed it."""
+    with st.form("review_cadence", border=False):
+        left, right, button = st.columns([1, 2, 1], vertical_alignment="bottom")
+        days = left.number_input("Days between reviews", 1, 90, value=cadence(url), step=1)
+        who = right.text_input("Your name", max_chars=80, key="review_cadence_by")
+        saved = button.form_submit_button("Save the cadence")
+    if saved:
+        if not who.strip():
+            st.error("Say who is changing the cadence: the name of the person is required.")
+            return
+        try:
+            store_reviews.set_cadence(store_engine(url), int(days), who)
+        except store_reviews.ReviewError as error:
+            st.error(escape_markdown(str(error)))
+            return
+        st.session_state[FLASH_KEY] = f"Reviews are now every {int(days)} days."
+        st.rerun()
 
 
 def start_form(
@@ -75,6 +101,8 @@ def start_form(
             calendar.parse(period_label),
             as_of,
             store_settings(url, version),
+            # The Budget scenarios page's fitted curves, cached by data version: no refit here.
+            prepared_scenarios=lambda: scenario_views.prepared(url, version, as_of, calendar),
         )
         review_id = store_reviews.start_review(engine, snapshot, who, date.today())
     st.session_state[FLASH_KEY] = (
@@ -202,7 +230,3 @@ def pack(url: str, review_id: int, suffix: str, notes_count: int, decisions_vers
         decisions=store_reviews.decisions(engine, review_id).to_dict(orient="records"),
     )
     return pack_bytes(content, suffix)
-
-
-def now() -> datetime:
-    return datetime.now()

@@ -280,6 +280,13 @@ class CampaignRows:
     credits: pd.DataFrame
 
 
+def rows_under(inputs: AttributionInputs, totals: pd.DataFrame, model: str) -> CampaignRows:
+    """Campaign and channel rows of a window under ``model``, from its read inputs."""
+    credits = attribute(inputs.opportunities, inputs.touches, model)
+    campaigns = campaign_rows(totals, credits, inputs.opportunities)
+    return CampaignRows(campaigns, channel_rows(campaigns), credits)
+
+
 def campaign_rows_for(
     engine: Engine,
     definitions: Mapping[str, MetricDefinition],
@@ -290,9 +297,4 @@ def campaign_rows_for(
     """Attribution and totals of the window under each model (the inputs are read once)."""
     inputs = attribution_inputs(engine, definitions, first_day, last_day)
     totals = campaign_totals(engine, definitions, first_day, last_day)
-    rows = {}
-    for model in models:
-        credits = attribute(inputs.opportunities, inputs.touches, model)
-        campaigns = campaign_rows(totals, credits, inputs.opportunities)
-        rows[model] = CampaignRows(campaigns, channel_rows(campaigns), credits)
-    return rows
+    return {model: rows_under(inputs, totals, model) for model in models}

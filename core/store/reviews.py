@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -210,12 +210,21 @@ def _working(
     return {"model": model, "level": None, "period": period.label, "best": [], "worst": []}
 
 
-def _scenario(engine: Engine, calendar: FiscalCalendar, as_of: date) -> dict[str, object] | None:
+def _scenario(
+    engine: Engine,
+    calendar: FiscalCalendar,
+    as_of: date,
+    prepared_scenarios: Callable[[], store_scenarios.PreparedScenarios | None] | None,
+) -> dict[str, object] | None:
     saved = store_scenarios.saved_scenario_list(engine)
     if saved.empty:
         return None
     latest = saved.iloc[0]
-    prepared = store_scenarios.prepare(engine, as_of, calendar)
+    prepared = (
+        prepared_scenarios()
+        if prepared_scenarios is not None
+        else store_scenarios.prepare(engine, as_of, calendar)
+    )
     if prepared is None:
         return None
     model = prepared.model
@@ -264,8 +273,14 @@ def build_snapshot(
     as_of: date,
     settings: Mapping[str, str],
     with_scenario: bool = True,
+    prepared_scenarios: Callable[[], store_scenarios.PreparedScenarios | None] | None = None,
 ) -> dict[str, object]:
-    """Every number a review shows, as of ``as_of`` for ``period``, as a JSON-ready dict."""
+    """Every number a review shows, as of ``as_of`` for ``period``, as a JSON-ready dict.
+
+    ``prepared_scenarios`` gives the fitted budget model when the caller has it cached (the
+    app does); it is called only when a scenario has been saved. Without it the curves are
+    fitted here.
+    """
     windows = overview_windows(calendar, period, as_of)
     totals = store_overview.headline_totals(engine, definitions, calendar, period, as_of)
     headlines = [
@@ -308,7 +323,9 @@ def build_snapshot(
         "pipeline": _pipeline(engine, definitions, calendar, period, as_of),
         "forecasts": _forecasts(engine, definitions, calendar, as_of),
         "working": _working(engine, definitions, calendar, period, as_of),
-        "scenario": _scenario(engine, calendar, as_of) if with_scenario else None,
+        "scenario": _scenario(engine, calendar, as_of, prepared_scenarios)
+        if with_scenario
+        else None,
         "charts": _charts(engine, definitions, calendar, period, as_of),
         "waterfall_labels": dict(WATERFALL_LABELS),
     }
@@ -384,15 +401,6 @@ def load_review(engine: Engine, review_id: int | None = None) -> Review | None:
         started_by=row["started_by"],
         snapshot=json.loads(row["frozen_json"]),
     )
-
-
-def previous_review(engine: Engine, review_id: int) -> Review | None:
-    """The review before ``review_id``."""
-    with engine.connect() as connection:
-        found = connection.execute(
-            sa.select(sa.func.max(reviews.c.review_id)).where(reviews.c.review_id < review_id)
-        ).scalar()
-    return None if found is None else load_review(engine, int(found))
 
 
 def add_note(
@@ -496,7 +504,15 @@ def set_cadence(engine: Engine, days: int, updated_by: str, now: datetime | None
     if not 1 <= days <= 90:
         raise ReviewError(f"The review cadence must be 1 to 90 days, got {days}.")
     with engine.begin() as connection:
-        set_setting(connection, CADENCE_SETTING, str(days), updated_by, now or datetime.now())
+        # The cadence changes no number: the caches keyed by data version stay valid.
+        set_setting(
+            connection,
+            CADENCE_SETTING,
+            str(days),
+            updated_by,
+            now or datetime.now(),
+            changes_numbers=False,
+        )
 
 
 def last_upload_id(engine: Engine) -> int:

@@ -364,3 +364,19 @@ def test_campaigns_refuses_wrong_parameters_with_exit_2(
     result = run_cli("campaigns", "--db", url, *arguments)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
+
+
+def test_review_start_needs_a_quarter_and_the_pack_a_review(demo_template, tmp_path):
+    url = copy_store(demo_template, tmp_path)
+    year = run_cli("review-start", "--db", url, "--by", "Dana", "--period", "FY2027")
+    assert year.returncode == 2
+    assert "--period must be a fiscal quarter" in year.stderr
+    nothing = run_cli("review-pack", "--db", url, "--out", str(tmp_path / "pack.pdf"))
+    assert nothing.returncode == 1
+    assert "no review has been started" in nothing.stderr
+    started = run_cli("review-start", "--db", url, "--by", "Dana", "--json")
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["period"] == "Q4 FY2027"
+    written = run_cli("review-pack", "--db", url, "--out", str(tmp_path / "pack.pptx"))
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "pack.pptx").read_bytes()[:2] == b"PK"  # a PowerPoint file is a zip

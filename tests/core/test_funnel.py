@@ -26,7 +26,6 @@ from core.funnel import (
     SlaSummary,
     coverage_status,
     funnel_volumes,
-    months_between,
     pipeline_coverage,
     pipeline_waterfall,
     ratio,
@@ -923,18 +922,6 @@ def test_typical_days():
     assert typical_days(counts) == {"lead": 30.0, "sql": 12.5}  # no days for MQL: left out
     assert typical_days(counts, "p90_days") == {}
     assert typical_days(pd.DataFrame()) == {}
-
-
-@pytest.mark.parametrize(
-    ("first_day", "last_day", "months"),
-    [
-        (*Q4, [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]),
-        (date(2026, 11, 15), date(2026, 11, 20), [date(2026, 11, 1)]),
-        (date(2026, 12, 31), date(2027, 1, 1), [date(2026, 12, 1), date(2027, 1, 1)]),
-    ],
-)
-def test_months_between(first_day, last_day, months):
-    assert list(months_between(first_day, last_day)) == months
 
 
 def test_a_negative_target_is_refused():

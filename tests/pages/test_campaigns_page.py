@@ -10,6 +10,7 @@ import pandas as pd
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
 from tests.pages.conftest import query_value, scalar
+from tests.pages.helpers import open_page
 from tests.pages.test_app import assert_no_errors
 
 PIPELINE_Q4 = """
@@ -20,10 +21,7 @@ where opportunity_type = 'new_business'
 
 
 def _page(app_for, url, **query):
-    app = app_for(url, **query).run()
-    app.switch_page("pages/campaigns.py").run()
-    assert_no_errors(app)
-    return app
+    return open_page(app_for, url, "campaigns", **query)
 
 
 def _scorecard(app):
@@ -45,6 +43,18 @@ def test_the_scorecard_reconciles_with_the_crm(app_for, demo_store_url):
     caption = " ".join(item.value for item in app.caption)
     assert "W-shaped" in caption and "equal the CRM" in caption
     assert app.query_params["model"] in ("w_shaped", ["w_shaped"])
+
+
+def test_credited_beside_incremental_per_paid_channel(app_for, demo_store_url):
+    app = _page(app_for, demo_store_url)
+    table = next(t.value for t in app.table if "Curve" in t.value.columns)
+    card = _scorecard(app).set_index("Channel")
+    assert len(table) == 8  # one row per paid channel with a response curve
+    for row in table.to_dict(orient="records"):
+        name = row["Channel"].replace("\\", "")
+        credited = row["Credited pipeline per $ (attribution)"].replace("\\", "")
+        assert credited == f"${card.loc[name, 'Pipeline per $']:.2f}", name
+        assert row["Incremental pipeline per extra $ (response curve)"].replace("\\", "")[0] == "$"
 
 
 def test_switching_models_moves_credit_but_not_the_total(app_for, demo_store_url):

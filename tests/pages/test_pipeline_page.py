@@ -8,6 +8,7 @@ from core.store.engine import create_store_engine
 from core.store.schema import migrate
 from tests.core.store.helpers import load, new_store, opportunity
 from tests.pages.conftest import scalar
+from tests.pages.helpers import metric, open_page
 from tests.pages.test_app import assert_no_errors
 
 # Open new-business and expansion pipeline due in Q4 FY2027 as the exports to 23 Nov showed it,
@@ -39,14 +40,7 @@ where metric = 'bookings' and level <> 'campaign'
 
 
 def _page(app_for, url, **query):
-    app = app_for(url, **query).run()
-    app.switch_page("pages/pipeline.py").run()
-    assert_no_errors(app)
-    return app
-
-
-def _metric(app, label_start):
-    return next(item for item in app.metric if item.label.startswith(label_start))
+    return open_page(app_for, url, "pipeline", **query)
 
 
 def test_coverage_matches_the_store(app_for, demo_store_url):
@@ -63,14 +57,14 @@ def test_coverage_matches_the_store(app_for, demo_store_url):
     open_q4 = scalar(demo_store_url, OPEN_Q4)
     won = scalar(demo_store_url, WON_Q4)
     target = scalar(demo_store_url, TARGET_Q4)
-    card = _metric(app, "Coverage of Q4 FY2027 bookings to go")
+    card = metric(app, "Coverage of Q4 FY2027 bookings to go")
     assert card.value == f"{open_q4 / (target - won):.1f}x"
     assert "Pipeline coverage of the target to go (definition v1)" in card.help
-    required = _metric(app, "Required coverage")
+    required = metric(app, "Required coverage")
     assert required.value.endswith("x") and float(required.value[:-1]) > 1
     assert any("**Q4 FY2027**" in item.value for item in app.markdown)
     # Next quarter has no bookings target in the demo: said, not divided by.
-    assert _metric(app, "Coverage of Q1 FY2028 bookings to go").value == "n/a"
+    assert metric(app, "Coverage of Q1 FY2028 bookings to go").value == "n/a"
     assert any("no bookings target is set for Q1 FY2028" in item.value for item in app.caption)
 
 
@@ -84,7 +78,7 @@ def test_the_funnel_the_win_rates_and_the_sla_are_shown(app_for, demo_store_url)
     assert "maturing" in by_cohort["Opportunity → Won"].iloc[-1]
     rates = app.dataframe[2].value
     assert rates["Win rate (amount)"].str.endswith("%").all()
-    within = _metric(app, "MQLs worked within 48 hours")
+    within = metric(app, "MQLs worked within 48 hours")
     assert within.value.endswith("%")
     assert "Marketing-Sales SLA (definition v1)" in within.help
 
@@ -94,8 +88,8 @@ def test_choosing_another_quarter_moves_every_section(app_for, demo_store_url):
     app.sidebar.selectbox(key="period").select("Q3 FY2027").run()
     assert_no_errors(app)
     assert "How Q3 FY2027 pipeline moved" in [item.value for item in app.subheader]
-    assert _metric(app, "Coverage of Q3 FY2027 bookings to go")
-    assert _metric(app, "Coverage of Q4 FY2027 bookings to go")
+    assert metric(app, "Coverage of Q3 FY2027 bookings to go")
+    assert metric(app, "Coverage of Q4 FY2027 bookings to go")
 
 
 def test_a_store_without_leads_or_early_exports_says_why(app_for, tmp_path):
@@ -112,7 +106,7 @@ def test_a_store_without_leads_or_early_exports_says_why(app_for, tmp_path):
     assert "needs one from before the period began" in infos
     assert "no first-worked times" in infos
     # No fiscal year set: calendar quarters, so 23 Nov 2026 is in Q4 FY2026.
-    assert _metric(app, "Coverage of Q4 FY2026 bookings to go").value == "n/a"
+    assert metric(app, "Coverage of Q4 FY2026 bookings to go").value == "n/a"
 
 
 def test_an_empty_store_says_so(app_for, tmp_path):

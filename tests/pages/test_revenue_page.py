@@ -8,18 +8,12 @@ from core.store.engine import create_store_engine
 from core.store.schema import migrate
 from tests.core.store.helpers import load, new_store, opportunity
 from tests.pages.conftest import scalar
+from tests.pages.helpers import metric, open_page
 from tests.pages.test_app import assert_no_errors
 
 
 def _page(app_for, url, **query):
-    app = app_for(url, **query).run()
-    app.switch_page("pages/revenue.py").run()
-    assert_no_errors(app)
-    return app
-
-
-def _metric(app, label_start):
-    return next(item for item in app.metric if item.label.startswith(label_start))
+    return open_page(app_for, url, "revenue", **query)
 
 
 def _millions(text: str) -> float:
@@ -41,7 +35,7 @@ def test_the_page_shows_the_bridge_retention_and_bookings(app_for, demo_store_ur
     expected = scalar(
         demo_store_url, "select sum(arr_usd) from current_revenue where month = date '2026-11-01'"
     )
-    card = _metric(app, "ARR at end of Nov 2026")
+    card = metric(app, "ARR at end of Nov 2026")
     assert abs(_millions(card.value) - expected) <= 0.05e6
     quarters = app.table[0].value
     assert list(quarters.columns[:8]) == [
@@ -50,21 +44,21 @@ def test_the_page_shows_the_bridge_retention_and_bookings(app_for, demo_store_ur
     unescaped = quarters.map(lambda cell: cell.replace("\\", ""))  # cells are escaped Markdown
     assert unescaped["Period"].iloc[-1] == "Q4 FY2027 (1 mo)"  # November so far
     assert all(cell.startswith("-$") or cell == "$0" for cell in unescaped["Contraction"])
-    nrr = _metric(app, "Net revenue retention")
+    nrr = metric(app, "Net revenue retention")
     assert nrr.value.endswith("%") and 50 < float(nrr.value[:-1]) < 150
-    grr = float(_metric(app, "Gross revenue retention").value[:-1])
+    grr = float(metric(app, "Gross revenue retention").value[:-1])
     assert grr <= 100 and grr <= float(nrr.value[:-1])
-    sourced = _metric(app, "Marketing-sourced share of new business, Q4 FY2027")
+    sourced = metric(app, "Marketing-sourced share of new business, Q4 FY2027")
     assert sourced.value.endswith("%")
     assert "definition v1" in sourced.help
 
 
 def test_choosing_a_segment_narrows_every_number_and_the_link(app_for, demo_store_url):
     app = _page(app_for, demo_store_url)
-    everyone = _millions(_metric(app, "ARR at end of").value)
+    everyone = _millions(metric(app, "ARR at end of").value)
     app.selectbox(key="revenue_segment").select("SMB").run()
     assert_no_errors(app)
-    smb = _millions(_metric(app, "ARR at end of").value)
+    smb = _millions(metric(app, "ARR at end of").value)
     expected = scalar(
         demo_store_url,
         "select sum(arr_usd) from current_revenue where month = date '2026-11-01' "

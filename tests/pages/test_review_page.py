@@ -124,3 +124,21 @@ def test_pack_bytes_are_a_pdf_with_the_frozen_headlines(demo_store_url):
     data = pack_pdf(PackContent(1, as_of, "Dana", snapshot, [], []))
     assert data.startswith(b"%PDF")
     assert "Scorecard" in PdfReader(io.BytesIO(data)).pages[1].extract_text()
+
+
+def test_changing_the_cadence_moves_the_next_review_and_no_number(app_for, demo_store_url):
+    app = _review_page(_start_on_the_overview(app_for, demo_store_url))
+    version = query_value(demo_store_url, "select data_version from store_state")
+    days = next(box for box in app.number_input if box.label == "Days between reviews")
+    assert days.value == 14
+    days.set_value(7)
+    next(box for box in app.text_input if box.key == "review_cadence_by").input("Dana Whitfield")
+    next(button for button in app.button if button.label == "Save the cadence").click().run()
+    assert_no_errors(app)
+    assert any("Reviews are now every 7 days" in item.value for item in app.success)
+    today = date.today()
+    in_a_week = date.fromordinal(today.toordinal() + 7)
+    line = next(item.value for item in app.markdown if item.value.startswith("**Next review:"))
+    assert f"{in_a_week.day} {in_a_week:%b %Y}" in line and "(every 7 days)" in line
+    # The cadence changes no number: every cached page stays valid.
+    assert query_value(demo_store_url, "select data_version from store_state") == version
