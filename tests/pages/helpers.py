@@ -6,9 +6,9 @@ from tests.pages.test_app import assert_no_errors
 
 
 def open_page(app_for, url: str, page: str, **query: str):
-    """Run the app on ``url`` (with link ``query``), switch to ``pages/<page>.py``, no errors."""
+    """Run the app on ``url`` (with link ``query``), switch to ``page`` (``pages/x.py``), no errors."""
     app = app_for(url, **query).run()
-    app.switch_page(f"pages/{page}.py").run()
+    app.switch_page(page).run()
     assert_no_errors(app)
     return app
 

@@ -21,7 +21,7 @@ where opportunity_type = 'new_business'
 
 
 def _page(app_for, url, **query):
-    return open_page(app_for, url, "campaigns", **query)
+    return open_page(app_for, url, "pages/campaigns.py", **query)
 
 
 def _scorecard(app):

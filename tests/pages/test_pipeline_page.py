@@ -40,7 +40,7 @@ where metric = 'bookings' and level <> 'campaign'
 
 
 def _page(app_for, url, **query):
-    return open_page(app_for, url, "pipeline", **query)
+    return open_page(app_for, url, "pages/pipeline.py", **query)
 
 
 def test_coverage_matches_the_store(app_for, demo_store_url):

@@ -13,7 +13,7 @@ from tests.pages.test_app import assert_no_errors
 
 
 def _page(app_for, url, **query):
-    return open_page(app_for, url, "revenue", **query)
+    return open_page(app_for, url, "pages/revenue.py", **query)
 
 
 def _millions(text: str) -> float:
