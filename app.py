@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.formatting import format_day
-from ui import context
+from ui import access, context
 from ui.store import open_store
 
 st.set_page_config(
@@ -14,6 +14,7 @@ st.set_page_config(
 )
 
 store = open_store()
+user = access.gate(store)  # the sign-in page stops here for someone not signed in
 review = context.render_sidebar(store)
 if review is not None and review.is_demo:
     st.info(
@@ -34,6 +35,11 @@ navigation = st.navigation(
         st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"),
         st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
+        *(
+            [st.Page("pages/audit.py", title="Audit", icon=":material/policy:")]
+            if user.can("read_audit")
+            else []
+        ),
     ]
 )
 navigation.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from core.definitions import PARAMETER_SPECS, ParameterSpec, ProposedChange, changed_parameters
 from core.formatting import escape_markdown, format_day
 from core.store import definitions as store_definitions
-from ui import context, data
+from ui import access, context, data
 from ui.definitions import change_effects, current_table, history_table
 from ui.store import open_store, store_engine
 
@@ -140,6 +140,9 @@ def _widget(spec: ParameterSpec, value: object) -> object:
 
 
 with edit_tab:
+    if not access.can("change_definition"):
+        access.read_only_note("Changing a definition", "change_definition")
+        st.stop()
     st.caption(
         f"Changes apply to version {latest.version}. Everyone who opens the app sees the new "
         "version from its effective date, with this reason beside it."
@@ -159,7 +162,7 @@ with edit_tab:
             key=f"definition_{metric}_effective",
         )
         left, right = st.columns(2)
-        author = left.text_input("Your name (required)", key=f"definition_{metric}_author")
+        author = access.who(f"definition_{metric}_author", "Your name (required)", form=left)
         approved_by = right.text_input(
             "Approved by (optional)",
             key=f"definition_{metric}_approved",
@@ -176,12 +179,14 @@ with edit_tab:
             parameters=chosen,
             description=description,
             effective_from=effective_from,
-            author=author,
+            author=author.label if author else "",
             reason=reason,
             approved_by=approved_by,
         )
         try:
-            recorded = store_definitions.record_change(store_engine(store.url), metric, change)
+            recorded = store_definitions.record_change(
+                store_engine(store.url), metric, change, actor=author
+            )
         except ValueError as problem:
             st.error(escape_markdown(str(problem)), icon=":material/error:")
         else:

@@ -8,7 +8,7 @@ from core.definitions import FORECAST_METRICS
 from core.forecasting import horizon_table, misses, summary_sentence
 from core.formatting import escape_markdown, format_day
 from core.store.forecasts import CATEGORY_ORDER, ForecastEntryError, submit_forecast
-from ui import context
+from ui import access, context
 from ui import forecasts as views
 from ui.store import store_engine
 
@@ -163,6 +163,9 @@ else:
 
 # -- Enter a forecast ---------------------------------------------------------------------------
 st.subheader("Enter a forecast")
+if not access.can("submit_forecast"):
+    access.read_only_note("Entering forecasts", "submit_forecast")
+    st.stop()
 today = date.today()
 quarter = calendar.quarter_containing(today)
 choices = [calendar.shift(quarter, steps) for steps in range(3)]
@@ -173,7 +176,11 @@ with st.form("forecast_entry", clear_on_submit=False, border=True):
     )
     left, right = st.columns(2)
     who = left.text_input(
-        "Forecaster", max_chars=80, placeholder="Your name", key="forecast_entry_who"
+        "Forecaster",
+        max_chars=80,
+        placeholder="Whose call it is",
+        key="forecast_entry_who",
+        value=access.user().actor.name if access.user().actor else "",
     )
     period = right.selectbox(
         "Period", choices, format_func=lambda item: item.label, key="forecast_entry_period"
@@ -199,7 +206,13 @@ with st.form("forecast_entry", clear_on_submit=False, border=True):
     if st.form_submit_button("Submit forecast", type="primary", icon=":material/send:"):
         try:
             upload_id = submit_forecast(
-                store_engine(url), who, period, chosen_metric, values, submitted_on=today
+                store_engine(url),
+                who,
+                period,
+                chosen_metric,
+                values,
+                submitted_on=today,
+                actor=access.user().actor,
             )
         except ForecastEntryError as error:
             for problem in error.problems:

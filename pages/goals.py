@@ -6,7 +6,7 @@ from core import charts
 from core.formatting import escape_markdown, format_day, format_metric
 from core.goals import ancestors
 from core.store.goals import GoalEditError, record_goal_edits
-from ui import context, data
+from ui import access, context, data
 from ui import goals as goal_views
 from ui.store import store_engine
 
@@ -128,7 +128,8 @@ if chosen is not None:
             st.caption("No commentary yet.")
         for note in notes.head(5).itertuples(index=False):
             st.text(f"{note.comment}\n— {note.author}, {format_day(note.written_at)}")
-    goal_views.comment_form(url, {chosen: names[chosen]}, key="goal_page")
+    if access.can("comment_goal"):
+        goal_views.comment_form(url, {chosen: names[chosen]}, key="goal_page")
 
 st.subheader("Edit goals")
 st.caption(
@@ -137,33 +138,41 @@ st.caption(
     "the Data page."
 )
 original = goal_views.editor_frame(current)
-edited = st.data_editor(
-    original,
-    key="goal_editor",
-    width="stretch",
-    disabled=["Level", "Period", "Metric"],
-    column_config={
-        "Target": st.column_config.NumberColumn(format="%.2f", required=True),
-        "Better when": st.column_config.SelectboxColumn(options=["higher", "lower"], required=True),
-        "Goal": st.column_config.TextColumn(required=True, width="large"),
-    },
-)
-edits = goal_views.edits_from_editor(original, edited)
-author = st.text_input("Your name (recorded with the change)", key="goal_editor_author")
-if st.button(
-    f"Save {len(edits)} changed goal{'s' if len(edits) != 1 else ''}",
-    type="primary",
-    disabled=not edits,
-):
-    try:
-        record_goal_edits(store_engine(url), edits, author)
-    except GoalEditError as error:
-        for problem in error.problems:
-            st.error(escape_markdown(problem), icon=":material/error:")
-    else:
-        goal_views.flash(f"Saved changes to {len(edits)} goal{'s' if len(edits) != 1 else ''}.")
-        del st.session_state["goal_editor"]
-        st.rerun()
+if not access.can("edit_goals"):
+    st.dataframe(original, width="stretch")
+    access.read_only_note("Editing goals", "edit_goals")
+else:
+    edited = st.data_editor(
+        original,
+        key="goal_editor",
+        width="stretch",
+        disabled=["Level", "Period", "Metric"],
+        column_config={
+            "Target": st.column_config.NumberColumn(format="%.2f", required=True),
+            "Better when": st.column_config.SelectboxColumn(
+                options=["higher", "lower"], required=True
+            ),
+            "Goal": st.column_config.TextColumn(required=True, width="large"),
+        },
+    )
+    edits = goal_views.edits_from_editor(original, edited)
+    author = access.who("goal_editor_author", "Your name (recorded with the change)")
+    if st.button(
+        f"Save {len(edits)} changed goal{'s' if len(edits) != 1 else ''}",
+        type="primary",
+        disabled=not edits,
+    ):
+        try:
+            record_goal_edits(
+                store_engine(url), edits, author.label if author else "", actor=author
+            )
+        except GoalEditError as error:
+            for problem in error.problems:
+                st.error(escape_markdown(problem), icon=":material/error:")
+        else:
+            goal_views.flash(f"Saved changes to {len(edits)} goal{'s' if len(edits) != 1 else ''}.")
+            del st.session_state["goal_editor"]
+            st.rerun()
 
 log = goal_views.change_log(url, version)
 with st.expander(f"Change log ({len(log)} change{'s' if len(log) != 1 else ''})"):

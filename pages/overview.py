@@ -7,8 +7,8 @@ import streamlit as st
 from core import charts
 from core.formatting import escape_markdown, format_change, format_day, format_usd, plural
 from core.overview import Headline, overview_windows
+from ui import access, context, data
 from ui import campaigns as campaign_views
-from ui import context, data
 from ui import goals as goal_views
 from ui import review as review_views
 from ui.definitions import restatement_table
@@ -55,15 +55,16 @@ review_line.caption(
     )
 )
 review_link.page_link("pages/review.py", label="Since last review", icon=":material/event_note:")
-with st.expander("Start a review: freeze these numbers", icon=":material/lock_clock:"):
-    review_views.start_form(
-        review.store_url,
-        review.store_version,
-        review.calendar,
-        review.period.label,
-        review.as_of,
-        key="overview",
-    )
+if access.can("start_review"):
+    with st.expander("Start a review: freeze these numbers", icon=":material/lock_clock:"):
+        review_views.start_form(
+            review.store_url,
+            review.store_version,
+            review.calendar,
+            review.period.label,
+            review.as_of,
+            key="overview",
+        )
 
 definitions = data.definitions_on(review.store_url, review.store_version, review.as_of)
 totals = data.overview_totals(
@@ -118,12 +119,13 @@ else:
         width="stretch",
         column_config=goal_views.SCORECARD_CONFIG,
     )
-    with st.expander("Add commentary to a goal (why this status, what we are doing)"):
-        goal_views.comment_form(
-            review.store_url,
-            dict(zip(scorecard["goal_id"], scorecard["goal_name"], strict=True)),
-            key="overview",
-        )
+    if access.can("comment_goal"):
+        with st.expander("Add commentary to a goal (why this status, what we are doing)"):
+            goal_views.comment_form(
+                review.store_url,
+                dict(zip(scorecard["goal_id"], scorecard["goal_name"], strict=True)),
+                key="overview",
+            )
 
 st.subheader("What's working, and what isn't")
 model = str(definitions["attribution"].parameters["model"])

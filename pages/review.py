@@ -13,7 +13,7 @@ from core.review import (
     open_decisions,
 )
 from core.store import reviews as store_reviews
-from ui import context
+from ui import access, context
 from ui import review as views
 from ui.store import store_engine
 from ui.tables import for_markdown
@@ -106,16 +106,17 @@ for note in notes.itertuples():
         f"**{escape_markdown(note.author)}**, {format_day(note.written_at)}: "
         f"{escape_markdown(note.note)}"
     )
-with st.form("review_note", clear_on_submit=True):
-    text = st.text_area("Note", max_chars=store_reviews.MAX_NOTE_LENGTH)
-    author = st.text_input("Your name", max_chars=80)
-    if st.form_submit_button("Add note", icon=":material/edit_note:"):
-        try:
-            store_reviews.add_note(engine, chosen.review_id, text, author)
-        except store_reviews.ReviewError as error:
-            st.error(escape_markdown(str(error)))
-        else:
-            st.rerun()
+if access.can("review_note"):
+    with st.form("review_note", clear_on_submit=True):
+        text = st.text_area("Note", max_chars=store_reviews.MAX_NOTE_LENGTH)
+        author = access.who("review_note_by")
+        if st.form_submit_button("Add note", icon=":material/edit_note:"):
+            try:
+                store_reviews.add_note(engine, chosen.review_id, text, actor=author)
+            except store_reviews.ReviewError as error:
+                st.error(escape_markdown(str(error)))
+            else:
+                st.rerun()
 
 st.subheader("Decisions")
 decisions = store_reviews.decisions(engine)
@@ -127,37 +128,42 @@ else:
     st.table(for_markdown(views.decisions_view(still_open)), hide_index=True)
     with st.expander("Every decision, closed ones included"):
         st.table(for_markdown(views.decisions_view(decisions)), hide_index=True)
-with st.form("review_decision", clear_on_submit=True):
-    left, right = st.columns(2)
-    decision = left.text_input("Decision", max_chars=500)
-    owner = right.text_input("Owner", max_chars=80)
-    due = left.date_input("Due", value=None, format="YYYY-MM-DD")
-    who = right.text_input("Recorded by", max_chars=80)
-    if st.form_submit_button("Record the decision", icon=":material/gavel:"):
-        try:
-            store_reviews.record_decision(engine, chosen.review_id, decision, owner, due, who)
-        except store_reviews.ReviewError as error:
-            st.error(escape_markdown(str(error)))
-        else:
-            st.rerun()
-if not still_open.empty:
-    with st.form("review_decision_status", clear_on_submit=True):
-        keys = dict(zip(still_open["decision_key"], still_open["decision"], strict=True))
-        left, middle, right = st.columns([3, 1, 2])
-        key = left.selectbox("Close or change", list(keys), format_func=keys.get)
-        status = middle.selectbox("Status", DECISION_STATUSES)
-        who = right.text_input("Changed by", max_chars=80)
-        if st.form_submit_button("Update"):
-            row = still_open[still_open["decision_key"] == key].iloc[0]
+if not access.can("review_decision"):
+    access.read_only_note("Recording decisions and notes", "review_decision")
+else:
+    with st.form("review_decision", clear_on_submit=True):
+        left, right = st.columns(2)
+        decision = left.text_input("Decision", max_chars=500)
+        owner = right.text_input("Owner", max_chars=80)
+        due = left.date_input("Due", value=None, format="YYYY-MM-DD")
+        who = access.who("review_decision_by", "Recorded by", form=right)
+        if st.form_submit_button("Record the decision", icon=":material/gavel:"):
             try:
                 store_reviews.record_decision(
-                    engine, chosen.review_id, row["decision"], row["owner"], row["due_date"],
-                    who, status=status, decision_key=key,
-                )  # fmt: skip
+                    engine, chosen.review_id, decision, owner, due, actor=who
+                )
             except store_reviews.ReviewError as error:
                 st.error(escape_markdown(str(error)))
             else:
                 st.rerun()
+    if not still_open.empty:
+        with st.form("review_decision_status", clear_on_submit=True):
+            keys = dict(zip(still_open["decision_key"], still_open["decision"], strict=True))
+            left, middle, right = st.columns([3, 1, 2])
+            key = left.selectbox("Close or change", list(keys), format_func=keys.get)
+            status = middle.selectbox("Status", DECISION_STATUSES)
+            who = access.who("review_status_by", "Changed by", form=right)
+            if st.form_submit_button("Update"):
+                row = still_open[still_open["decision_key"] == key].iloc[0]
+                try:
+                    store_reviews.record_decision(
+                        engine, chosen.review_id, row["decision"], row["owner"], row["due_date"],
+                        status=status, decision_key=key, actor=who,
+                    )  # fmt: skip
+                except store_reviews.ReviewError as error:
+                    st.error(escape_markdown(str(error)))
+                else:
+                    st.rerun()
 
 st.subheader("The pack")
 st.caption(

@@ -13,7 +13,7 @@ from core.scenarios import (
     summary_sentence,
 )
 from core.store.scenarios import save_scenario, saved_scenario_list
-from ui import context
+from ui import access, context
 from ui import goals as goal_views
 from ui import scenarios as views
 from ui.store import store_engine
@@ -231,22 +231,29 @@ def scenario_panel() -> None:
         _save_and_compare(changes, result)
 
 
-def _save_and_compare(changes: dict[str, float], result: object) -> None:
-    engine = store_engine(url)
+def _save_form(engine: object, changes: dict[str, float]) -> None:
     with st.form("save_scenario", clear_on_submit=True, border=False):
         name_column, by_column, button_column = st.columns([3, 2, 1], vertical_alignment="bottom")
         name = name_column.text_input("Scenario name", max_chars=80)
-        saved_by = by_column.text_input("Your name", max_chars=80)
+        saved_by = access.who("scenario_saved_by", form=by_column)
         if button_column.form_submit_button("Save", icon=":material/save:"):
             settings = views.settings_of(
                 changes, st.session_state[views.START_KEY], st.session_state[views.WEEKS_KEY]
             )
             try:
-                save_scenario(engine, name, settings, saved_by)
+                save_scenario(engine, name, settings, actor=saved_by)  # type: ignore[arg-type]
             except ValueError as error:
                 st.error(escape_markdown(str(error)))
             else:
                 st.success(f"Saved “{escape_markdown(name.strip())}”.")
+
+
+def _save_and_compare(changes: dict[str, float], result: object) -> None:
+    engine = store_engine(url)
+    if access.can("save_scenario"):
+        _save_form(engine, changes)
+    else:
+        access.read_only_note("Saving scenarios", "save_scenario")
     saved = saved_scenario_list(engine)
     if saved.empty:
         st.caption("No saved scenarios yet. Saved scenarios are recomputed on today's data.")

@@ -15,6 +15,7 @@ import streamlit as st
 from core.formatting import escape_markdown, format_day, format_metric
 from core.goals import LEVEL_LABELS, RELATION_LABELS, STATUS_LABELS, goals_for_period, roll_up
 from core.store import goals as store_goals
+from ui import access
 from ui.data import CACHE, definitions_on
 from ui.store import store_engine
 
@@ -319,11 +320,13 @@ def comment_form(url: str, goals: dict[str, str], key: str) -> None:
             key=f"{key}_comment_text",
             max_chars=store_goals.MAX_COMMENT_LENGTH,
         )
-        author = st.text_input("Your name", key=f"{key}_comment_author")
+        author = access.who(f"{key}_comment_author")
         submitted = st.form_submit_button("Add commentary")
     if submitted and goal_id is not None:
         try:
-            store_goals.add_comment(store_engine(url), goal_id, text, author)
+            store_goals.add_comment(
+                store_engine(url), goal_id, text, author.label if author else "", actor=author
+            )
         except ValueError as error:
             st.error(escape_markdown(str(error)), icon=":material/error:")
         else:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.access import AccessDeniedError, Actor
 from core.formatting import escape_markdown, plural
 from core.safe_export import safe_csv
 from core.store.ingest.detect import UnreadableFileError
@@ -27,7 +28,7 @@ from core.store.ingest.pipeline import (
 )
 from core.store.ingest.presets import DEFAULT_PRESET_FOR_KIND, PRESETS
 from core.store.queries import TABLE_LABELS
-from ui import data
+from ui import access, data
 from ui.store import Store
 
 ARRIVAL_KEY = "_upload_arrival"
@@ -113,6 +114,9 @@ def _with(options: IngestOptions, **changes: object) -> IngestOptions:
 
 def upload_section(store: Store) -> None:
     """The "Load an export" tab: upload, check, map, choose, load."""
+    if not access.can("upload"):
+        access.read_only_note("Loading exports", "upload")
+        return
     round_number = st.session_state.get("_uploader_round", 0)
     uploaded = st.file_uploader(
         "Export file (CSV)",
@@ -293,11 +297,11 @@ def _load_controls(
             format="YYYY-MM-DD",
             help="Newer snapshots of the same records become their current version.",
         )
-    who = st.text_input("Your name (recorded with the upload)", key="uploader_name")
+    who = access.who("uploader_name", "Your name (recorded with the upload)")
     table = TABLE_LABELS.get(report.kind or "", "")
     label = f"Load {plural(report.rows_valid, 'row')} into {table}"
-    if st.button(label, type="primary", disabled=not ready or not who.strip()):
-        loaded = load(store, arrival, _with(options, uploaded_by=who.strip()))
+    if st.button(label, type="primary", disabled=not ready or who is None):
+        loaded = load(store, arrival, _with(options, actor=who, uploaded_by=who.label))
         if loaded.loaded:
             st.session_state["_data_notice"] = f"{arrival.file_name}: {loaded.message}"
             st.session_state["history_upload"] = loaded.upload_id  # the history shows it next
@@ -305,7 +309,7 @@ def _load_controls(
             forget_upload()
             st.rerun()
         st.error(escape_markdown(loaded.message), icon=":material/error:")
-    if ready and not who.strip():
+    if ready and who is None:
         st.caption("Enter your name to load the file.")
 
 
@@ -380,16 +384,18 @@ def _upload_actions(store: Store, history: object) -> None:
     row = rows[chosen]
     original = archived_path(store, row.sha256)
     actions = st.columns(3, vertical_alignment="center")
-    if original.is_file():
+    if original.is_file() and access.can("upload"):
         actions[0].download_button(
             "Download the original file",
+            help="Byte for byte as it was uploaded, for lineage: formulas in it are not "
+            "neutralised, so open it with care.",
             data=original.read_bytes(),
             file_name=row.file_name,
             mime="text/csv",
             icon=":material/download:",
             key=f"original_{chosen}",
         )
-    else:
+    elif not original.is_file():
         actions[0].caption("The original file is not in this store's archive.")
     if row.rows_rejected:
         actions[1].download_button(
@@ -403,11 +409,14 @@ def _upload_actions(store: Store, history: object) -> None:
     if row.status != "loaded":
         actions[2].caption(f"Upload {chosen} is {row.status}.")
         return
+    undoer = access.user().actor or Actor.local(st.session_state.get("uploader_name") or "app user")
+    if not undoer.can("undo_upload"):
+        return
     confirm = actions[2].checkbox(f"Undo upload {chosen}", key=f"confirm_undo_{chosen}")
     if actions[2].button("Undo", disabled=not confirm, key=f"undo_{chosen}"):
         try:
-            undo_upload(store.engine, chosen, st.session_state.get("uploader_name") or "app user")
-        except IngestError as problem:
+            undo_upload(store.engine, chosen, actor=undoer)
+        except (IngestError, AccessDeniedError) as problem:
             st.error(escape_markdown(str(problem)))
             return
         st.session_state["_data_notice"] = (

@@ -17,6 +17,7 @@ from core.review import next_review_date
 from core.review_pack import PackContent, pack_bytes
 from core.store import queries
 from core.store import reviews as store_reviews
+from ui import access
 from ui import scenarios as scenario_views
 from ui.data import CACHE, definitions_on, store_settings
 from ui.store import store_engine
@@ -60,18 +61,21 @@ def next_date(url: str, today: date) -> date:
 
 
 def cadence_form(url: str) -> None:
-    """Change the number of days between reviews, with who changed it."""
+    """Change the number of days between reviews, with who changed it (admins)."""
+    if not access.can("change_setting"):
+        st.caption(f"Reviews are every {cadence(url)} days; admins change the cadence.")
+        return
     with st.form("review_cadence", border=False):
         left, right, button = st.columns([1, 2, 1], vertical_alignment="bottom")
         days = left.number_input("Days between reviews", 1, 90, value=cadence(url), step=1)
-        who = right.text_input("Your name", max_chars=80, key="review_cadence_by")
+        who = access.who("review_cadence_by", form=right)
         saved = button.form_submit_button("Save the cadence")
     if saved:
-        if not who.strip():
+        if who is None:
             st.error("Say who is changing the cadence: the name of the person is required.")
             return
         try:
-            store_reviews.set_cadence(store_engine(url), int(days), who)
+            store_reviews.set_cadence(store_engine(url), int(days), actor=who)
         except store_reviews.ReviewError as error:
             st.error(escape_markdown(str(error)))
             return
@@ -82,13 +86,16 @@ def cadence_form(url: str) -> None:
 def start_form(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date, key: str
 ) -> None:
-    """The "Start a review" form: freeze every number as of now."""
+    """The "Start a review" form: freeze every number as of now (editors)."""
+    if not access.can("start_review"):
+        access.read_only_note("Starting a review", "start_review")
+        return
     with st.form(f"start_review_{key}", border=False):
-        who = st.text_input("Your name", max_chars=80, key=f"review_by_{key}")
+        who = access.who(f"review_by_{key}")
         started = st.form_submit_button("Start a review now", icon=":material/lock_clock:")
     if not started:
         return
-    if not who.strip():
+    if who is None:
         st.error("Say who is starting the review: the name of the person is required.")
         return
     engine = store_engine(url)
@@ -104,9 +111,9 @@ def start_form(
             # The Budget scenarios page's fitted curves, cached by data version: no refit here.
             prepared_scenarios=lambda: scenario_views.prepared(url, version, as_of, calendar),
         )
-        review_id = store_reviews.start_review(engine, snapshot, who, date.today())
+        review_id = store_reviews.start_review(engine, snapshot, who.label, date.today(), actor=who)
     st.session_state[FLASH_KEY] = (
-        f"Review {review_id} started by {who.strip()}: its numbers are frozen as of "
+        f"Review {review_id} started by {who.label}: its numbers are frozen as of "
         f"{format_day(as_of)}."
     )
     st.rerun()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from core.access import Actor, require
 from core.definitions import (
     DEFAULT_DEFINITIONS,
     MetricDefinition,
@@ -24,6 +26,7 @@ from core.definitions import (
     in_effect,
     next_version,
 )
+from core.store import audit
 from core.store.schema import bump_data_version, metric_definitions
 
 
@@ -117,21 +120,41 @@ def current_definitions(engine: Engine, day: date | None = None) -> dict[str, Me
 
 
 def record_change(
-    engine: Engine, metric: str, change: ProposedChange, now: datetime | None = None
+    engine: Engine,
+    metric: str,
+    change: ProposedChange,
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> MetricDefinition:
     """Record a new version of ``metric`` and return it; the old versions stay as they were.
 
     Raises ``ValueError`` (the message says what to fix) when the change is refused; nothing
-    is written then. Cached numbers refresh: the store's data version moves on.
+    is written then. Cached numbers refresh: the store's data version moves on. ``actor`` is
+    the signed-in admin, recorded as the author; without one, ``change.author`` is a local
+    caller.
     """
     default = default_definition(metric)
     now = now or datetime.now()
+    if actor is not None:
+        change = replace(change, author=require(actor, "change_definition").label)
     with engine.begin() as connection:
         stored = _stored_histories(connection).get(metric, [])
         latest = stored[-1] if stored else default
         new = next_version(latest, change, now)
+        who = actor or Actor.local(new.author)
         if not stored:
             connection.execute(metric_definitions.insert().values(**_row_values(default, now)))
         connection.execute(metric_definitions.insert().values(**_row_values(new, now)))
+        audit.record(
+            connection,
+            who,
+            "change_definition",
+            f"definition {metric} v{new.version}",
+            f"{metric} v{latest.version} -> v{new.version} from {new.effective_from}: {new.reason}",
+            before=dict(latest.parameters),
+            after=dict(new.parameters),
+            now=now,
+        )
         bump_data_version(connection)
     return new

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import forecasting
+from core.access import Actor, acting
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.definitions import (
     FORECAST_METRICS,
@@ -38,6 +39,7 @@ from core.definitions import (
     default_definition,
 )
 from core.goals import seasonal_share
+from core.store import audit
 from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.metrics import OPPORTUNITY_SUMS, metric_value, parameter_values
 from core.store.series import metric_series
@@ -479,8 +481,13 @@ def submit_forecast(
     values: Mapping[str, float | None],
     submitted_on: date,
     now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> int:
     """Store one submission (one row per category given) as an upload; return its id.
+
+    ``forecaster`` is whose call it is; ``actor`` the signed-in person entering it (editors and
+    admins), recorded as the uploader. Without one the caller is local, named ``forecaster``.
 
     Raises :class:`ForecastEntryError` listing every problem; nothing is stored then. Entering
     the same forecaster, period, metric and category again on the same day supersedes the
@@ -491,6 +498,7 @@ def submit_forecast(
         raise ForecastEntryError(problems)
     now = now or datetime.now()
     who = forecaster.strip()
+    entered_by = acting(actor, who, "submit_forecast")
     rows = pd.DataFrame(
         [
             {
@@ -517,12 +525,21 @@ def submit_forecast(
             source=FORM_SOURCE,
             kind="forecasts",
             snapshot_date=page_snapshot(connection, "forecasts", now.date()),
-            uploaded_by=who,
+            uploaded_by=entered_by.label,
             note=", ".join(
                 f"{row.category.replace('_', ' ')} {row.value:,.0f}" for row in rows.itertuples()
             ),
         )
         upload_id = append_upload(connection, record, "forecasts", rows, now)
+        audit.record(
+            connection,
+            entered_by,
+            "submit_forecast",
+            f"upload {upload_id}",
+            f"Entered {who}'s {metric} forecast for {period.label}: {record.note}",
+            after={category: values.get(category) for category in CATEGORY_ORDER},
+            now=now,
+        )
     return upload_id
 
 

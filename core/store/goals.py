@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.access import Actor, acting
 from core.calendar import add_months
 from core.definitions import CAMPAIGN_METRICS, METRIC_AGGREGATIONS, MetricDefinition
 from core.goals import (
@@ -32,7 +33,7 @@ from core.goals import (
     trajectory,
 )
 from core.series import MetricSeries
-from core.store import metrics, queries
+from core.store import audit, metrics, queries
 from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.schema import bump_data_version, goal_changes, goal_comments, uploads
 from core.store.series import metric_series
@@ -136,12 +137,24 @@ def latest_comments(engine: Engine) -> pd.DataFrame:
 # Writing
 # --------------------------------------------------------------------------------------------
 def add_comment(
-    engine: Engine, goal_id: str, text: str, author: str, now: datetime | None = None
+    engine: Engine,
+    goal_id: str,
+    text: str,
+    author: str = "",
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> None:
-    """Append a comment to a goal; ``ValueError`` naming what is missing or wrong."""
+    """Append a comment to a goal; ``ValueError`` naming what is missing or wrong.
+
+    ``actor`` is the signed-in writer (editors and admins); without one, ``author`` names a
+    local caller.
+    """
     text, author = text.strip(), author.strip()
-    if not author:
+    if actor is None and not author:
         raise ValueError("Say who is writing: the author is required.")
+    who = acting(actor, author, "comment_goal")
+    now = now or datetime.now()
     if not text:
         raise ValueError("The comment is empty.")
     if len(text) > MAX_COMMENT_LENGTH:
@@ -157,8 +170,17 @@ def add_comment(
             raise ValueError(f"There is no goal {goal_id!r} to comment on.")
         connection.execute(
             goal_comments.insert().values(
-                goal_id=goal_id, comment=text, author=author, written_at=now or datetime.now()
+                goal_id=goal_id, comment=text, author=who.label, written_at=now
             )
+        )
+        audit.record(
+            connection,
+            who,
+            "comment_goal",
+            f"goal {goal_id}",
+            f"Commented on goal {goal_id}",
+            after={"comment": text},
+            now=now,
         )
         bump_data_version(connection)
 
@@ -190,10 +212,15 @@ def _as_text(value: object) -> str | None:
 def record_goal_edits(
     engine: Engine,
     edits: Mapping[str, Mapping[str, object]],
-    author: str,
+    author: str = "",
     now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> int:
     """Store edited goals as new versions and log each changed field; return the upload id.
+
+    ``actor`` is the signed-in editor (editors and admins); without one, ``author`` names a
+    local caller.
 
     ``edits`` maps a goal id to the fields changed (``goal_name``, ``target``, ``owner``,
     ``direction``, ``parent_goal_id``). The whole tree, as it would be after the edit, must
@@ -202,8 +229,10 @@ def record_goal_edits(
     """
     now = now or datetime.now()
     author = author.strip()
-    if not author:
+    if actor is None and not author:
         raise GoalEditError(["Say who is making the change: your name is required."])
+    who = acting(actor, author, "edit_goals")
+    author = who.label
     goals = current_goals(engine)
     by_id = goals.set_index("goal_id", drop=False)
     unknown = [goal_id for goal_id in edits if goal_id not in by_id.index]
@@ -261,6 +290,16 @@ def record_goal_edits(
                     **change, changed_by=author, changed_at=now, upload_id=upload_id
                 )
             )
+        audit.record(
+            connection,
+            who,
+            "edit_goals",
+            f"upload {upload_id}",
+            record.note or "",
+            before={f"{c['goal_id']}.{c['field']}": c["old_value"] for c in changes},
+            after={f"{c['goal_id']}.{c['field']}": c["new_value"] for c in changes},
+            now=now,
+        )
     return upload_id
 
 

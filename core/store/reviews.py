@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.access import Actor, acting
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.campaigns import active, scorecard, working_and_not
 from core.channels import CHANNEL_LABELS, channel_label
@@ -35,12 +36,12 @@ from core.review import (
 )
 from core.scenarios import saved_window, simulate
 from core.scenarios import summary_sentence as scenario_sentence
+from core.store import audit, queries
 from core.store import campaigns as store_campaigns
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
 from core.store import overview as store_overview
 from core.store import pipeline as store_pipeline
-from core.store import queries
 from core.store import revenue as store_revenue
 from core.store import scenarios as store_scenarios
 from core.store.schema import review_decisions, review_notes, reviews
@@ -349,25 +350,42 @@ def start_review(
     started_by: str,
     review_date: date,
     now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> int:
     """Freeze ``snapshot`` as a review; return its id. The store's data version is unchanged:
-    freezing numbers changes none of them."""
-    who = started_by.strip()
-    if not who:
+    freezing numbers changes none of them.
+
+    ``actor`` is the signed-in person starting it (editors and admins); without one,
+    ``started_by`` names a local caller.
+    """
+    if actor is None and not started_by.strip():
         raise ReviewError("Say who is starting the review: the name of the person is required.")
+    who = acting(actor, started_by, "start_review")
+    now = now or datetime.now()
     with engine.begin() as connection:
-        return int(
+        review_id = int(
             connection.execute(
                 reviews.insert()
                 .values(
                     review_date=review_date,
-                    started_at=now or datetime.now(),
-                    started_by=who,
+                    started_at=now,
+                    started_by=who.label,
                     frozen_json=json.dumps(jsonable(snapshot), sort_keys=True),
                 )
                 .returning(reviews.c.review_id)
             ).scalar_one()
         )
+        audit.record(
+            connection,
+            who,
+            "start_review",
+            f"review {review_id}",
+            f"Started the review of {review_date:%d %b %Y} (snapshot frozen)",
+            after={"review_id": review_id, "review_date": review_date.isoformat()},
+            now=now,
+        )
+        return review_id
 
 
 def review_list(engine: Engine) -> pd.DataFrame:
@@ -404,10 +422,20 @@ def load_review(engine: Engine, review_id: int | None = None) -> Review | None:
 
 
 def add_note(
-    engine: Engine, review_id: int, note: str, author: str, now: datetime | None = None
+    engine: Engine,
+    review_id: int,
+    note: str,
+    author: str = "",
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> None:
-    """Append commentary to a review; ``ReviewError`` naming what is missing."""
-    text, who = note.strip(), author.strip()
+    """Append commentary to a review; ``ReviewError`` naming what is missing.
+
+    ``actor`` is the signed-in writer (editors and admins); without one, ``author`` names a
+    local caller.
+    """
+    text, who = note.strip(), (actor.label if actor else author.strip())
     problems = []
     if not text:
         problems.append("Write the note.")
@@ -419,11 +447,22 @@ def add_note(
         problems.append(f"There is no review {review_id}.")
     if problems:
         raise ReviewError(" ".join(problems))
+    writer = acting(actor, who, "review_note")
+    now = now or datetime.now()
     with engine.begin() as connection:
         connection.execute(
             review_notes.insert().values(
-                review_id=review_id, note=text, author=who, written_at=now or datetime.now()
+                review_id=review_id, note=text, author=writer.label, written_at=now
             )
+        )
+        audit.record(
+            connection,
+            writer,
+            "review_note",
+            f"review {review_id}",
+            f"Wrote a note on review {review_id}",
+            after={"note": text},
+            now=now,
         )
 
 
@@ -444,21 +483,46 @@ def record_decision(
     decision: str,
     owner: str,
     due_date: date | None,
-    recorded_by: str,
+    recorded_by: str = "",
     status: str = "open",
     decision_key: str | None = None,
     now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> str:
-    """Record a decision, or a new version of one (``decision_key``); return its key."""
+    """Record a decision, or a new version of one (``decision_key``); return its key.
+
+    ``actor`` is the signed-in person (editors and admins); without one, ``recorded_by``
+    names a local caller.
+    """
     problems = check_decision(decision, owner, status)
-    if not recorded_by.strip():
+    if actor is None and not recorded_by.strip():
         problems.append("Say who is recording the decision.")
     if load_review(engine, review_id) is None:
         problems.append(f"There is no review {review_id}.")
     if problems:
         raise ReviewError(" ".join(problems))
+    who = acting(actor, recorded_by, "review_decision")
     key = decision_key or f"D-{uuid.uuid4().hex[:10]}"
+    now = now or datetime.now()
     with engine.begin() as connection:
+        before = connection.execute(
+            sa.select(
+                review_decisions.c.decision,
+                review_decisions.c.owner,
+                review_decisions.c.due_date,
+                review_decisions.c.status,
+            )
+            .where(review_decisions.c.decision_key == key)
+            .order_by(review_decisions.c.version_id.desc())
+            .limit(1)
+        ).first()
+        after = {
+            "decision": decision.strip(),
+            "owner": owner.strip(),
+            "due_date": due_date,
+            "status": status,
+        }
         connection.execute(
             review_decisions.insert().values(
                 decision_key=key,
@@ -467,9 +531,20 @@ def record_decision(
                 owner=owner.strip(),
                 due_date=due_date,
                 status=status,
-                recorded_by=recorded_by.strip(),
-                recorded_at=now or datetime.now(),
+                recorded_by=who.label,
+                recorded_at=now,
             )
+        )
+        audit.record(
+            connection,
+            who,
+            "review_decision",
+            f"decision {key}",
+            f"{'Changed' if before else 'Recorded'} decision {key} on review {review_id}: "
+            f"{decision.strip()[:200]} ({status})",
+            before=dict(before._mapping) if before else None,
+            after=after,
+            now=now,
         )
     return key
 
@@ -499,17 +574,30 @@ def cadence_days(store_settings: Mapping[str, str]) -> int:
     return int(text) if text and text.isdigit() and int(text) > 0 else DEFAULT_CADENCE_DAYS
 
 
-def set_cadence(engine: Engine, days: int, updated_by: str, now: datetime | None = None) -> None:
-    """Change the review cadence; ``ReviewError`` when it is not 1 to 90 days."""
+def set_cadence(
+    engine: Engine,
+    days: int,
+    updated_by: str = "",
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
+) -> None:
+    """Change the review cadence; ``ReviewError`` when it is not 1 to 90 days.
+
+    A setting: admins only when ``actor`` (the signed-in person) is given.
+    """
     if not 1 <= days <= 90:
         raise ReviewError(f"The review cadence must be 1 to 90 days, got {days}.")
+    if actor is None and not updated_by.strip():
+        raise ReviewError("Say who is changing the cadence: the name is required.")
+    who = acting(actor, updated_by, "change_setting")
     with engine.begin() as connection:
         # The cadence changes no number: the caches keyed by data version stay valid.
         set_setting(
             connection,
             CADENCE_SETTING,
             str(days),
-            updated_by,
+            who,
             now or datetime.now(),
             changes_numbers=False,
         )

@@ -19,10 +19,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.access import Actor, acting
 from core.calendar import FiscalCalendar
 from core.response import DRAWS, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
-from core.store import metrics
+from core.store import audit, metrics
 from core.store.schema import saved_scenarios
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
@@ -273,25 +274,42 @@ def save_scenario(
     engine: Engine,
     name: str,
     settings: Mapping[str, object],
-    saved_by: str,
+    saved_by: str = "",
     now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> None:
-    """Save a scenario's settings under ``name``; ``ValueError`` naming what is wrong."""
-    name, saved_by = name.strip(), saved_by.strip()
+    """Save a scenario's settings under ``name``; ``ValueError`` naming what is wrong.
+
+    ``actor`` is the signed-in person (editors and admins); without one, ``saved_by`` names a
+    local caller.
+    """
+    name, saved_by = name.strip(), (actor.label if actor else saved_by.strip())
     if not name:
         raise ValueError("Give the scenario a name.")
     if len(name) > MAX_SCENARIO_NAME:
         raise ValueError(f"The name is {len(name)} characters; keep it to {MAX_SCENARIO_NAME}.")
     if not saved_by:
         raise ValueError("Say who is saving: the name of the person is required.")
+    who = acting(actor, saved_by, "save_scenario")
+    now = now or datetime.now()
     with engine.begin() as connection:
         connection.execute(
             saved_scenarios.insert().values(
                 name=name,
                 settings_json=json.dumps(dict(settings), sort_keys=True),
-                saved_by=saved_by,
-                saved_at=now or datetime.now(),
+                saved_by=who.label,
+                saved_at=now,
             )
+        )
+        audit.record(
+            connection,
+            who,
+            "save_scenario",
+            f"scenario {name}",
+            f"Saved the budget scenario {name!r}",
+            after=dict(settings),
+            now=now,
         )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -29,6 +29,8 @@ goal_comment_id_sequence = sa.Sequence("goal_comments_comment_id_seq", metadata=
 scenario_id_sequence = sa.Sequence("saved_scenarios_scenario_id_seq", metadata=metadata)
 review_note_id_sequence = sa.Sequence("review_notes_note_id_seq", metadata=metadata)
 decision_version_sequence = sa.Sequence("review_decisions_version_id_seq", metadata=metadata)
+audit_id_sequence = sa.Sequence("audit_log_audit_id_seq", metadata=metadata)
+role_grant_id_sequence = sa.Sequence("role_grants_grant_id_seq", metadata=metadata)
 
 
 def _upload_id() -> sa.Column:
@@ -381,6 +383,46 @@ review_decisions = sa.Table(
     sa.Column("recorded_at", sa.DateTime, nullable=False),
 )
 
+# Every change anyone made, in the transaction that made it: append-only (core.store.audit
+# inserts and reads; nothing in the code updates or deletes a row, and a test holds that).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column(
+        "audit_id",
+        sa.Integer,
+        audit_id_sequence,
+        server_default=audit_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),  # the name as recorded (name <email>)
+    sa.Column("actor_email", sa.String),  # set when the person signed in
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),  # a key of core.access.ACTIONS
+    sa.Column("target", sa.String, nullable=False),  # what was changed: "upload 12", "goal G-7"
+    sa.Column("summary", sa.String, nullable=False),  # one line a person can read
+    sa.Column("before_json", sa.String),
+    sa.Column("after_json", sa.String),
+)
+
+# Roles an admin gave in the app: every grant is a new row; a person's role is their newest.
+role_grants = sa.Table(
+    "role_grants",
+    metadata,
+    sa.Column(
+        "grant_id",
+        sa.Integer,
+        role_grant_id_sequence,
+        server_default=role_grant_id_sequence.next_value(),
+        primary_key=True,
+    ),
+    sa.Column("email", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("granted_by", sa.String, nullable=False),
+    sa.Column("granted_at", sa.DateTime, nullable=False),
+)
+
 # Natural key of every versioned fact table: its current view keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -531,6 +573,14 @@ def _migration_6(connection: Connection) -> None:
     review_decisions.create(connection, checkfirst=True)
 
 
+def _migration_7(connection: Connection) -> None:
+    """Access: the audit log and roles granted in the app."""
+    for sequence in (audit_id_sequence, role_grant_id_sequence):
+        sequence.create(connection, checkfirst=True)
+    audit_log.create(connection, checkfirst=True)
+    role_grants.create(connection, checkfirst=True)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -539,6 +589,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     4: ("goal edits and goal commentary", _migration_4),
     5: ("budget scenarios saved by name", _migration_5),
     6: ("review notes and the decisions log", _migration_6),
+    7: ("the audit log and roles granted in the app", _migration_7),
 }
 
 

@@ -41,12 +41,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from core.access import Actor, acting
 from core.calendar import FiscalCalendar
 from core.channels import CHANNEL_LABELS
 from core.definitions import DEFAULT_DEFINITIONS, FORECAST_METRICS
 from core.formatting import format_day, plural
 from core.goals import GOAL_COLUMNS, goal_problems
-from core.store import queries
+from core.store import audit, queries
 from core.store.engine import PROJECT_ROOT, raw_duckdb, store_path
 from core.store.ingest import sql
 from core.store.ingest.bulk import LoadCounts, UploadRecord, finish_upload, start_upload
@@ -123,6 +124,9 @@ class IngestOptions:
     dry_run: bool = False
     snapshot_date: date | None = None
     uploaded_by: str = "command line"
+    # The signed-in person loading the file (checked: editors and admins only). Without one,
+    # the caller is local (command line, scripts) and ``uploaded_by`` names them.
+    actor: Actor | None = None
     remember_mapping: bool = False
     is_demo: bool = False
     now: datetime | None = None
@@ -260,8 +264,12 @@ def ingest_file(
     options: IngestOptions | None = None,
     display_name: str | None = None,
 ) -> IngestReport:
-    """Archive, check and (unless ``dry_run`` or invalid) load one file."""
-    options = options or IngestOptions()
+    """Archive, check and (unless ``dry_run`` or invalid) load one file.
+
+    :class:`core.access.AccessDeniedError` before anything is read when ``options.actor`` may not
+    load files.
+    """
+    options = _as_loader(options or IngestOptions())
     name = display_name or path.name
     folder = archive_folder(engine.url.render_as_string(hide_password=False))
     report = IngestReport(file_name=name)
@@ -291,6 +299,7 @@ def ingest_archived(
     engine: Engine, archived: Path, name: str, report: IngestReport, options: IngestOptions
 ) -> IngestReport:
     """Run the pipeline on a file already in the archive."""
+    options = _as_loader(options)
     now = options.now or datetime.now()
     duplicate = _loaded_upload_with_sha(engine, report.sha256)
     if duplicate is not None:
@@ -313,7 +322,9 @@ def ingest_archived(
                         run.execute()
                     finally:
                         run.drop_temporary_tables()
-                    if not report.loaded:
+                    if report.loaded:
+                        _audit_upload(connection, options, report, now)
+                    else:
                         connection.rollback()
                 return report
             except EncodingMismatchError as problem:
@@ -331,6 +342,38 @@ def ingest_archived(
             except UnreadableFileError as problem:
                 report.status, report.message = "unreadable", str(problem)
                 return report
+
+
+def _as_loader(options: IngestOptions) -> IngestOptions:
+    """``options`` with the loader checked and recorded as who they are."""
+    who = acting(options.actor, options.uploaded_by, "upload")
+    return replace(options, actor=who, uploaded_by=who.label)
+
+
+def _audit_upload(
+    connection: Connection, options: IngestOptions, report: IngestReport, now: datetime
+) -> None:
+    assert options.actor is not None  # _as_loader set it
+    audit.record(
+        connection,
+        options.actor,
+        "upload",
+        f"upload {report.upload_id}",
+        f"Loaded {report.file_name} into {report.kind}: {report.rows_inserted:,} rows new, "
+        f"{report.rows_updated:,} updated, {report.rows_rejected:,} rejected",
+        after={
+            "upload_id": report.upload_id,
+            "file_name": report.file_name,
+            "sha256": report.sha256,
+            "kind": report.kind,
+            "source": report.preset.name if report.preset else None,
+            "rows_read": report.rows_read,
+            "rows_inserted": report.rows_inserted,
+            "rows_updated": report.rows_updated,
+            "rows_rejected": report.rows_rejected,
+        },
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -1775,12 +1818,26 @@ def _channel_or_other(report: IngestReport, name: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Undo and rejects
 # --------------------------------------------------------------------------------------------
-def undo_upload(engine: Engine, upload_id: int, by: str, now: datetime | None = None) -> int:
-    """Stop counting an upload's rows (they stay stored); return the new data version."""
+def undo_upload(
+    engine: Engine,
+    upload_id: int,
+    by: str = "",
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
+) -> int:
+    """Stop counting an upload's rows (they stay stored); return the new data version.
+
+    ``actor`` is the signed-in person undoing (editors and admins); without one the caller is
+    local and ``by`` names them.
+    """
+    who = acting(actor, by, "undo_upload")
     now = now or datetime.now()
     with engine.begin() as connection:
         row = connection.execute(
-            sa.select(uploads.c.status, uploads.c.file_name).where(uploads.c.upload_id == upload_id)
+            sa.select(uploads.c.status, uploads.c.file_name, uploads.c.kind).where(
+                uploads.c.upload_id == upload_id
+            )
         ).first()
         if row is None:
             raise IngestError(f"there is no upload {upload_id}")
@@ -1789,7 +1846,17 @@ def undo_upload(engine: Engine, upload_id: int, by: str, now: datetime | None = 
         connection.execute(
             uploads.update()
             .where(uploads.c.upload_id == upload_id)
-            .values(status="undone", status_changed_at=now, status_changed_by=by)
+            .values(status="undone", status_changed_at=now, status_changed_by=who.label)
+        )
+        audit.record(
+            connection,
+            who,
+            "undo_upload",
+            f"upload {upload_id}",
+            f"Undid upload {upload_id} ({row.file_name}, {row.kind})",
+            before={"status": "loaded"},
+            after={"status": "undone"},
+            now=now,
         )
         return bump_data_version(connection)
 

@@ -599,7 +599,7 @@ def test_a_refused_file_changes_no_table(corpus, case):
 
 
 @pytest.mark.parametrize("case", case_params(tuple(case for case in CASES if not case.refused)))
-def test_a_loaded_file_adds_one_upload_and_its_rows_only(corpus, case):
+def test_a_loaded_file_adds_one_upload_its_rows_and_its_audit_row_only(corpus, case):
     outcome = corpus(case.file)
     report = report_of(outcome)
     grown = {
@@ -607,7 +607,7 @@ def test_a_loaded_file_adds_one_upload_and_its_rows_only(corpus, case):
         for name in outcome.counts_before
         if outcome.counts_after[name] != outcome.counts_before[name]
     }
-    assert grown == {"uploads": 1, report.kind: report.rows_valid}
+    assert grown == {"uploads": 1, report.kind: report.rows_valid, "audit_log": 1}
     assert len(outcome.rows) == report.rows_valid
     assert outcome.data_version_after == outcome.data_version_before + 1
 
