@@ -63,7 +63,7 @@ def test_a_refusal_names_the_person_the_action_and_the_role_needed():
 
 
 def test_an_unknown_action_names_itself():
-    with pytest.raises(ValueError, match="action must be one of .*got 'delete_everything'"):
+    with pytest.raises(ValueError, match=r"action must be one of .*got 'delete_everything'"):
         ADMIN.can("delete_everything")
 
 
@@ -180,7 +180,7 @@ def test_a_roles_file_is_read_and_the_secrets_win(tmp_path: Path):
 def test_a_broken_roles_file_names_the_file(tmp_path: Path):
     roles = tmp_path / "roles.toml"
     roles.write_text("[roles\n")
-    with pytest.raises(AccessConfigError, match="roles.toml is not valid TOML"):
+    with pytest.raises(AccessConfigError, match=r"roles\.toml is not valid TOML"):
         load_roles_file(roles)
 
 
