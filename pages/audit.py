@@ -111,9 +111,9 @@ else:
 
 with st.form("grant_role", clear_on_submit=True):
     email_column, role_column = st.columns([2, 1])
-    email = email_column.text_input("Email", max_chars=200)
+    email = email_column.text_input("Email", max_chars=200, key="grant_email")
     role = role_column.selectbox(
-        "Role", list(Role), format_func=lambda value: ROLE_LABELS[value], index=1
+        "Role", list(Role), format_func=lambda value: ROLE_LABELS[value], index=1, key="grant_role"
     )
     granter = access.who("audit_grant_by", form=st)
     if st.form_submit_button("Give the role", icon=":material/manage_accounts:"):
@@ -125,5 +125,7 @@ with st.form("grant_role", clear_on_submit=True):
             except ValueError as problem:
                 st.error(escape_markdown(str(problem)))
             else:
-                st.session_state[NOTICE_KEY] = f"{email.strip()} is now a {role.value}."
+                st.session_state[NOTICE_KEY] = (
+                    f"{email.strip()} now has the {role.value} role."
+                )
                 st.rerun()
