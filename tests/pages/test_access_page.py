@@ -42,7 +42,7 @@ def signed_in(app_for, url: str, role: str | None, access: dict | None = None, *
     if role is None:
         app.user = {"is_logged_in": False}
     else:
-        email, name = PEOPLE[role] if role in PEOPLE else (role, role)
+        email, name = PEOPLE.get(role, (role, role))
         app.user = {"is_logged_in": True, "email": email, "name": name}
     return app
 
