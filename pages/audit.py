@@ -125,7 +125,5 @@ with st.form("grant_role", clear_on_submit=True):
             except ValueError as problem:
                 st.error(escape_markdown(str(problem)))
             else:
-                st.session_state[NOTICE_KEY] = (
-                    f"{email.strip()} now has the {role.value} role."
-                )
+                st.session_state[NOTICE_KEY] = f"{email.strip()} now has the {role.value} role."
                 st.rerun()
