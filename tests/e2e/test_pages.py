@@ -268,8 +268,10 @@ def test_a_link_is_the_first_request_a_new_server_sees(page: Page, fresh_app_ser
     expect(menu_link(page, "Definitions")).to_be_visible()
     expect(menu_link(page, "Goals")).to_be_visible()
     # Only the menu of app.py (Overview, Review, Goals, Revenue, Pipeline & Sales, Forecast
-    # accuracy, Budget scenarios, Campaigns, Definitions, Data), not a menu of page files.
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(10)
+    # accuracy, Budget scenarios, Campaigns, Definitions, Data, and Audit for the local
+    # single user, who is an admin), not a menu of page files.
+    expect(menu_link(page, "Audit")).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(11)
     expect(period_box(page)).to_have_value(OTHER_PERIOD)
     expect(page).to_have_url(period_in_url(OTHER_PERIOD))
 
