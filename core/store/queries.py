@@ -106,7 +106,8 @@ def data_extent(engine: Engine) -> DataExtent:
     """First date every core source covers, and the latest export's snapshot date.
 
     The data runs to the latest snapshot of an export of facts (opportunities, spend, leads,
-    touches, revenue, campaigns); plans loaded or entered later do not move it.
+    touches, revenue). Plans and the campaign list loaded or entered later do not move it: a
+    campaign renamed today says nothing about how far spend or billing has been exported.
 
     The first date is the latest of the first opportunity, spend and ARR dates (sources that
     are empty are ignored), so the period list starts where the numbers are complete.
@@ -121,10 +122,11 @@ def data_extent(engine: Engine) -> DataExtent:
             select min(month) from current_revenue
         ),
         loaded as (
-            -- Plans (goals, forecasts, budgets) are not observations: entering a forecast or
-            -- editing a goal today does not make the data run to today.
+            -- Plans (goals, forecasts, budgets) and the campaign list are not observations:
+            -- entering a forecast or renaming a campaign today does not make the data run to
+            -- today (the current month would then read as a month with no revenue).
             select max(snapshot_date) filter (
-                       where kind not in ('goals', 'forecasts', 'budgets')
+                       where kind not in ('goals', 'forecasts', 'budgets', 'campaigns')
                    ) as data_through,
                    count(*) as upload_count, max(uploaded_at) as last_loaded_at
             from uploads

@@ -182,3 +182,13 @@ def test_fiscal_calendar_from_settings():
         {"fiscal_year_start_month": "2", "fiscal_year_named_by": "start"}
     )
     assert (calendar.start_month, calendar.named_by) == (2, "start")
+
+
+def test_a_campaign_list_loaded_later_does_not_move_the_data_date(tmp_path):
+    engine = new_store(tmp_path / "store.duckdb")
+    load(engine, "opportunities", [opportunity("006A", 100.0, "2026-01-05", "2026-02-10")],
+         date(2026, 3, 2))  # fmt: skip
+    campaign = {"campaign_id": "701A", "campaign_name": "Renamed", "channel": "paid_search"}
+    load(engine, "campaigns", [campaign], date(2026, 4, 15))
+    assert queries.data_extent(engine).data_through == date(2026, 3, 2)
+    assert queries.data_extent(engine).upload_count == 2  # the list is loaded, and counted
