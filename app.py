@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.formatting import format_day
+from core.formatting import escape_markdown, format_day
 from ui import access, context
 from ui.store import open_store
 
@@ -18,7 +18,8 @@ user = access.gate(store)  # the sign-in page stops here for someone not signed 
 review = context.render_sidebar(store)
 if review is not None and review.is_demo:
     st.info(
-        f"Demo data: {review.company_name} is a generated company, not real figures. "
+        f"Demo data: {escape_markdown(review.company_name)} is a generated company, "
+        "not real figures. "
         f"Data through {format_day(review.data_through)}.",
         icon=":material/science:",
     )

@@ -51,7 +51,7 @@ if latest.version != definition.version:
         f"Version {latest.version} takes effect on {format_day(latest.effective_from)}.",
         icon=":material/schedule:",
     )
-st.caption(f"Owner: {definition.owner}")
+st.caption(f"Owner: {escape_markdown(definition.owner)}")
 
 history_tab, effects_tab, edit_tab = st.tabs(
     ["History", "Effect of each change", "Record a new version"], key="definitions_tab"

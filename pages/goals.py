@@ -58,8 +58,8 @@ with right:
         paths = goal_views.trajectory(url, version, as_of, goal["goal_id"])
         if paths is None or paths.empty:
             st.info(
-                f"“{escape_markdown(goal['goal_name'])}” measures {goal['metric']}, which has no "
-                "path to draw month by month."
+                f"“{escape_markdown(goal['goal_name'])}” measures "
+                f"{escape_markdown(goal['metric'])}, which has no path to draw month by month."
             )
         else:
             milestones = goal_views.milestones(tracked, goal["goal_id"])

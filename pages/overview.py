@@ -35,8 +35,8 @@ if not windows.has_started:
 span = f"{format_day(review.period.start)} – {format_day(windows.to_date)}"
 status = "complete" if windows.is_complete else "to date"
 st.caption(
-    f"{review.company_name} · {review.period.label} {status} ({span}) · compared with the "
-    f"same days of {windows.last_year.label}"
+    f"{escape_markdown(review.company_name)} · {review.period.label} {status} ({span}) · "
+    f"compared with the same days of {windows.last_year.label}"
 )
 st.markdown(f"**As of {format_day(review.as_of)}** · {context.freshness(review)}")
 last_review = review_views.latest(review.store_url)

@@ -16,7 +16,7 @@ url, version, as_of, calendar = review.cache_keys
 period = review.period
 definitions = definitions_on(url, version, as_of)
 st.caption(
-    f"{review.company_name} · {period.label} · as of {format_day(as_of)} · "
+    f"{escape_markdown(review.company_name)} · {period.label} · as of {format_day(as_of)} · "
     f"{context.freshness(review)}"
 )
 

@@ -25,7 +25,7 @@ if SEGMENT_KEY not in st.session_state:
     st.session_state[SEGMENT_KEY] = linked if linked in choices else views.ALL_SEGMENTS
 header, chooser = st.columns([3, 1], vertical_alignment="bottom")
 header.caption(
-    f"{review.company_name} · {period.label} · as of {format_day(as_of)} · "
+    f"{escape_markdown(review.company_name)} · {period.label} · as of {format_day(as_of)} · "
     f"{context.freshness(review)}"
 )
 segment = chooser.selectbox(

@@ -94,7 +94,10 @@ def gate(store: Store) -> User:
     try:
         rules = policy()
     except AccessConfigError as problem:
-        st.error(f"The access settings are not valid: {problem}", icon=":material/lock:")
+        st.error(
+            f"The access settings are not valid: {escape_markdown(str(problem))}",
+            icon=":material/lock:",
+        )
         st.stop()
     if not st.user.is_logged_in:
         _sign_in_page()

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager  # internal: see below
 
 from core.calendar import FiscalCalendar, FiscalPeriod
-from core.formatting import format_day
+from core.formatting import escape_markdown, format_day
 from core.store import queries
 from ui import data
 from ui.store import Store
@@ -124,7 +124,8 @@ def _initial_as_of(first: date, last: date, default: date) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         st.sidebar.warning(
-            f"The link's as-of date “{text}” is not a date; showing {format_day(default)}."
+            f"The link's as-of date “{escape_markdown(text)}” is not a date; "
+            f"showing {format_day(default)}."
         )
         return default
     if not first <= day <= last:
@@ -142,7 +143,9 @@ def _initial_period(labels: list[str], default: str) -> str:
         return default if default in labels else labels[0]
     if text in labels:
         return text
-    st.sidebar.warning(f"The link's quarter “{text}” is not in the data; showing {default}.")
+    st.sidebar.warning(
+        f"The link's quarter “{escape_markdown(text)}” is not in the data; showing {default}."
+    )
     return default if default in labels else labels[0]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from core.formatting import escape_markdown
 from core.store import queries
 from core.store.engine import (
     StoreLockedError,
@@ -47,6 +48,9 @@ def open_store() -> Store:
         engine = store_engine(url)
         return Store(url=url, engine=engine, version=queries.data_version(engine))
     except (StoreLockedError, StoreUrlError, SchemaVersionError) as error:
-        st.error(f"The store cannot be opened. {error}", icon=":material/database:")
+        st.error(
+            f"The store cannot be opened. {escape_markdown(str(error))}",
+            icon=":material/database:",
+        )
         st.stop()
         raise  # st.stop() ends the run; this line only satisfies type checkers

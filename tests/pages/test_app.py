@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from core.formatting import format_usd
+from core.formatting import escape_markdown, format_usd
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
 from tests.pages.conftest import scalar
@@ -120,6 +120,17 @@ def test_a_broken_link_falls_back_and_says_so(app_for, demo_store_url, params, w
     assert_no_errors(app)
     assert any(warning in item.value for item in app.sidebar.warning)
     assert app.sidebar.selectbox[0].value == "Q4 FY2027"
+
+
+@pytest.mark.parametrize("key", ["period", "as_of"])
+def test_a_hostile_link_is_echoed_as_text(app_for, demo_store_url, key):
+    """A crafted link cannot put a link, an image or markup into the app's own warning."""
+    hostile = "[Q4 FY2027](javascript:alert(1)) <img src=x onerror=alert(2)> **bold**"
+    app = app_for(demo_store_url, **{key: hostile}).run()
+    assert_no_errors(app)
+    shown = next(item.value for item in app.sidebar.warning if "The link's" in item.value)
+    assert escape_markdown(hostile) in shown
+    assert "[Q4" not in shown.replace("\\[Q4", "")  # every bracket is escaped
 
 
 def test_a_future_quarter_explains_itself(app_for, demo_store_url):
