@@ -144,7 +144,8 @@ def test_every_csv_export_neutralises_formulas(app_for, demo_store_url, demo_tem
         f"{CAMPAIGN_HEADER}\n{ident},{quoted(FORMULA)},{channel},{objective},{start},{end},"
         f"{budget},,{quoted(FORMULA)}\n",
     )
-    load_through_the_data_page(app_for, url, *hostile_opportunities(demo_template))
+    opportunity_file, opportunity_text = hostile_opportunities(demo_template)
+    load_through_the_data_page(app_for, url, opportunity_file, opportunity_text)
 
     # Campaigns page: the scorecard and the drill-down's opportunities.
     app = open_page(app_for, url, "pages/campaigns.py", level="campaign")
@@ -182,7 +183,7 @@ def test_every_csv_export_neutralises_formulas(app_for, demo_store_url, demo_tem
     assert sum(1 for row in log.rows()[1:] if row[header.index("Who")] == NEUTRALISED) == 3
 
     # Every CSV handed out was one of the above: none escaped the check.
-    originals = {"renamed_campaign.csv", "bad_spend.csv", hostile_opportunities(demo_template)[0]}
+    originals = {"renamed_campaign.csv", "bad_spend.csv", opportunity_file}
     exports = [item for item in downloads if item.file_name not in originals]
     assert {item.file_name.split("-")[0] for item in exports} == {
         "scorecard",
