@@ -3,9 +3,17 @@
 Facts are versioned, never overwritten: every fact row carries the ``upload_id`` it came from,
 and the natural key plus ``upload_id`` identifies a row (:data:`VERSIONED_TABLES`). Fact tables
 carry no index: DuckDB loads and stores them twice as fast without one, and the loader refuses a
-file that repeats a natural key, so the pair stays unique. The ``current_*`` views pick, per
+file that repeats a natural key, so the pair stays unique. The ``current_*`` tables hold, per
 natural key, the latest version among uploads that are still loaded (an undone upload's rows are
 kept but no longer current), ordered by the date the export represents and then by upload.
+
+``current_*`` are tables, not views: every page reads them, and ranking every version of every
+key on each read cost hundreds of milliseconds per query at scale 10 and seconds at scale 100.
+:func:`bump_data_version`, which every write calls in its own transaction, brings them up to
+date with :func:`refresh_current`: an upload newer than everything loaded of its kind replaces
+the keys it carries (work in proportion to the file); anything else (an undo, an older export
+uploaded late) rebuilds that one table from its ``live_current_*`` view, the same ranking as a
+view, which stays as the definition and the check.
 
 The schema has a version. :func:`migrate` brings any older store to :data:`SCHEMA_VERSION`, one
 step at a time, each step in its own transaction; a store written by a newer release is refused
@@ -15,11 +23,12 @@ with a plain message rather than silently misread.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -423,7 +432,16 @@ role_grants = sa.Table(
     sa.Column("granted_at", sa.DateTime, nullable=False),
 )
 
-# Natural key of every versioned fact table: its current view keeps one row per key.
+# What each ``current_*`` table reflects: the loaded uploads of its kind, by id, in id order.
+current_tables = sa.Table(
+    "current_tables",
+    metadata,
+    sa.Column("table_name", sa.String, primary_key=True),
+    sa.Column("upload_ids", sa.String, nullable=False),  # "3,8,12": loaded uploads, id order
+    sa.Column("refreshed_at", sa.DateTime, nullable=False),
+)
+
+# Natural key of every versioned fact table: its current table keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
     "spend": ("spend_date", "campaign_id", "source"),
@@ -445,15 +463,16 @@ def fact_columns(table_name: str) -> list[str]:
 
 
 def current_view_sql(table_name: str) -> str:
-    """``create view current_<table>``: the latest loaded version per natural key.
+    """``create view live_current_<table>``: the latest loaded version per natural key.
 
+    The definition of ``current_<table>`` (which :func:`refresh_current` keeps equal to it).
     Portable SQL (window function in a subquery) so it runs on DuckDB and PostgreSQL alike.
     """
     key = ", ".join(f"fact.{column}" for column in VERSIONED_TABLES[table_name])
     columns = ", ".join(fact_columns(table_name))
     fact_list = ", ".join(f"fact.{column}" for column in fact_columns(table_name))
     return f"""
-create view current_{table_name} as
+create view live_current_{table_name} as
 with loaded_versions as (
     select
         {fact_list},
@@ -482,7 +501,7 @@ select * from loaded_versions
 """
 
 VIEW_NAMES: tuple[str, ...] = (
-    *(f"current_{name}" for name in VERSIONED_TABLES),
+    *(f"live_current_{name}" for name in VERSIONED_TABLES),
     "opportunity_versions",
 )
 
@@ -581,6 +600,25 @@ def _migration_7(connection: Connection) -> None:
     role_grants.create(connection, checkfirst=True)
 
 
+def _migration_8(connection: Connection) -> None:
+    """``current_*`` as tables kept up to date on every write, not views ranked on every read."""
+    _recreate_views(connection)  # the live_current_* views the tables are built from
+    for name in VERSIONED_TABLES:
+        connection.execute(sa.text(f"drop view if exists current_{name}"))
+        connection.execute(
+            sa.text(f"create table current_{name} as select * from live_current_{name}")  # noqa: S608
+        )
+    current_tables.create(connection, checkfirst=True)
+    for name in VERSIONED_TABLES:
+        connection.execute(
+            current_tables.insert().values(
+                table_name=name,
+                upload_ids=_ids_text(_loaded_uploads(connection).get(name, [])),
+                refreshed_at=sa.func.now(),
+            )
+        )
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -590,6 +628,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     5: ("budget scenarios saved by name", _migration_5),
     6: ("review notes and the decisions log", _migration_6),
     7: ("the audit log and roles granted in the app", _migration_7),
+    8: ("current versions kept as tables, refreshed on every write", _migration_8),
 }
 
 
@@ -636,7 +675,11 @@ def migrate(
 
 
 def bump_data_version(connection: Connection) -> int:
-    """Mark the store as changed inside the caller's transaction; return the new version."""
+    """Mark the store as changed inside the caller's transaction; return the new version.
+
+    Brings the ``current_*`` tables up to date first (:func:`refresh_current`).
+    """
+    refresh_current(connection)
     connection.execute(
         store_state.update()
         .where(store_state.c.state_id == 1)
@@ -647,3 +690,111 @@ def bump_data_version(connection: Connection) -> int:
             sa.select(store_state.c.data_version).where(store_state.c.state_id == 1)
         ).scalar_one()
     )
+
+
+def _loaded_uploads(connection: Connection) -> dict[str, list[tuple[int, date]]]:
+    """Kind -> (upload_id, snapshot_date) of its loaded uploads, in id order."""
+    rows = connection.execute(
+        sa.select(uploads.c.kind, uploads.c.upload_id, uploads.c.snapshot_date)
+        .where(uploads.c.status == "loaded")
+        .order_by(uploads.c.upload_id)
+    ).all()
+    loaded: dict[str, list[tuple[int, date]]] = {}
+    for kind, upload_id, snapshot_date in rows:
+        loaded.setdefault(str(kind), []).append((int(upload_id), snapshot_date))
+    return loaded
+
+
+def _ids_text(versions: list[tuple[int, date]]) -> str:
+    return ",".join(str(upload_id) for upload_id, _ in versions)
+
+
+def _appended(before: list[int], now: list[tuple[int, date]]) -> list[int] | None:
+    """The uploads to lay over ``before`` in order, or ``None`` when only a rebuild is right.
+
+    Laying over is right when every upload the table reflects is still loaded and each new one
+    is newer (by snapshot date, then id) than everything before it, so its rows win every key
+    they carry.
+    """
+    ids = [upload_id for upload_id, _ in now]
+    if ids[: len(before)] != before:
+        return None  # an upload the table reflects was undone
+    newest = max((day for _, day in now[: len(before)]), default=None)
+    added = now[len(before) :]
+    for _, day in added:
+        if newest is not None and day < newest:
+            return None  # an older export loaded late: it wins only the keys nobody newer has
+        newest = day
+    return [upload_id for upload_id, _ in added]
+
+
+def refresh_current(connection: Connection) -> dict[str, str]:
+    """Bring every ``current_*`` table up to its ``live_current_*`` view, inside the caller's
+    transaction; return table -> what was done ("appended N", "rebuilt"), changed tables only.
+
+    A store not yet at schema 8 (a migration under way) has views, not tables: nothing to do.
+    """
+    state_rows = connection.execute(
+        sa.text(
+            "select count(*) from information_schema.tables where table_name = 'current_tables'"
+        )
+    ).scalar_one()
+    if not state_rows:
+        return {}
+    reflected = {
+        str(name): [int(part) for part in str(ids).split(",") if part]
+        for name, ids in connection.execute(
+            sa.select(current_tables.c.table_name, current_tables.c.upload_ids)
+        ).all()
+    }
+    loaded = _loaded_uploads(connection)
+    done: dict[str, str] = {}
+    for name, key in VERSIONED_TABLES.items():
+        now = loaded.get(name, [])
+        before = reflected.get(name)
+        if before is not None and before == [upload_id for upload_id, _ in now]:
+            continue
+        added = None if before is None else _appended(before, now)
+        columns = ", ".join((*fact_columns(name), "upload_id"))
+        if added is None:
+            connection.execute(sa.text(f"delete from current_{name}"))  # noqa: S608
+            connection.execute(
+                sa.text(
+                    f"insert into current_{name} ({columns}) "  # noqa: S608
+                    f"select {columns} from live_current_{name}"
+                )
+            )
+            done[name] = "rebuilt"
+        else:
+            match = " and ".join(f"old.{column} = new.{column}" for column in key)
+            for upload_id in added:
+                connection.execute(
+                    sa.text(
+                        f"delete from current_{name} as old where exists ("  # noqa: S608
+                        f"select 1 from {name} as new where new.upload_id = :upload_id "
+                        f"and {match})"
+                    ),
+                    {"upload_id": upload_id},
+                )
+                connection.execute(
+                    sa.text(
+                        f"insert into current_{name} ({columns}) "  # noqa: S608
+                        f"select {columns} from {name} where upload_id = :upload_id"
+                    ),
+                    {"upload_id": upload_id},
+                )
+            done[name] = f"appended {len(added)}"
+        ids_text = _ids_text(now)
+        if before is None:
+            connection.execute(
+                current_tables.insert().values(
+                    table_name=name, upload_ids=ids_text, refreshed_at=sa.func.now()
+                )
+            )
+        else:
+            connection.execute(
+                current_tables.update()
+                .where(current_tables.c.table_name == name)
+                .values(upload_ids=ids_text, refreshed_at=sa.func.now())
+            )
+    return done
