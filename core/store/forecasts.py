@@ -240,41 +240,43 @@ def slip_rate(
     offset = (as_of - period.start).days
     current = calendar.quarter_containing(as_of)
     quarters = [calendar.shift(current, -steps) for steps in range(SLIP_QUARTERS, 0, -1)]
+    # Every quarter in one statement: the latest versions are ranked once, not once a quarter.
+    rows = ", ".join(
+        f"(cast(:seen_{index} as date), cast(:first_{index} as date), cast(:last_{index} as date))"
+        for index in range(len(quarters))
+    )
+    params: dict[str, object] = {"as_of": as_of, "types": types}
+    for index, quarter in enumerate(quarters):
+        params[f"seen_{index}"] = min(quarter.start + timedelta(days=offset), quarter.end)
+        params[f"first_{index}"] = quarter.start
+        params[f"last_{index}"] = quarter.end
     statement = _types_param(
         f"""
         with {_LATEST_VERSIONS},
-        snapshot as (
-            select max(snapshot_date) as day from opportunity_versions where snapshot_date <= :seen
+        quarters (seen, first_day, last_day) as (values {rows}),
+        snapshot_days as (select distinct snapshot_date as day from opportunity_versions),
+        snapshots as (
+            select quarters.seen, quarters.first_day, quarters.last_day,
+                   max(snapshot_days.day) as day
+            from quarters join snapshot_days on snapshot_days.day <= quarters.seen
+            group by quarters.seen, quarters.first_day, quarters.last_day
         ),
         due as (
-            select opportunity_id, amount_usd
-            from opportunity_versions
-            where snapshot_date = (select day from snapshot) and not is_closed
-              and opportunity_type in :types and close_date between :first and :last
+            select versions.opportunity_id, versions.amount_usd, snapshots.last_day
+            from snapshots
+            join opportunity_versions as versions on versions.snapshot_date = snapshots.day
+            where not versions.is_closed and versions.opportunity_type in :types
+              and versions.close_date between snapshots.first_day and snapshots.last_day
         )
-        select sum(case when latest.is_closed and latest.close_date <= :last
+        select sum(case when latest.is_closed and latest.close_date <= due.last_day
                         then 0 else due.amount_usd end) as slipped,
                sum(due.amount_usd) as total, count(*) as deals
         from due join latest using (opportunity_id)
-        """  # noqa: S608 - the CTE is a constant
+        """  # noqa: S608 - the CTE and the placeholders are constants
     )
-    slipped_total, due_total, deals = 0.0, 0.0, 0
     with engine.connect() as connection:
-        for quarter in quarters:
-            seen = min(quarter.start + timedelta(days=offset), quarter.end)
-            slipped, total, count = connection.execute(
-                statement,
-                {
-                    "as_of": as_of,
-                    "seen": seen,
-                    "first": quarter.start,
-                    "last": quarter.end,
-                    "types": types,
-                },
-            ).one()
-            slipped_total += float(slipped or 0.0)
-            due_total += float(total or 0.0)
-            deals += int(count or 0)
+        slipped, total, count = connection.execute(statement, params).one()
+    slipped_total, due_total, deals = float(slipped or 0.0), float(total or 0.0), int(count or 0)
     return (slipped_total / due_total if due_total else None), deals
 
 

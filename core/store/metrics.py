@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.calendar import add_months, month_start
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
-from core.revenue import arr_bridge
+from core.revenue import BRIDGE_COLUMNS
 from core.store import queries
 
 LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
@@ -64,19 +64,76 @@ def reached_date_sql(stages: list[str]) -> str:
     return f"cast({reached} as date)"
 
 
+_ARR_BRIDGE_SQL = """
+with monthly as (
+    select account_id, cast(date_trunc('month', month) as date) as period, arr_usd
+    from current_revenue where month <= :last_month
+),
+bounds as (select min(period) as first_month, max(period) as last_month from monthly),
+positive as (
+    select account_id, period, sum(arr_usd) as arr_usd
+    from monthly where arr_usd > 0 group by account_id, period
+),
+firsts as (select account_id, min(period) as first_period from positive group by account_id),
+shifted as (
+    select account_id, cast(period + interval '1 month' as date) as period, arr_usd
+    from positive
+),
+pairs as (
+    select coalesce(now.account_id, before.account_id) as account_id,
+           coalesce(now.period, before.period) as period,
+           coalesce(now.arr_usd, 0) as now_usd, coalesce(before.arr_usd, 0) as before_usd
+    from positive as now
+    full outer join shifted as before
+      on before.account_id = now.account_id and before.period = now.period
+)
+select pairs.period as month,
+       sum(before_usd) as start_arr_usd,
+       sum(case when before_usd = 0 and now_usd > 0 and pairs.period = firsts.first_period
+                then now_usd else 0 end) as new_usd,
+       sum(case when before_usd = 0 and now_usd > 0 and pairs.period <> firsts.first_period
+                then now_usd else 0 end) as reactivation_usd,
+       sum(case when before_usd > 0 and now_usd > before_usd
+                then now_usd - before_usd else 0 end) as expansion_usd,
+       sum(case when before_usd > 0 and now_usd > 0 and now_usd < before_usd
+                then before_usd - now_usd else 0 end) as contraction_usd,
+       sum(case when before_usd > 0 and now_usd = 0 then before_usd else 0 end) as churn_usd,
+       sum(now_usd) as end_arr_usd
+from pairs
+join firsts on firsts.account_id = pairs.account_id
+cross join bounds
+where pairs.period > bounds.first_month and pairs.period <= bounds.last_month
+group by pairs.period
+order by pairs.period
+"""
+
+
 def arr_bridge_through(connection: Connection, last_day: date) -> pd.DataFrame:
-    """The ARR bridge by month (``core.revenue.arr_bridge``) up to the month of ``last_day``."""
-    arr = pd.read_sql(
-        sa.text(
-            "select account_id, month, arr_usd from current_revenue where month <= :last_month"
-        ),
-        connection,
-        params={"last_month": month_start(last_day)},
-    )
-    if arr.empty:
+    """The ARR bridge by month (``core.revenue.arr_bridge``) up to the month of ``last_day``.
+
+    Computed in the database (one row per month comes back, not one per account and month);
+    tests hold it equal to :func:`core.revenue.arr_bridge` of the same rows.
+    """
+    last_month = month_start(last_day)
+    bounds = connection.execute(
+        sa.text("select min(month), max(month) from current_revenue where month <= :last_month"),
+        {"last_month": last_month},
+    ).one()
+    if bounds[0] is None:
         return pd.DataFrame()
-    arr["month"] = pd.to_datetime(arr["month"])
-    return arr_bridge(arr)
+    bridge = pd.read_sql(sa.text(_ARR_BRIDGE_SQL), connection, params={"last_month": last_month})
+    bridge["month"] = pd.to_datetime(bridge["month"])
+    months = pd.period_range(
+        pd.Timestamp(bounds[0]).to_period("M"), pd.Timestamp(bounds[1]).to_period("M"), freq="M"
+    )[1:]
+    values = [column for column in BRIDGE_COLUMNS if column != "month"]
+    full = (
+        bridge.set_index(bridge["month"].dt.to_period("M"))[values]
+        .astype(float)
+        .reindex(months, fill_value=0.0)
+    )
+    full.insert(0, "month", months.to_timestamp())
+    return full.reset_index(drop=True)[list(BRIDGE_COLUMNS)]
 
 
 def _scalar(connection: Connection, sql: str, **params: object) -> float:
