@@ -102,7 +102,10 @@ def measure(url: str) -> dict[str, object]:
     _navigation_mode()
     import sqlalchemy as sa
     import streamlit as st
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
+
+    set_log_level("error")  # AppTest's "no runtime" warnings, once per run
 
     app_path = str(ROOT / "app.py")
 
@@ -362,7 +365,7 @@ def write_report(out: Path, runs: list[ScaleRun], took: float, load: tuple[float
         + ", ".join(f"{run.scale:g}" for run in runs),
         "",
         f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
-        f"- Machine: `nproc` {_nproc()}, {_meminfo_gib():.1f} GiB memory, {_cpu_model()}",
+        f"- Machine: `nproc` {_nproc()}, {_meminfo_gib()} memory, {_cpu_model()}",
         f"- Python {platform.python_version()}; {versions}",
         f"- Store memory limit (`MARKETING_REVIEW_DUCKDB_MEMORY`): "
         f"{os.environ.get('MARKETING_REVIEW_DUCKDB_MEMORY', 'unset (default 600MB)')}",

@@ -52,6 +52,7 @@ HOLDOUT_WEEKS = 13
 MIN_WEEKS = 52  # a year of weekly history, so the season is seen at least once
 MIN_SPEND_VARIATION = 0.10  # coefficient of variation of four-week spend
 MAX_LAG_WEEKS = 4
+FIT_VERSION = 1  # raise with any change to the fitting: fits stored by an older one are not reused
 DRAWS = 50  # the point estimate and 49 bootstrap refits: 10-90% ranges, fitted in seconds
 FALLBACK_SIGMA = 0.45  # lognormal spread of the average-return fallback: 10-90% is about x0.56-x1.8
 THETA_BOUNDS = (0.0, 0.9)

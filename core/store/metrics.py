@@ -64,47 +64,53 @@ def reached_date_sql(stages: list[str]) -> str:
     return f"cast({reached} as date)"
 
 
+# Months as integers (year * 12 + month - 1). Each account's positive months in order: a month
+# right after a positive one compares with it; the first ever is new, a later restart is a
+# reactivation; a positive month not followed by one adds a churn event the month after. Window
+# functions, not a self join: at scale 100 (3.3M account-months) the join needed more than the
+# 600MB DuckDB may use, the windows spill.
 _ARR_BRIDGE_SQL = """
-with monthly as (
-    select account_id, cast(date_trunc('month', month) as date) as period, arr_usd
-    from current_revenue where month <= :last_month
+with positive as (
+    select account_id,
+           cast(extract(year from month) * 12 + extract(month from month) - 1 as integer) as m,
+           sum(arr_usd) as arr_usd
+    from current_revenue where month <= :last_month and arr_usd > 0
+    group by account_id, cast(extract(year from month) * 12 + extract(month from month) - 1
+                              as integer)
 ),
-bounds as (select min(period) as first_month, max(period) as last_month from monthly),
-positive as (
-    select account_id, period, sum(arr_usd) as arr_usd
-    from monthly where arr_usd > 0 group by account_id, period
-),
-firsts as (select account_id, min(period) as first_period from positive group by account_id),
-shifted as (
-    select account_id, cast(period + interval '1 month' as date) as period, arr_usd
+ordered as (
+    select m, arr_usd,
+           lag(m) over by_month as previous_m,
+           lag(arr_usd) over by_month as previous_usd,
+           lead(m) over by_month as next_m
     from positive
+    window by_month as (partition by account_id order by m)
 ),
-pairs as (
-    select coalesce(now.account_id, before.account_id) as account_id,
-           coalesce(now.period, before.period) as period,
-           coalesce(now.arr_usd, 0) as now_usd, coalesce(before.arr_usd, 0) as before_usd
-    from positive as now
-    full outer join shifted as before
-      on before.account_id = now.account_id and before.period = now.period
+events as (
+    select m,
+           case when previous_m = m - 1 then previous_usd else 0 end as before_usd,
+           arr_usd as now_usd,
+           previous_m is null as is_first
+    from ordered
+    union all
+    select m + 1 as m, arr_usd as before_usd, 0 as now_usd, false as is_first
+    from ordered where next_m is null or next_m > m + 1
 )
-select pairs.period as month,
+select m,
        sum(before_usd) as start_arr_usd,
-       sum(case when before_usd = 0 and now_usd > 0 and pairs.period = firsts.first_period
-                then now_usd else 0 end) as new_usd,
-       sum(case when before_usd = 0 and now_usd > 0 and pairs.period <> firsts.first_period
-                then now_usd else 0 end) as reactivation_usd,
+       sum(case when before_usd = 0 and is_first then now_usd else 0 end) as new_usd,
+       sum(case when before_usd = 0 and not is_first then now_usd else 0 end)
+           as reactivation_usd,
        sum(case when before_usd > 0 and now_usd > before_usd
                 then now_usd - before_usd else 0 end) as expansion_usd,
        sum(case when before_usd > 0 and now_usd > 0 and now_usd < before_usd
                 then before_usd - now_usd else 0 end) as contraction_usd,
        sum(case when before_usd > 0 and now_usd = 0 then before_usd else 0 end) as churn_usd,
        sum(now_usd) as end_arr_usd
-from pairs
-join firsts on firsts.account_id = pairs.account_id
-cross join bounds
-where pairs.period > bounds.first_month and pairs.period <= bounds.last_month
-group by pairs.period
-order by pairs.period
+from events
+where m > :first_m and m <= :last_m
+group by m
+order by m
 """
 
 
@@ -115,23 +121,33 @@ def arr_bridge_through(connection: Connection, last_day: date) -> pd.DataFrame:
     tests hold it equal to :func:`core.revenue.arr_bridge` of the same rows.
     """
     last_month = month_start(last_day)
-    bounds = connection.execute(
+    first, last = connection.execute(
         sa.text("select min(month), max(month) from current_revenue where month <= :last_month"),
         {"last_month": last_month},
     ).one()
-    if bounds[0] is None:
+    if first is None:
         return pd.DataFrame()
-    bridge = pd.read_sql(sa.text(_ARR_BRIDGE_SQL), connection, params={"last_month": last_month})
-    bridge["month"] = pd.to_datetime(bridge["month"])
     months = pd.period_range(
-        pd.Timestamp(bounds[0]).to_period("M"), pd.Timestamp(bounds[1]).to_period("M"), freq="M"
+        pd.Timestamp(first).to_period("M"), pd.Timestamp(last).to_period("M"), freq="M"
     )[1:]
     values = [column for column in BRIDGE_COLUMNS if column != "month"]
-    full = (
-        bridge.set_index(bridge["month"].dt.to_period("M"))[values]
-        .astype(float)
-        .reindex(months, fill_value=0.0)
+    if months.empty:
+        return pd.DataFrame(columns=list(BRIDGE_COLUMNS))
+
+    def index(period: pd.Period) -> int:
+        return period.year * 12 + period.month - 1
+
+    bridge = pd.read_sql(
+        sa.text(_ARR_BRIDGE_SQL),
+        connection,
+        params={
+            "last_month": last_month,
+            "first_m": index(months[0]) - 1,
+            "last_m": index(months[-1]),
+        },
     )
+    by_index = bridge.set_index("m")[values].astype(float)
+    full = by_index.reindex([index(period) for period in months], fill_value=0.0)
     full.insert(0, "month", months.to_timestamp())
     return full.reset_index(drop=True)[list(BRIDGE_COLUMNS)]
 

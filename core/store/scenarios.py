@@ -9,9 +9,11 @@ where it has no plan), win rates and the creation-to-close lag, and returns the
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -21,16 +23,17 @@ from sqlalchemy.engine import Engine
 
 from core.access import Actor, acting
 from core.calendar import FiscalCalendar
-from core.response import DRAWS, ResponseCurve, fit_response
+from core.response import DRAWS, FIT_VERSION, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
 from core.store import audit, metrics
-from core.store.schema import saved_scenarios
+from core.store.schema import saved_scenarios, scenario_fits
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
 MAX_CLOSE_LAG_WEEKS = 104
 MIN_CLOSED_DEALS = 20  # fewer closed deals than this: the channel uses the overall win rate
 MAX_SCENARIO_NAME = 80
 MAX_SAVED_SCENARIOS = 200
+KEPT_FITS = 12  # stored fits kept (newest first): a few as-of dates and data versions
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +144,84 @@ def fit_curves(data: ScenarioData, draws: int = DRAWS, seed: int = 0) -> tuple[R
         )
         for index, channel in enumerate(data.channels)
     )
+
+
+def fit_fingerprint(data: ScenarioData, draws: int = DRAWS, seed: int = 0) -> str:
+    """SHA-256 of exactly what :func:`fit_curves` depends on, and of the fitting's version."""
+    digest = hashlib.sha256(f"fit {FIT_VERSION} draws {draws} seed {seed}".encode())
+    digest.update("|".join(data.channels).encode())
+    for array in (data.weeks.astype("datetime64[D]"), data.spend, data.pipeline, data.leads):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _curve_to_json(curve: ResponseCurve) -> dict[str, object]:
+    encoded: dict[str, object] = {}
+    for item in fields(curve):
+        value = getattr(curve, item.name)
+        if isinstance(value, np.ndarray):
+            encoded[item.name] = {"dtype": str(value.dtype), "values": value.tolist()}
+        else:
+            encoded[item.name] = value
+    return encoded
+
+
+def _curve_from_json(encoded: Mapping[str, object]) -> ResponseCurve:
+    values: dict[str, object] = {}
+    for item in fields(ResponseCurve):
+        value = encoded[item.name]
+        if isinstance(value, dict):
+            values[item.name] = np.array(value["values"], dtype=value["dtype"])
+        else:
+            values[item.name] = value
+    return ResponseCurve(**values)  # type: ignore[arg-type]
+
+
+def stored_curves(
+    engine: Engine, data: ScenarioData, draws: int = DRAWS, seed: int = 0
+) -> tuple[ResponseCurve, ...]:
+    """:func:`fit_curves`, read from the store when the same history was fitted before.
+
+    A new fit is stored (the newest :data:`KEPT_FITS` are kept); a store that refuses the
+    write (read-only, or another process storing the same fit) still gets its curves.
+    """
+    fingerprint = fit_fingerprint(data, draws, seed)
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.select(scenario_fits.c.curves_json).where(scenario_fits.c.fingerprint == fingerprint)
+        ).scalar()
+    if found is not None:
+        return tuple(_curve_from_json(curve) for curve in json.loads(found))
+    began = time.perf_counter()
+    curves = fit_curves(data, draws=draws, seed=seed)
+    seconds = time.perf_counter() - began
+    text = json.dumps([_curve_to_json(curve) for curve in curves])
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "insert into scenario_fits (fingerprint, fitted_at, fit_seconds, curves_json) "
+                    "values (:fingerprint, :fitted_at, :seconds, :text) on conflict do nothing"
+                ),
+                {
+                    "fingerprint": fingerprint,
+                    "fitted_at": datetime.now(),
+                    "seconds": seconds,
+                    "text": text,
+                },
+            )
+            newest = (
+                sa.select(scenario_fits.c.fingerprint)
+                .order_by(scenario_fits.c.fitted_at.desc())
+                .limit(KEPT_FITS)
+            )
+            connection.execute(
+                scenario_fits.delete().where(scenario_fits.c.fingerprint.not_in(newest))
+            )
+    except sa.exc.DBAPIError:
+        pass  # a cache: the curves are right without it
+    return curves
 
 
 def win_rates(engine: Engine, as_of: date, channels: Sequence[str]) -> dict[str, tuple[float, int]]:
@@ -348,6 +429,6 @@ def prepare(
     data = scenario_data(engine, as_of)
     if data is None:
         return None
-    curves = fit_curves(data, draws=draws)
+    curves = stored_curves(engine, data, draws=draws)
     model, covered = build_scenario_model(engine, data, curves, as_of, calendar)
     return PreparedScenarios(data=data, curves=curves, model=model, plan_covered=covered)

@@ -28,7 +28,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -441,6 +441,18 @@ current_tables = sa.Table(
     sa.Column("refreshed_at", sa.DateTime, nullable=False),
 )
 
+# Fitted response curves, keyed by a hash of exactly what was fitted (the weekly history, the
+# draws, the seed and core.response's FIT_VERSION): a derived cache, so a server restart or a
+# write that leaves the history alone (a goal, a definition) does not refit. Pruned to the newest.
+scenario_fits = sa.Table(
+    "scenario_fits",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("fitted_at", sa.DateTime, nullable=False),
+    sa.Column("fit_seconds", sa.Float, nullable=False),
+    sa.Column("curves_json", sa.String, nullable=False),
+)
+
 # Natural key of every versioned fact table: its current table keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -619,6 +631,11 @@ def _migration_8(connection: Connection) -> None:
         )
 
 
+def _migration_9(connection: Connection) -> None:
+    """Fitted response curves kept by what they fitted, so a restart does not refit."""
+    scenario_fits.create(connection, checkfirst=True)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -629,6 +646,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     6: ("review notes and the decisions log", _migration_6),
     7: ("the audit log and roles granted in the app", _migration_7),
     8: ("current versions kept as tables, refreshed on every write", _migration_8),
+    9: ("fitted response curves kept by what they fitted", _migration_9),
 }
 
 
