@@ -39,16 +39,15 @@ from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_d
 from core.formatting import format_metric, format_usd
 from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
-from core.revenue import bridges_with_retention, in_segment
 from core.review_pack import PACK_FORMATS, PackContent, pack_bytes
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
+from core.store import arr as store_arr
 from core.store import campaigns as store_campaigns
 from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
 from core.store import pipeline as store_pipeline
 from core.store import queries
-from core.store import revenue as store_revenue
 from core.store import reviews as store_reviews
 from core.store import scenarios as store_scenarios
 from core.store.engine import (
@@ -709,21 +708,24 @@ def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> i
     as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
     calendar = queries.fiscal_calendar(queries.settings(engine))
-    arr = store_revenue.arr_by_account(engine, as_of)
-    if arguments.segment is not None:
-        known = sorted(arr["segment"].dropna().unique())
-        if arguments.segment not in known:
-            raise UsageError(
-                f"unknown segment {arguments.segment!r}; the store's segments are: "
-                + (", ".join(known) or "(none)")
-            )
-        arr = in_segment(arr, arguments.segment)
-    if arr.empty:
-        raise CommandRefusedError("the store has no ARR by account and month up to that day")
-    window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
-    months, quarters = bridges_with_retention(
-        arr, lambda day: calendar.quarter_containing(day).label, window
-    )
+    with engine.connect() as connection:
+        if arguments.segment is not None:
+            known = store_arr.segments(connection, as_of)
+            if arguments.segment not in known:
+                raise UsageError(
+                    f"unknown segment {arguments.segment!r}; the store's segments are: "
+                    + (", ".join(known) or "(none)")
+                )
+        if store_arr.month_bounds(connection, as_of, arguments.segment) is None:
+            raise CommandRefusedError("the store has no ARR by account and month up to that day")
+        window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
+        months, quarters = store_arr.bridges_with_retention(
+            connection,
+            as_of,
+            lambda day: calendar.quarter_containing(day).label,
+            window,
+            arguments.segment,
+        )
     month_rows = _bridge_rows(months, lambda record: f"{record['month']:%Y-%m}")
     quarter_rows = _bridge_rows(quarters, lambda record: str(record["period"]))
     for row, months_in in zip(quarter_rows, quarters["months"], strict=True):

@@ -507,7 +507,7 @@ def retention_trend(arr: pd.DataFrame, window_months: int = 12) -> pd.DataFrame:
         raise ValueError(f"window_months must be at least 1, got {window_months}")
     _check_arr_values(arr)
     if arr.empty:
-        return _retention_frame(pd.PeriodIndex([], freq="M"), pd.DataFrame(), window_months)
+        return retention_frame(pd.PeriodIndex([], freq="M"), pd.DataFrame(), window_months)
     monthly = _monthly_arr(arr)
     months = _month_range(arr)[window_months:]
     cohort = monthly.loc[monthly["arr_usd"] > 0].rename(columns={"arr_usd": "cohort_usd"})
@@ -522,12 +522,14 @@ def retention_trend(arr: pd.DataFrame, window_months: int = 12) -> pd.DataFrame:
         net_retained_usd=("arr_usd", "sum"),
         gross_retained_usd=("kept_usd", "sum"),
     )
-    return _retention_frame(months, totals, window_months)
+    return retention_frame(months, totals, window_months)
 
 
-def _retention_frame(
+def retention_frame(
     months: pd.PeriodIndex, totals: pd.DataFrame, window_months: int
 ) -> pd.DataFrame:
+    """The :func:`retention_trend` frame from per-month totals (``cohort_accounts``,
+    ``cohort_arr_usd``, ``net_retained_usd``, ``gross_retained_usd``, indexed by month)."""
     totals = totals.reindex(months)
     accounts = totals.get("cohort_accounts", pd.Series(index=months, dtype=float))
     accounts = accounts.fillna(0).astype(int)
@@ -755,6 +757,17 @@ def bridges_with_retention(
     _check_arr_values(arr)
     months = arr_bridge(arr[list(ARR_COLUMNS)])
     retention = retention_trend(arr[list(ARR_COLUMNS)], window_months)
+    return combine_bridges_and_retention(months, retention, quarter_of, window_months)
+
+
+def combine_bridges_and_retention(
+    months: pd.DataFrame,
+    retention: pd.DataFrame,
+    quarter_of: Callable[[date], str],
+    window_months: int = 12,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`bridges_with_retention` from a monthly bridge (:func:`arr_bridge`) and the
+    :func:`retention_trend` of the same rows, however they were computed."""
     rates = retention.set_index("month")[["nrr", "grr", "reason"]].rename(
         columns={"reason": "retention_reason"}
     )

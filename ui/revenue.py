@@ -15,17 +15,9 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar, add_months, month_start
 from core.formatting import format_usd
-from core.revenue import (
-    BRIDGE_COMPONENTS,
-    LogoChurn,
-    Share,
-    bridges_with_retention,
-    in_segment,
-    logo_churn,
-    logo_churn_by_period,
-    share,
-)
+from core.revenue import BRIDGE_COMPONENTS, LogoChurn, Share, share
 from core.series import sum_by_period
+from core.store import arr as store_arr
 from core.store import revenue as store_revenue
 from ui.data import CACHE, definitions_on
 from ui.store import store_engine
@@ -92,11 +84,11 @@ def revenue_view(
     definitions = definitions_on(url, version, as_of)
     engine = store_engine(url)
     period = calendar.parse(period_label)
-    arr = store_revenue.arr_by_account(engine, as_of)
-    segments = tuple(sorted(arr["segment"].dropna().unique())) if not arr.empty else ()
-    if segment != ALL_SEGMENTS and not arr.empty:
-        arr = in_segment(arr, segment)
-    last_month = arr["month"].max().date() if not arr.empty else None
+    chosen = None if segment == ALL_SEGMENTS else segment
+    with engine.connect() as connection:
+        segments = store_arr.segments(connection, as_of)
+        bounds = store_arr.month_bounds(connection, as_of, chosen)
+    last_month = bounds[1].to_timestamp().date() if bounds is not None else None
     end = min(as_of, period.end)
     first_quarter = calendar.shift(period, -(QUARTERS_SHOWN - 1))
 
@@ -139,12 +131,24 @@ def revenue_view(
             sourced, influenced,
         )  # fmt: skip
     window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
-    months, quarters = bridges_with_retention(arr, quarter_of, window)
+    with engine.connect() as connection:
+        months, quarters = store_arr.bridges_with_retention(
+            connection, as_of, quarter_of, window, chosen
+        )
+        churn = None
+        if month_start(period.start) <= last_month:
+            churn = store_arr.logo_churn(
+                connection,
+                as_of,
+                month_start(period.start),
+                min(month_start(period.end), last_month),
+                chosen,
+            )
+        churn_by_quarter = store_arr.logo_churn_by_period(
+            connection, as_of, _quarter_months(calendar, period_label, last_month), chosen
+        )
     shown = [label for label, *_ in _quarter_months(calendar, period_label, last_month)]
     selected_quarter = quarters[quarters["period"] == period.label]
-    churn = None
-    if month_start(period.start) <= last_month:
-        churn = logo_churn(arr, month_start(period.start), min(month_start(period.end), last_month))
     return RevenueView(
         segments=segments,
         last_month=last_month,
@@ -155,9 +159,7 @@ def revenue_view(
             months["month"] >= pd.Timestamp(add_months(last_month, -(RETENTION_MONTHS - 1)))
         ],
         churn=churn,
-        churn_by_quarter=logo_churn_by_period(
-            arr, _quarter_months(calendar, period_label, last_month)
-        ),
+        churn_by_quarter=churn_by_quarter,
         bookings=bookings,
         ownership=ownership,
         sourced=sourced,

@@ -19,8 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.calendar import add_months, month_start
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
-from core.revenue import BRIDGE_COLUMNS
-from core.store import queries
+from core.store import arr, queries
 
 LEAD_STAGE_COLUMNS = {"mql": "mql_at", "sql": "sql_at", "opportunity": "opportunity_at"}
 # Metrics that add up opportunity amounts: the date that places them in the window, won only.
@@ -64,92 +63,10 @@ def reached_date_sql(stages: list[str]) -> str:
     return f"cast({reached} as date)"
 
 
-# Months as integers (year * 12 + month - 1). Each account's positive months in order: a month
-# right after a positive one compares with it; the first ever is new, a later restart is a
-# reactivation; a positive month not followed by one adds a churn event the month after. Window
-# functions, not a self join: at scale 100 (3.3M account-months) the join needed more than the
-# 600MB DuckDB may use, the windows spill.
-_ARR_BRIDGE_SQL = """
-with positive as (
-    select account_id,
-           cast(extract(year from month) * 12 + extract(month from month) - 1 as integer) as m,
-           sum(arr_usd) as arr_usd
-    from current_revenue where month <= :last_month and arr_usd > 0
-    group by account_id, cast(extract(year from month) * 12 + extract(month from month) - 1
-                              as integer)
-),
-ordered as (
-    select m, arr_usd,
-           lag(m) over by_month as previous_m,
-           lag(arr_usd) over by_month as previous_usd,
-           lead(m) over by_month as next_m
-    from positive
-    window by_month as (partition by account_id order by m)
-),
-events as (
-    select m,
-           case when previous_m = m - 1 then previous_usd else 0 end as before_usd,
-           arr_usd as now_usd,
-           previous_m is null as is_first
-    from ordered
-    union all
-    select m + 1 as m, arr_usd as before_usd, 0 as now_usd, false as is_first
-    from ordered where next_m is null or next_m > m + 1
-)
-select m,
-       sum(before_usd) as start_arr_usd,
-       sum(case when before_usd = 0 and is_first then now_usd else 0 end) as new_usd,
-       sum(case when before_usd = 0 and not is_first then now_usd else 0 end)
-           as reactivation_usd,
-       sum(case when before_usd > 0 and now_usd > before_usd
-                then now_usd - before_usd else 0 end) as expansion_usd,
-       sum(case when before_usd > 0 and now_usd > 0 and now_usd < before_usd
-                then before_usd - now_usd else 0 end) as contraction_usd,
-       sum(case when before_usd > 0 and now_usd = 0 then before_usd else 0 end) as churn_usd,
-       sum(now_usd) as end_arr_usd
-from events
-where m > :first_m and m <= :last_m
-group by m
-order by m
-"""
-
-
 def arr_bridge_through(connection: Connection, last_day: date) -> pd.DataFrame:
-    """The ARR bridge by month (``core.revenue.arr_bridge``) up to the month of ``last_day``.
-
-    Computed in the database (one row per month comes back, not one per account and month);
-    tests hold it equal to :func:`core.revenue.arr_bridge` of the same rows.
-    """
-    last_month = month_start(last_day)
-    first, last = connection.execute(
-        sa.text("select min(month), max(month) from current_revenue where month <= :last_month"),
-        {"last_month": last_month},
-    ).one()
-    if first is None:
-        return pd.DataFrame()
-    months = pd.period_range(
-        pd.Timestamp(first).to_period("M"), pd.Timestamp(last).to_period("M"), freq="M"
-    )[1:]
-    values = [column for column in BRIDGE_COLUMNS if column != "month"]
-    if months.empty:
-        return pd.DataFrame(columns=list(BRIDGE_COLUMNS))
-
-    def index(period: pd.Period) -> int:
-        return period.year * 12 + period.month - 1
-
-    bridge = pd.read_sql(
-        sa.text(_ARR_BRIDGE_SQL),
-        connection,
-        params={
-            "last_month": last_month,
-            "first_m": index(months[0]) - 1,
-            "last_m": index(months[-1]),
-        },
-    )
-    by_index = bridge.set_index("m")[values].astype(float)
-    full = by_index.reindex([index(period) for period in months], fill_value=0.0)
-    full.insert(0, "month", months.to_timestamp())
-    return full.reset_index(drop=True)[list(BRIDGE_COLUMNS)]
+    """The ARR bridge by month (``core.revenue.arr_bridge``) up to the month of ``last_day``,
+    computed in the database (:func:`core.store.arr.arr_bridge`)."""
+    return arr.arr_bridge(connection, last_day)
 
 
 def _scalar(connection: Connection, sql: str, **params: object) -> float:

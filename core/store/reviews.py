@@ -26,7 +26,6 @@ from core.forecasting import summary_sentence as forecast_sentence
 from core.funnel import WATERFALL_LABELS
 from core.goals import goals_for_period, in_tree_order
 from core.overview import overview_windows
-from core.revenue import bridges_with_retention
 from core.review import (
     DEFAULT_CADENCE_DAYS,
     SNAPSHOT_SCHEMA,
@@ -36,13 +35,13 @@ from core.review import (
 )
 from core.scenarios import saved_window, simulate
 from core.scenarios import summary_sentence as scenario_sentence
+from core.store import arr as store_arr
 from core.store import audit, queries
 from core.store import campaigns as store_campaigns
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
 from core.store import overview as store_overview
 from core.store import pipeline as store_pipeline
-from core.store import revenue as store_revenue
 from core.store import scenarios as store_scenarios
 from core.store.schema import review_decisions, review_notes, reviews
 from core.store.writes import set_setting
@@ -89,13 +88,13 @@ def _revenue(
     period: FiscalPeriod,
     as_of: date,
 ) -> dict[str, object]:
-    arr = store_revenue.arr_by_account(engine, as_of)
-    if arr.empty:
-        return {"quarters": [], "reason": "no ARR is loaded up to this day"}
     window = int(definitions["nrr"].parameters["window_months"])  # type: ignore[call-overload]
-    months, quarters = bridges_with_retention(
-        arr, lambda day: calendar.quarter_containing(day).label, window
-    )
+    with engine.connect() as connection:
+        if store_arr.month_bounds(connection, as_of) is None:
+            return {"quarters": [], "reason": "no ARR is loaded up to this day"}
+        months, quarters = store_arr.bridges_with_retention(
+            connection, as_of, lambda day: calendar.quarter_containing(day).label, window
+        )
     shown = quarters[quarters["first_month"] <= pd.Timestamp(period.end)].tail(8)
     latest = months.iloc[-1]
     return {
