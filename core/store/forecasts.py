@@ -168,15 +168,13 @@ class Baseline:
     stage_win_rates: Mapping[str, float] | None = None
 
 
+# Each deal as the store saw it on :as_of (its latest export by then), from the versions table
+# that knows when each version was replaced: a filter, not a ranking of every version.
 _LATEST_VERSIONS = """
     latest as (
-        select * from (
-            select *, row_number() over (
-                partition by opportunity_id order by snapshot_date desc, upload_id desc
-            ) as newest
-            from opportunity_versions
-            where snapshot_date <= :as_of and opportunity_type in :types
-        ) where newest = 1
+        select * from opportunity_history
+        where snapshot_date <= :as_of and (valid_until is null or valid_until > :as_of)
+          and opportunity_type in :types
     )
 """
 
@@ -200,16 +198,20 @@ def stage_win_rates(engine: Engine, as_of: date, types: list[str]) -> dict[str, 
             where is_closed and close_date between :since and :as_of
         ),
         seen as (
-            select opportunity_id, stage, amount_usd, row_number() over (
-                partition by opportunity_id, stage order by snapshot_date
-            ) as visit
-            from opportunity_versions
-            where not is_closed and snapshot_date <= :as_of and opportunity_type in :types
+            select versions.opportunity_id, versions.stage, versions.amount_usd, final.is_won,
+                   row_number() over (
+                       partition by versions.opportunity_id, versions.stage
+                       order by versions.snapshot_date, versions.upload_id
+                   ) as visit
+            from opportunity_history as versions
+            join final on final.opportunity_id = versions.opportunity_id
+            where not versions.is_closed and versions.snapshot_date <= :as_of
+              and versions.opportunity_type in :types
         )
         select stage,
-               sum(case when final.is_won then amount_usd else 0 end) as won,
+               sum(case when is_won then amount_usd else 0 end) as won,
                sum(amount_usd) as total, count(*) as deals
-        from seen join final using (opportunity_id)
+        from seen
         where visit = 1
         group by stage
         """  # noqa: S608 - the CTE is a constant

@@ -504,18 +504,13 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
     return history
 
 
-# Opportunity versions as they stood on a day: the latest export at or before it.
+# Opportunity versions as they stood on a day: the latest export at or before it (the versions
+# table records the day each version was replaced, so this is a filter, not a ranking).
 _VERSIONS_ON = """
     select opportunity_id, amount_usd, close_date, is_closed, is_won
-    from (
-        select opportunity_id, amount_usd, close_date, is_closed, is_won,
-               row_number() over (
-                   partition by opportunity_id order by snapshot_date desc, upload_id desc
-               ) as version_rank
-        from opportunity_versions
-        where snapshot_date <= :{day} and opportunity_type in :opportunity_types
-    ) as ranked
-    where version_rank = 1
+    from opportunity_history
+    where snapshot_date <= :{day} and (valid_until is null or valid_until > :{day})
+      and opportunity_type in :opportunity_types
 """
 
 

@@ -28,7 +28,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -636,6 +636,11 @@ def _migration_9(connection: Connection) -> None:
     scenario_fits.create(connection, checkfirst=True)
 
 
+def _migration_10(connection: Connection) -> None:
+    """Opportunity versions with the day each stopped being the latest (``valid_until``)."""
+    connection.execute(sa.text(f"create table opportunity_history as {_history_select()}"))
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -647,6 +652,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     7: ("the audit log and roles granted in the app", _migration_7),
     8: ("current versions kept as tables, refreshed on every write", _migration_8),
     9: ("fitted response curves kept by what they fitted", _migration_9),
+    10: ("opportunity versions with the day each was replaced", _migration_10),
 }
 
 
@@ -802,6 +808,9 @@ def refresh_current(connection: Connection) -> dict[str, str]:
                     {"upload_id": upload_id},
                 )
             done[name] = f"appended {len(added)}"
+        if name == "opportunities":
+            days = dict(now)
+            _refresh_history(connection, None if added is None else [(i, days[i]) for i in added])
         ids_text = _ids_text(now)
         if before is None:
             connection.execute(
@@ -816,3 +825,59 @@ def refresh_current(connection: Connection) -> dict[str, str]:
                 .values(upload_ids=ids_text, refreshed_at=sa.func.now())
             )
     return done
+
+
+# Every loaded opportunity version with the snapshot day it was exported on and the day the
+# next version replaced it (``valid_until``, exclusive; null while it is the latest). "The deal
+# as the store saw it on day D" is then a filter (snapshot_date <= D < valid_until), not a
+# ranking of every version on every read: the forecast track record asks it for many days.
+def _history_select() -> str:
+    facts = ", ".join(f"fact.{column}" for column in fact_columns("opportunities"))
+    return f"""
+    select {facts}, fact.upload_id, upload.snapshot_date,
+           lead(upload.snapshot_date) over (
+               partition by fact.opportunity_id order by upload.snapshot_date, fact.upload_id
+           ) as valid_until
+    from opportunities as fact
+    inner join uploads as upload on upload.upload_id = fact.upload_id
+    where upload.status = 'loaded'
+    """  # noqa: S608 - names from this module
+
+
+def _refresh_history(connection: Connection, added: list[tuple[int, date]] | None) -> None:
+    """Bring ``opportunity_history`` up to date: lay ``added`` uploads over it (each newer than
+    everything before), or with ``None`` rebuild it from every loaded version."""
+    if not connection.execute(
+        sa.text(
+            "select count(*) from information_schema.tables "
+            "where table_name = 'opportunity_history'"
+        )
+    ).scalar_one():
+        return  # a store before schema 10, mid-migration
+    columns = ", ".join(
+        (*fact_columns("opportunities"), "upload_id", "snapshot_date", "valid_until")
+    )
+    if added is None:
+        connection.execute(sa.text("delete from opportunity_history"))
+        connection.execute(
+            sa.text(f"insert into opportunity_history ({columns}) {_history_select()}")
+        )
+        return
+    facts = ", ".join(fact_columns("opportunities"))
+    for upload_id, day in added:
+        connection.execute(
+            sa.text(
+                "update opportunity_history set valid_until = :day "
+                "where valid_until is null and opportunity_id in ("
+                "select opportunity_id from opportunities where upload_id = :upload_id)"
+            ),
+            {"day": day, "upload_id": upload_id},
+        )
+        connection.execute(
+            sa.text(
+                f"insert into opportunity_history ({columns}) "  # noqa: S608
+                f"select {facts}, upload_id, cast(:day as date), cast(null as date) "
+                "from opportunities where upload_id = :upload_id"
+            ),
+            {"day": day, "upload_id": upload_id},
+        )

@@ -47,6 +47,21 @@ def assert_current_is_live(engine) -> None:
                 sa.text(f"select {columns} from live_current_{name} order by all")
             ).all()
         assert table == live, name
+    history_columns = ", ".join(
+        (*fact_columns("opportunities"), "upload_id", "snapshot_date", "valid_until")
+    )
+    with engine.connect() as connection:
+        history = connection.execute(
+            sa.text(f"select {history_columns} from opportunity_history order by all")
+        ).all()
+        expected = connection.execute(
+            sa.text(
+                f"select {history_columns} from (select *, lead(snapshot_date) over ("
+                "partition by opportunity_id order by snapshot_date, upload_id) as valid_until "
+                "from opportunity_versions) as ranked order by all"
+            )
+        ).all()
+    assert history == expected, "opportunity_history"
 
 
 def _state(engine, name: str) -> str:
