@@ -15,6 +15,7 @@ import streamlit as st
 from core.access import AccessDeniedError, Actor
 from core.formatting import escape_markdown, plural
 from core.safe_export import safe_csv
+from core.store import scenarios as store_scenarios
 from core.store.ingest.detect import UnreadableFileError
 from core.store.ingest.pipeline import (
     IngestError,
@@ -29,6 +30,7 @@ from core.store.ingest.pipeline import (
 from core.store.ingest.presets import DEFAULT_PRESET_FOR_KIND, PRESETS
 from core.store.queries import TABLE_LABELS
 from ui import access, data
+from ui import scenarios as scenario_views
 from ui.store import Store
 
 ARRIVAL_KEY = "_upload_arrival"
@@ -303,6 +305,8 @@ def _load_controls(
     if st.button(label, type="primary", disabled=not ready or who is None):
         loaded = load(store, arrival, _with(options, actor=who, uploaded_by=who.label))
         if loaded.loaded:
+            if loaded.kind in store_scenarios.FIT_INPUTS:
+                scenario_views.fit_in_background(store.engine)
             st.session_state["_data_notice"] = f"{arrival.file_name}: {loaded.message}"
             st.session_state["history_upload"] = loaded.upload_id  # the history shows it next
             st.session_state["_uploader_round"] = round_number + 1
@@ -419,6 +423,8 @@ def _upload_actions(store: Store, history: object) -> None:
         except (IngestError, AccessDeniedError) as problem:
             st.error(escape_markdown(str(problem)))
             return
+        if row.kind in store_scenarios.FIT_INPUTS:
+            scenario_views.fit_in_background(store.engine)
         st.session_state["_data_notice"] = (
             f"Upload {chosen} ({row.file_name}) undone: its rows no longer count; the "
             "store is as it was before it."

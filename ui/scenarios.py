@@ -6,6 +6,8 @@ slider move after that is :func:`core.scenarios.simulate` on the cached model (m
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from datetime import date
 
@@ -13,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Engine
 
 from core.calendar import FiscalCalendar
 from core.channels import channel_label
@@ -35,9 +38,32 @@ CHANGE_KEY = "scenario_change_"  # + channel, in whole percent
 START_KEY, WEEKS_KEY, SAVING_KEY = "scenario_start", "scenario_weeks", "scenario_saving"
 LINK_PREFIX = "cut_"  # query parameter per channel: cut_paid_search=-30
 LINK_START, LINK_WEEKS = "start", "weeks"
+LOGGER = logging.getLogger(__name__)
 MAX_START_WEEKS = 26  # a cut can start up to half a year out
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 13
+
+
+PREFIT_THREAD = "marketing-review-prefit"
+
+
+def fit_in_background(engine: Engine) -> threading.Thread:
+    """Start fitting the response curves for the data now loaded, in a thread of its own.
+
+    The fit is stored in the store (:func:`core.store.scenarios.store_fit`), so the next
+    person to open Budget scenarios or Campaigns reads it instead of waiting seconds. The
+    thread takes its own pooled connections; a failure only means the page fits when opened.
+    """
+
+    def work() -> None:
+        try:
+            store_scenarios.store_fit(engine)
+        except Exception:  # a cache: the page fits for itself when this did not
+            LOGGER.warning("fitting in the background after an upload failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name=PREFIT_THREAD, daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)

@@ -25,7 +25,7 @@ from core.access import Actor, acting
 from core.calendar import FiscalCalendar
 from core.response import DRAWS, FIT_VERSION, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
-from core.store import audit, metrics
+from core.store import audit, metrics, queries
 from core.store.schema import saved_scenarios, scenario_fits
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
@@ -432,3 +432,23 @@ def prepare(
     curves = stored_curves(engine, data, draws=draws)
     model, covered = build_scenario_model(engine, data, curves, as_of, calendar)
     return PreparedScenarios(data=data, curves=curves, model=model, plan_covered=covered)
+
+
+FIT_INPUTS = frozenset({"spend", "opportunities", "leads"})  # uploads that change the fit
+
+
+def store_fit(engine: Engine, as_of: date | None = None) -> bool:
+    """Fit and store the curves the Budget scenarios page will need, unless already stored.
+
+    ``as_of`` defaults to the last day of data (the page's default). Returns whether curves for
+    that history are now stored. Meant to run after an upload of :data:`FIT_INPUTS`, so the
+    next person to open the page reads the fit instead of waiting seconds for it.
+    """
+    day = as_of or queries.data_extent(engine).data_through
+    if day is None:
+        return False
+    data = scenario_data(engine, day)
+    if data is None:
+        return False
+    stored_curves(engine, data)
+    return True

@@ -195,3 +195,36 @@ def test_an_unreadable_file_says_why(app_for, demo_store_url):
         .value.replace("\\", "")
         .startswith("The file is not a CSV export: it contains binary data")
     )
+
+
+GOOD_SPEND = (
+    "date,channel,amount,campaign_id\n2026-11-02,events,1200.50,C-1\n2026-11-03,webinars,800,C-2\n"
+)
+
+
+def test_a_spend_upload_fits_the_budget_curves_in_the_background(app_for, demo_store_url):
+    import threading
+    from datetime import date
+
+    from core.store import queries
+    from core.store import scenarios as store_scenarios
+    from core.store.engine import create_store_engine
+    from ui.scenarios import PREFIT_THREAD
+
+    app = upload(data_page(app_for, demo_store_url), "spend_nov.csv", GOOD_SPEND)
+    app.text_input(key="uploader_name").input("Dana Whitfield").run()
+    load_button(app).click().run()
+    assert not app.exception and not app.error
+    for thread in threading.enumerate():
+        if thread.name == PREFIT_THREAD:
+            thread.join(timeout=120)
+    engine = create_store_engine(demo_store_url)
+    as_of = queries.data_extent(engine).data_through
+    assert isinstance(as_of, date)
+    data = store_scenarios.scenario_data(engine, as_of)
+    assert data is not None
+    wanted = store_scenarios.fit_fingerprint(data)
+    stored = query_value(
+        demo_store_url, f"select count(*) from scenario_fits where fingerprint = '{wanted}'"
+    )
+    assert stored == 1  # the page will read this fit, not fit again
