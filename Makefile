@@ -7,14 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
-.PHONY: help setup run demo test lint format clean bench bench-ingest bench-scenarios
+.PHONY: help setup run demo test lint format clean bench bench-quick bench-pages bench-ingest bench-scenarios
 
 help:
 	@echo "make run    set up, seed the demo store on first run, serve http://localhost:$(PORT)"
 	@echo "make test   set up, then lint, format check and the whole test suite"
 	@echo "make demo   regenerate the demo store (replaces data/marketing.duckdb)"
-	@echo "make bench  every benchmark: make bench-ingest, then make bench-scenarios"
-	@echo "make bench-ingest     ingest of 1M-row files against DuckDB and pandas (bench/RESULTS.md)"
+	@echo "make bench  every page, the simulator and memory at scale 1, 10, 100 (bench/RESULTS.md), then ingest"
+	@echo "make bench-quick      the same at scale 1 only (a few minutes)"
+	@echo "make bench-ingest     ingest of 1M-row files against DuckDB and pandas (bench/INGEST.md)"
 	@echo "make bench-scenarios  budget scenarios at demo scale 1 and 10 (bench/SCENARIOS.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -44,7 +45,13 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-ingest bench-scenarios
+bench: bench-pages bench-ingest
+
+bench-pages: setup
+	$(BIN)/python -m bench.pages --scales 1 10 100
+
+bench-quick: setup
+	$(BIN)/python -m bench.pages --quick
 
 bench-ingest: setup
 	$(BIN)/python -m bench.ingest

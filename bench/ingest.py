@@ -1,6 +1,6 @@
 """Ingest benchmark: our pipeline against DuckDB's bare ``read_csv`` and pandas ``to_sql``.
 
-Run ``python -m bench.ingest [--rows N] [--out bench/RESULTS.md]`` (``make bench``). It writes,
+Run ``python -m bench.ingest [--rows N] [--out bench/INGEST.md]`` (``make bench``). It writes,
 with a fixed seed, a Salesforce Data Loader opportunity export and a generic daily spend export
 of N rows each into a temporary folder, then measures for each file, in the same run and each
 in its own subprocess (so the peak resident memory is that method's alone):
@@ -866,7 +866,7 @@ def write_report(
             "",
             "```",
             "make bench",
-            f"# or: .venv/bin/python -m bench.ingest --rows {rows} --out bench/RESULTS.md",
+            f"# or: .venv/bin/python -m bench.ingest --rows {rows} --out bench/INGEST.md",
             "```",
             "",
         ]

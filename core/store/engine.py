@@ -137,6 +137,13 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
     )
 
 
+def _quiet_connection(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
+    """No progress bar: DuckDB draws one on stdout for long queries, into ``--json`` output."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("set enable_progress_bar = false")
+    cursor.close()
+
+
 def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN401
     """Engine for ``url``, checked by opening one connection.
 
@@ -166,6 +173,8 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
         engine = sa.create_engine(parsed, **engine_options)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
         raise StoreUrlError(f"store URL {describe_url(parsed)} cannot be used: {error}") from error
+    if parsed.get_backend_name() == "duckdb":
+        sa.event.listen(engine, "connect", _quiet_connection)
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("select 1"))
