@@ -944,6 +944,9 @@ def run_demo(arguments: argparse.Namespace, url: str, err: TextIO) -> dict[str, 
         summary = generate_demo(
             options, out_dir, engine, progress=lambda line: print(line, file=err)
         )
+        fitting = time.perf_counter()
+        if store_scenarios.store_fit(engine):  # Budget scenarios opens on a stored fit
+            print(f"Fitted the budget curves in {time.perf_counter() - fitting:.1f} s", file=err)
         if building is not None:
             with engine.begin() as connection:
                 connection.exec_driver_sql("checkpoint")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from core.store import queries
 from core.store import scenarios as store_scenarios
 from core.store.engine import create_store_engine
 from tests.conftest import copy_store
@@ -21,6 +22,8 @@ DRAWS = 4  # enough to check the draws round-trip; the page fits 50
 @pytest.fixture
 def engine(demo_template, tmp_path):
     engine = create_store_engine(copy_store(demo_template, tmp_path))
+    with engine.begin() as connection:  # start with none stored (the demo stores one)
+        connection.execute(sa.text("delete from scenario_fits"))
     yield engine
     engine.dispose()
 
@@ -28,6 +31,19 @@ def engine(demo_template, tmp_path):
 def _stored(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(sa.text("select count(*) from scenario_fits")).scalar_one()
+
+
+def test_the_demo_command_stores_the_fit_the_page_opens_on(demo_template, tmp_path):
+    engine = create_store_engine(copy_store(demo_template, tmp_path / "demo"))
+    data = store_scenarios.scenario_data(engine, queries.data_extent(engine).data_through)
+    assert data is not None
+    wanted = store_scenarios.fit_fingerprint(data)
+    with engine.connect() as connection:
+        stored = (
+            connection.execute(sa.text("select fingerprint from scenario_fits")).scalars().all()
+        )
+    assert stored == [wanted]
+    engine.dispose()
 
 
 def _assert_same_curves(left, right) -> None:
