@@ -198,15 +198,14 @@ def stage_win_rates(engine: Engine, as_of: date, types: list[str]) -> dict[str, 
             where is_closed and close_date between :since and :as_of
         ),
         seen as (
-            select versions.opportunity_id, versions.stage, versions.amount_usd, final.is_won,
+            select visits.opportunity_id, visits.stage, visits.amount_usd, final.is_won,
                    row_number() over (
-                       partition by versions.opportunity_id, versions.stage
-                       order by versions.snapshot_date, versions.upload_id
+                       partition by visits.opportunity_id, visits.stage
+                       order by visits.snapshot_date, visits.upload_id
                    ) as visit
-            from opportunity_history as versions
-            join final on final.opportunity_id = versions.opportunity_id
-            where not versions.is_closed and versions.snapshot_date <= :as_of
-              and versions.opportunity_type in :types
+            from opportunity_stage_visits as visits
+            join final on final.opportunity_id = visits.opportunity_id
+            where visits.snapshot_date <= :as_of and visits.opportunity_type in :types
         )
         select stage,
                sum(case when is_won then amount_usd else 0 end) as won,

@@ -28,7 +28,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -641,6 +641,11 @@ def _migration_10(connection: Connection) -> None:
     connection.execute(sa.text(f"create table opportunity_history as {_history_select()}"))
 
 
+def _migration_11(connection: Connection) -> None:
+    """Each deal's first open version in each stage (the forecast's stage win rates)."""
+    connection.execute(sa.text(f"create table opportunity_stage_visits as {_STAGE_VISITS}"))
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -653,6 +658,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     8: ("current versions kept as tables, refreshed on every write", _migration_8),
     9: ("fitted response curves kept by what they fitted", _migration_9),
     10: ("opportunity versions with the day each was replaced", _migration_10),
+    11: ("each deal's first open version in each stage", _migration_11),
 }
 
 
@@ -862,7 +868,9 @@ def _refresh_history(connection: Connection, added: list[tuple[int, date]] | Non
         connection.execute(
             sa.text(f"insert into opportunity_history ({columns}) {_history_select()}")
         )
+        _refresh_stage_visits(connection, None)
         return
+    _refresh_stage_visits(connection, [upload_id for upload_id, _ in added])
     facts = ", ".join(fact_columns("opportunities"))
     for upload_id, day in added:
         connection.execute(
@@ -880,4 +888,57 @@ def _refresh_history(connection: Connection, added: list[tuple[int, date]] | Non
                 "from opportunities where upload_id = :upload_id"
             ),
             {"day": day, "upload_id": upload_id},
+        )
+
+
+# Each deal's first open version in each stage, per opportunity type (the type filter of the
+# stage win rates comes before the choice of first visit): loaded versions only. A newer upload
+# never changes a first visit, it can only add one; an undo or a late older export rebuilds.
+_STAGE_VISITS = """
+select opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd
+from (
+    select fact.opportunity_id, fact.stage, fact.opportunity_type, upload.snapshot_date,
+           fact.upload_id, fact.amount_usd,
+           row_number() over (
+               partition by fact.opportunity_id, fact.stage, fact.opportunity_type
+               order by upload.snapshot_date, fact.upload_id
+           ) as visit
+    from opportunities as fact
+    inner join uploads as upload on upload.upload_id = fact.upload_id
+    where upload.status = 'loaded' and not fact.is_closed
+) as ranked
+where visit = 1
+"""
+
+
+def _refresh_stage_visits(connection: Connection, added: list[int] | None) -> None:
+    """Bring ``opportunity_stage_visits`` up to date (``None``: rebuild)."""
+    if not connection.execute(
+        sa.text(
+            "select count(*) from information_schema.tables "
+            "where table_name = 'opportunity_stage_visits'"
+        )
+    ).scalar_one():
+        return  # a store before schema 11, mid-migration
+    columns = "opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd"
+    if added is None:
+        connection.execute(sa.text("delete from opportunity_stage_visits"))
+        connection.execute(
+            sa.text(f"insert into opportunity_stage_visits ({columns}) {_STAGE_VISITS}")
+        )
+        return
+    for upload_id in added:
+        connection.execute(
+            sa.text(
+                f"insert into opportunity_stage_visits ({columns}) "  # noqa: S608
+                "select fact.opportunity_id, fact.stage, fact.opportunity_type, "
+                "upload.snapshot_date, fact.upload_id, fact.amount_usd "
+                "from opportunities as fact "
+                "inner join uploads as upload on upload.upload_id = fact.upload_id "
+                "where fact.upload_id = :upload_id and not fact.is_closed "
+                "and not exists (select 1 from opportunity_stage_visits as seen "
+                "where seen.opportunity_id = fact.opportunity_id and seen.stage = fact.stage "
+                "and seen.opportunity_type = fact.opportunity_type)"
+            ),
+            {"upload_id": upload_id},
         )

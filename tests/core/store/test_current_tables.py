@@ -62,6 +62,20 @@ def assert_current_is_live(engine) -> None:
             )
         ).all()
     assert history == expected, "opportunity_history"
+    visits_columns = "opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd"
+    with engine.connect() as connection:
+        visits = connection.execute(
+            sa.text(f"select {visits_columns} from opportunity_stage_visits order by all")
+        ).all()
+        first = connection.execute(
+            sa.text(
+                f"select {visits_columns} from (select *, row_number() over (partition by "
+                "opportunity_id, stage, opportunity_type order by snapshot_date, upload_id) "
+                "as visit from opportunity_versions where not is_closed) as ranked "
+                "where visit = 1 order by all"
+            )
+        ).all()
+    assert visits == first, "opportunity_stage_visits"
 
 
 def _state(engine, name: str) -> str:
@@ -189,7 +203,14 @@ def test_a_version_7_store_with_data_migrates_to_tables_holding_the_same_rows(tm
 # undo of the n-th upload so far.
 _upload = st.tuples(
     st.integers(min_value=0, max_value=30),
-    st.dictionaries(st.sampled_from("ABCD"), st.integers(min_value=1, max_value=9), min_size=1),
+    st.dictionaries(
+        st.sampled_from("ABCD"),
+        st.tuples(
+            st.integers(min_value=1, max_value=9),
+            st.sampled_from(["Prospecting", "Proposal", "Closed Won"]),
+        ),
+        min_size=1,
+    ),
 )
 _step = st.one_of(_upload, st.integers(min_value=0, max_value=10))
 
@@ -208,8 +229,16 @@ def test_any_history_of_uploads_and_undos_leaves_table_equal_to_view(tmp_path_fa
         else:
             offset, deals = step
             rows = [
-                opportunity(f"006{deal}", float(amount), "2026-01-05", "2026-03-01")
-                for deal, amount in sorted(deals.items())
+                opportunity(
+                    f"006{deal}",
+                    float(amount),
+                    "2026-01-05",
+                    "2026-03-01",
+                    stage=stage,
+                    is_closed=stage == "Closed Won",
+                    is_won=stage == "Closed Won",
+                )
+                for deal, (amount, stage) in sorted(deals.items())
             ]
             loaded.append(load(engine, "opportunities", rows, DAY + timedelta(days=offset)))
         assert_current_is_live(engine)
