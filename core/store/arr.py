@@ -65,7 +65,7 @@ def _rows(segment: str | None) -> str:
         from current_revenue
         where month <= :last_month {chosen}
         group by account_id, {_MONTH}
-    )"""  # noqa: S608 - constants; the segment is a bound parameter
+    )"""  # noqa: S608 - names and SQL are this module's constants
 
 
 def _params(last_day: date, segment: str | None, **more: object) -> dict[str, object]:
@@ -76,20 +76,30 @@ def _params(last_day: date, segment: str | None, **more: object) -> dict[str, ob
     return params
 
 
+def _period(m: int) -> pd.Period:
+    return pd.Period(year=int(m) // 12, month=int(m) % 12 + 1, freq="M")
+
+
 def month_bounds(
-    connection: Connection, last_day: date, segment: str | None = None
+    connection: Connection, last_day: date, segment: str | None = None, summary: bool = True
 ) -> tuple[pd.Period, pd.Period] | None:
-    """First and last month with any ARR row up to ``last_day`` (in the segment), or ``None``."""
-    first, last = connection.execute(
-        sa.text(f"with {_rows(segment)} select min(m), max(m) from monthly"),  # noqa: S608
-        _params(last_day, segment),
-    ).one()
+    """First and last month with any ARR row up to ``last_day`` (in the segment), or ``None``.
+
+    ``summary=False`` reads ``current_revenue`` even where ``arr_summary`` could answer.
+    """
+    if segment is None and summary:
+        sql = "select min(m), max(m) from arr_summary where row_count > 0 and m <= :last_m"
+        first, last = connection.execute(
+            sa.text(sql), {"last_m": _month_index(month_start(last_day))}
+        ).one()
+    else:
+        first, last = connection.execute(
+            sa.text(f"with {_rows(segment)} select min(m), max(m) from monthly"),  # noqa: S608 - names and SQL are this module's constants
+            _params(last_day, segment),
+        ).one()
     if first is None:
         return None
-    return (
-        pd.Period(year=int(first) // 12, month=int(first) % 12 + 1, freq="M"),
-        pd.Period(year=int(last) // 12, month=int(last) % 12 + 1, freq="M"),
-    )
+    return _period(first), _period(last)
 
 
 def segments(connection: Connection, last_day: date) -> tuple[str, ...]:
@@ -148,25 +158,50 @@ def _by_month(frame: pd.DataFrame, months: pd.PeriodIndex, columns: list[str]) -
     return full.reset_index(drop=True)
 
 
-def arr_bridge(connection: Connection, last_day: date, segment: str | None = None) -> pd.DataFrame:
+def _live_bridge(
+    connection: Connection, last_day: date, segment: str | None, first_m: int, last_m: int
+) -> pd.DataFrame:
+    """Bridge rows (``m`` and the components) for months ``first_m`` < m <= ``last_m``."""
+    return pd.read_sql(
+        sa.text(f"with {_rows(segment)}, {_BRIDGE}"),
+        connection,
+        params=_params(last_day, segment, first_m=first_m, last_m=last_m),
+    )
+
+
+def _summary_rows(
+    connection: Connection, columns: list[str], first_m: int, last_m: int
+) -> pd.DataFrame:
+    return pd.read_sql(
+        sa.text(
+            f"select m, {', '.join(columns)} from arr_summary where m >= :first_m and m <= :last_m"  # noqa: S608 - names and SQL are this module's constants
+        ),
+        connection,
+        params={"first_m": first_m, "last_m": last_m},
+    )
+
+
+def arr_bridge(
+    connection: Connection, last_day: date, segment: str | None = None, summary: bool = True
+) -> pd.DataFrame:
     """:func:`core.revenue.arr_bridge` of the ARR rows up to ``last_day``'s month (one
-    segment, or all), computed in the database; an empty frame when there are no rows."""
-    bounds = month_bounds(connection, last_day, segment)
+    segment, or all), computed in the database; an empty frame when there are no rows.
+
+    For all segments the months come from ``arr_summary`` (kept by every revenue write: the
+    bridge of a month depends only on that month and the one before, so any ``last_day`` reads
+    a prefix of it); ``summary=False`` computes them from ``current_revenue``.
+    """
+    bounds = month_bounds(connection, last_day, segment, summary)
     if bounds is None:
         return pd.DataFrame()
     months = pd.period_range(*bounds, freq="M")[1:]
     if months.empty:
         return pd.DataFrame(columns=list(BRIDGE_COLUMNS))
-    frame = pd.read_sql(
-        sa.text(f"with {_rows(segment)}, {_BRIDGE}"),
-        connection,
-        params=_params(
-            last_day,
-            segment,
-            first_m=_month_index(months[0]) - 1,
-            last_m=_month_index(months[-1]),
-        ),
-    )
+    first_m, last_m = _month_index(months[0]), _month_index(months[-1])
+    if segment is None and summary:
+        frame = _summary_rows(connection, list(BRIDGE_COLUMNS[1:]), first_m, last_m)
+    else:
+        frame = _live_bridge(connection, last_day, segment, first_m - 1, last_m)
     return _by_month(frame, months, list(BRIDGE_COLUMNS[1:]))
 
 
@@ -193,35 +228,95 @@ group by m
 """
 
 
-def retention_trend(
-    connection: Connection, last_day: date, window_months: int = 12, segment: str | None = None
+RETENTION_TOTALS = ("cohort_accounts", "cohort_arr_usd", "net_retained_usd", "gross_retained_usd")
+SUMMARY_WINDOW = 12  # arr_summary keeps retention over this window (the NRR default)
+SUMMARY_COLUMNS = ("row_count", *BRIDGE_COLUMNS[1:], *RETENTION_TOTALS)
+_EVERYTHING = date(9999, 12, 1)
+
+
+def _live_retention(
+    connection: Connection,
+    last_day: date,
+    segment: str | None,
+    window_months: int,
+    first_m: int,
+    last_m: int,
 ) -> pd.DataFrame:
-    """:func:`core.revenue.retention_trend` of the ARR rows up to ``last_day``'s month."""
-    bounds = month_bounds(connection, last_day, segment)
+    """Retention totals (``m`` and :data:`RETENTION_TOTALS`) for ``first_m`` <= m <= ``last_m``."""
+    return pd.read_sql(
+        sa.text(f"with {_rows(segment)}, {_RETENTION}"),
+        connection,
+        params=_params(
+            last_day, segment, window=int(window_months), first_m=first_m, last_m=last_m
+        ),
+    )
+
+
+def retention_trend(
+    connection: Connection,
+    last_day: date,
+    window_months: int = 12,
+    segment: str | None = None,
+    summary: bool = True,
+) -> pd.DataFrame:
+    """:func:`core.revenue.retention_trend` of the ARR rows up to ``last_day``'s month (from
+    ``arr_summary`` for all segments over :data:`SUMMARY_WINDOW` months, as in
+    :func:`arr_bridge`: a month's retention depends only on it and the month a window before)."""
+    bounds = month_bounds(connection, last_day, segment, summary)
     if bounds is None:
         return retention_frame(pd.PeriodIndex([], freq="M"), pd.DataFrame(), window_months)
     months = pd.period_range(*bounds, freq="M")[window_months:]
     if months.empty:
         return retention_frame(months, pd.DataFrame(), window_months)
-    frame = pd.read_sql(
-        sa.text(f"with {_rows(segment)}, {_RETENTION}"),
-        connection,
-        params=_params(
-            last_day,
-            segment,
-            window=int(window_months),
-            first_m=_month_index(months[0]),
-            last_m=_month_index(months[-1]),
-        ),
-    )
+    first_m, last_m = _month_index(months[0]), _month_index(months[-1])
+    if segment is None and summary and window_months == SUMMARY_WINDOW:
+        frame = _summary_rows(connection, list(RETENTION_TOTALS), first_m, last_m)
+    else:
+        frame = _live_retention(connection, last_day, segment, window_months, first_m, last_m)
     frame = frame[frame["cohort_accounts"] > 0]
-    totals = frame.set_index(
-        pd.PeriodIndex(
-            [pd.Period(year=int(m) // 12, month=int(m) % 12 + 1, freq="M") for m in frame["m"]],
-            freq="M",
-        )
-    )[["cohort_accounts", "cohort_arr_usd", "net_retained_usd", "gross_retained_usd"]]
-    return retention_frame(months, totals, window_months)
+    totals = frame.set_index(pd.PeriodIndex([_period(m) for m in frame["m"]], freq="M"))
+    return retention_frame(months, totals[list(RETENTION_TOTALS)], window_months)
+
+
+def refresh_summary(connection: Connection) -> None:
+    """Rebuild ``arr_summary`` from ``current_revenue`` in the caller's transaction.
+
+    One row per month from the first with ARR rows to the last: how many rows it has, its
+    bridge, and its retention over :data:`SUMMARY_WINDOW` months, for all accounts.
+    """
+    connection.execute(sa.text("delete from arr_summary"))
+    first, last = connection.execute(
+        sa.text(f"with {_rows(None)} select min(m), max(m) from monthly"),  # noqa: S608 - names and SQL are this module's constants
+        {"last_month": _EVERYTHING},
+    ).one()
+    if first is None:
+        return
+    first_m, last_m = int(first), int(last)
+    counts = pd.read_sql(
+        sa.text(f"with {_rows(None)} select m, count(*) as row_count from monthly group by m"),  # noqa: S608 - names and SQL are this module's constants
+        connection,
+        params={"last_month": _EVERYTHING},
+    ).set_index("m")
+    bridge = _live_bridge(connection, _EVERYTHING, None, first_m, last_m).set_index("m")
+    retention = _live_retention(
+        connection, _EVERYTHING, None, SUMMARY_WINDOW, first_m + SUMMARY_WINDOW, last_m
+    ).set_index("m")
+    index = pd.Index(range(first_m, last_m + 1), name="m")
+    table = pd.concat(
+        [
+            counts.reindex(index)[["row_count"]].fillna(0).astype(int),
+            bridge.reindex(index)[list(BRIDGE_COLUMNS[1:])].astype(float).fillna(0.0),
+            retention.reindex(index)[list(RETENTION_TOTALS)].astype(float).fillna(0.0),
+        ],
+        axis=1,
+    ).reset_index()
+    records = [
+        {"m": int(row["m"]), **{column: row[column] for column in SUMMARY_COLUMNS}}
+        for row in table.to_dict(orient="records")
+    ]
+    columns = ", ".join(("m", *SUMMARY_COLUMNS))
+    values = ", ".join(f":{column}" for column in ("m", *SUMMARY_COLUMNS))
+    connection.execute(sa.text(f"insert into arr_summary ({columns}) values ({values})"), records)  # noqa: S608 - names and SQL are this module's constants
 
 
 def bridges_with_retention(
@@ -230,12 +325,13 @@ def bridges_with_retention(
     quarter_of: Callable[[date], str],
     window_months: int = 12,
     segment: str | None = None,
+    summary: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`core.revenue.bridges_with_retention`, the bridge and retention in the database."""
-    months = arr_bridge(connection, last_day, segment)
+    months = arr_bridge(connection, last_day, segment, summary)
     if months.empty:
         months = pd.DataFrame(columns=list(BRIDGE_COLUMNS))
-    retention = retention_trend(connection, last_day, window_months, segment)
+    retention = retention_trend(connection, last_day, window_months, segment, summary)
     return combine_bridges_and_retention(months, retention, quarter_of, window_months)
 
 

@@ -28,7 +28,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -453,6 +453,24 @@ scenario_fits = sa.Table(
     sa.Column("curves_json", sa.String, nullable=False),
 )
 
+# ARR of all accounts per month (index year * 12 + month - 1): rows, the bridge and retention
+# over 12 months, rebuilt with every revenue write (core.store.arr.refresh_summary), so pages
+# read a few dozen rows instead of ranking every account-month.
+arr_summary = sa.Table(
+    "arr_summary",
+    metadata,
+    sa.Column("m", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    *(
+        sa.Column(name, sa.Float, nullable=False)
+        for name in (
+            "start_arr_usd", "new_usd", "reactivation_usd", "expansion_usd", "contraction_usd",
+            "churn_usd", "end_arr_usd", "cohort_accounts", "cohort_arr_usd", "net_retained_usd",
+            "gross_retained_usd",
+        )
+    ),
+)  # fmt: skip
+
 # Natural key of every versioned fact table: its current table keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "campaigns": ("campaign_id",),
@@ -646,6 +664,14 @@ def _migration_11(connection: Connection) -> None:
     connection.execute(sa.text(f"create table opportunity_stage_visits as {_STAGE_VISITS}"))
 
 
+def _migration_12(connection: Connection) -> None:
+    """ARR of all accounts per month: the bridge and retention kept, not recomputed per read."""
+    from core.store.arr import refresh_summary  # the SQL lives with the rest of the ARR math
+
+    arr_summary.create(connection, checkfirst=True)
+    refresh_summary(connection)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -659,6 +685,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     9: ("fitted response curves kept by what they fitted", _migration_9),
     10: ("opportunity versions with the day each was replaced", _migration_10),
     11: ("each deal's first open version in each stage", _migration_11),
+    12: ("ARR bridge and retention of all accounts per month", _migration_12),
 }
 
 
@@ -814,6 +841,10 @@ def refresh_current(connection: Connection) -> dict[str, str]:
                     {"upload_id": upload_id},
                 )
             done[name] = f"appended {len(added)}"
+        if name == "revenue" and _has_table(connection, "arr_summary"):
+            from core.store.arr import refresh_summary
+
+            refresh_summary(connection)
         if name == "opportunities":
             days = dict(now)
             _refresh_history(connection, None if added is None else [(i, days[i]) for i in added])
@@ -942,3 +973,12 @@ def _refresh_stage_visits(connection: Connection, added: list[int] | None) -> No
             ),
             {"upload_id": upload_id},
         )
+
+
+def _has_table(connection: Connection, name: str) -> bool:
+    return bool(
+        connection.execute(
+            sa.text("select count(*) from information_schema.tables where table_name = :name"),
+            {"name": name},
+        ).scalar_one()
+    )

@@ -37,12 +37,19 @@ def _frames_equal(ours: pd.DataFrame, reference: pd.DataFrame) -> None:
 
 
 def assert_same(engine, last_day: date, segment: str | None, window: int = 12) -> None:
+    """Both ways the store answers (the kept arr_summary, and from current_revenue) equal the
+    pandas reference."""
+    for summary in (True, False):
+        _assert_same(engine, last_day, segment, window, summary)
+
+
+def _assert_same(engine, last_day: date, segment: str | None, window: int, summary: bool) -> None:
     arr = arr_by_account(engine, last_day)
     if segment is not None:
         arr = revenue.in_segment(arr, segment)
     with engine.connect() as connection:
         if arr.empty:
-            assert store_arr.month_bounds(connection, last_day, segment) is None
+            assert store_arr.month_bounds(connection, last_day, segment, summary) is None
             return
         last_month = arr["month"].max().date()
         periods = [
@@ -51,11 +58,11 @@ def assert_same(engine, last_day: date, segment: str | None, window: int = 12) -
             ("early", arr["month"].min().date(), arr["month"].min().date()),
         ]
         months, quarters = store_arr.bridges_with_retention(
-            connection, last_day, quarter_of, window, segment
+            connection, last_day, quarter_of, window, segment, summary
         )
         churns = store_arr.logo_churn_by_period(connection, last_day, periods, segment)
         single = store_arr.logo_churn(connection, last_day, *periods[0][1:], segment)
-        bounds = store_arr.month_bounds(connection, last_day, segment)
+        bounds = store_arr.month_bounds(connection, last_day, segment, summary)
     reference_months, reference_quarters = revenue.bridges_with_retention(arr, quarter_of, window)
     _frames_equal(months, reference_months)
     _frames_equal(quarters, reference_quarters)
@@ -119,3 +126,29 @@ def test_the_demo_company_matches_in_every_segment(demo_engine):
     for segment in (None, *segments):
         assert_same(demo_engine, last_day, segment)
     assert_same(demo_engine, date(2025, 3, 31), None, window=3)
+
+
+def test_the_kept_summary_follows_new_exports_and_undos(tmp_path):
+    from core.store.ingest.pipeline import undo_upload
+
+    engine = new_store(tmp_path / "store.duckdb")
+
+    def rows(amounts: dict[str, list[float]]) -> list[dict]:
+        return [
+            {"account_id": account, "month": add_months(FIRST, index), "arr_usd": value,
+             "segment": "SMB"}
+            for account, values in amounts.items()
+            for index, value in enumerate(values)
+        ]  # fmt: skip
+
+    load(engine, "revenue", rows({"A": [100.0] * 14, "B": [50.0] * 13}), date(2026, 2, 28))
+    assert_same(engine, date(2026, 3, 31), None)
+    later = load(
+        engine, "revenue", rows({"A": [100.0] * 13 + [130.0, 140.0], "C": [0.0, 20.0]}),
+        date(2026, 3, 31),
+    )  # fmt: skip
+    assert_same(engine, date(2026, 3, 31), None)
+    assert_same(engine, date(2025, 9, 30), None)
+    undo_upload(engine, later, by="test")
+    assert_same(engine, date(2026, 3, 31), None)
+    engine.dispose()
