@@ -824,7 +824,17 @@ def refresh_current(connection: Connection) -> dict[str, str]:
             done[name] = "rebuilt"
         else:
             match = " and ".join(f"old.{column} = new.{column}" for column in key)
-            for upload_id in added:
+            for index, upload_id in enumerate(added):
+                if index == 0 and not before:
+                    # The table reflects no upload, so it is empty: nothing to replace.
+                    connection.execute(
+                        sa.text(
+                            f"insert into current_{name} ({columns}) "  # noqa: S608
+                            f"select {columns} from {name} where upload_id = :upload_id"
+                        ),
+                        {"upload_id": upload_id},
+                    )
+                    continue
                 connection.execute(
                     sa.text(
                         f"delete from current_{name} as old where exists ("  # noqa: S608
@@ -847,7 +857,11 @@ def refresh_current(connection: Connection) -> dict[str, str]:
             refresh_summary(connection)
         if name == "opportunities":
             days = dict(now)
-            _refresh_history(connection, None if added is None else [(i, days[i]) for i in added])
+            _refresh_history(
+                connection,
+                None if added is None else [(i, days[i]) for i in added],
+                fresh=not before,
+            )
         ids_text = _ids_text(now)
         if before is None:
             connection.execute(
@@ -881,9 +895,12 @@ def _history_select() -> str:
     """  # noqa: S608 - names from this module
 
 
-def _refresh_history(connection: Connection, added: list[tuple[int, date]] | None) -> None:
+def _refresh_history(
+    connection: Connection, added: list[tuple[int, date]] | None, fresh: bool = False
+) -> None:
     """Bring ``opportunity_history`` up to date: lay ``added`` uploads over it (each newer than
-    everything before), or with ``None`` rebuild it from every loaded version."""
+    everything before), or with ``None`` rebuild it from every loaded version. ``fresh``: it
+    holds nothing yet (no version to close before the first upload)."""
     if not connection.execute(
         sa.text(
             "select count(*) from information_schema.tables "
@@ -903,15 +920,16 @@ def _refresh_history(connection: Connection, added: list[tuple[int, date]] | Non
         return
     _refresh_stage_visits(connection, [upload_id for upload_id, _ in added])
     facts = ", ".join(fact_columns("opportunities"))
-    for upload_id, day in added:
-        connection.execute(
-            sa.text(
-                "update opportunity_history set valid_until = :day "
-                "where valid_until is null and opportunity_id in ("
-                "select opportunity_id from opportunities where upload_id = :upload_id)"
-            ),
-            {"day": day, "upload_id": upload_id},
-        )
+    for index, (upload_id, day) in enumerate(added):
+        if not (fresh and index == 0):  # close the versions this upload replaces
+            connection.execute(
+                sa.text(
+                    "update opportunity_history set valid_until = :day "
+                    "where valid_until is null and opportunity_id in ("
+                    "select opportunity_id from opportunities where upload_id = :upload_id)"
+                ),
+                {"day": day, "upload_id": upload_id},
+            )
         connection.execute(
             sa.text(
                 f"insert into opportunity_history ({columns}) "  # noqa: S608
