@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -33,6 +34,7 @@ MAX_CLOSE_LAG_WEEKS = 104
 MIN_CLOSED_DEALS = 20  # fewer closed deals than this: the channel uses the overall win rate
 MAX_SCENARIO_NAME = 80
 MAX_SAVED_SCENARIOS = 200
+LOGGER = logging.getLogger(__name__)
 KEPT_FITS = 12  # stored fits kept (newest first): a few as-of dates and data versions
 
 
@@ -219,8 +221,8 @@ def stored_curves(
             connection.execute(
                 scenario_fits.delete().where(scenario_fits.c.fingerprint.not_in(newest))
             )
-    except sa.exc.DBAPIError:
-        pass  # a cache: the curves are right without it
+    except sa.exc.DBAPIError:  # a cache: the curves are right without it
+        LOGGER.warning("the fitted curves could not be stored", exc_info=True)
     return curves
 
 
