@@ -121,7 +121,11 @@ def test_hostile_goal_names_show_as_text_in_markdown(
     assert_no_problems(page)
     chooser = page.get_by_role("combobox", name="Goal")
     expect(chooser).to_have_value(f"{IMAGE_TAG} Reach $5M ARR by the end of FY2030 (G-VISION)")
+    # Scrolled into view and filtered by typing, so the option is inside the viewport
+    # whatever the page above it holds (the popover can open below the fold).
+    chooser.scroll_into_view_if_needed()
     chooser.click()
+    chooser.fill("G-FY2027-ARR")
     page.get_by_role("option").filter(has_text="(G-FY2027-ARR)").click()
     wait_for_app(page)
     # "Serves: vision" is Markdown built from the uploaded names, escaped.
