@@ -40,6 +40,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.ingest import _cpu_model, _meminfo_gib, _nproc, _version
+from bench.scenarios import _store_argument
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "RESULTS.md"
@@ -509,16 +510,6 @@ def write_report(out: Path, runs: list[ScaleRun], took: float, load: tuple[float
         "",
     ]
     out.write_text("\n".join(lines))
-
-
-def _store_argument(text: str) -> tuple[float, str]:
-    scale, separator, url = text.partition("=")
-    if not separator or not url:
-        raise argparse.ArgumentTypeError(f"--store takes SCALE=URL, got {text!r}")
-    try:
-        return float(scale), url
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the scale must be a number, got {scale!r}") from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

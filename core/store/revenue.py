@@ -22,7 +22,11 @@ from core.store.metrics import opportunity_filters, parameter_values
 
 def arr_by_account(engine: Engine, last_day: date) -> pd.DataFrame:
     """ARR per account and month up to ``last_day``'s month: ``account_id``, ``month``,
-    ``arr_usd``, ``segment`` (the frame :mod:`core.revenue` works on)."""
+    ``arr_usd``, ``segment`` (the frame :mod:`core.revenue` works on).
+
+    Every account-month comes back: pages use :mod:`core.store.arr` instead, which aggregates
+    in the database; this feeds the pandas reference that tests hold those numbers to.
+    """
     statement = sa.text(
         """
         select account_id, month, arr_usd, segment

@@ -791,12 +791,7 @@ def refresh_current(connection: Connection) -> dict[str, str]:
 
     A store not yet at schema 8 (a migration under way) has views, not tables: nothing to do.
     """
-    state_rows = connection.execute(
-        sa.text(
-            "select count(*) from information_schema.tables where table_name = 'current_tables'"
-        )
-    ).scalar_one()
-    if not state_rows:
+    if not _has_table(connection, "current_tables"):
         return {}
     reflected = {
         str(name): [int(part) for part in str(ids).split(",") if part]
@@ -901,12 +896,7 @@ def _refresh_history(
     """Bring ``opportunity_history`` up to date: lay ``added`` uploads over it (each newer than
     everything before), or with ``None`` rebuild it from every loaded version. ``fresh``: it
     holds nothing yet (no version to close before the first upload)."""
-    if not connection.execute(
-        sa.text(
-            "select count(*) from information_schema.tables "
-            "where table_name = 'opportunity_history'"
-        )
-    ).scalar_one():
+    if not _has_table(connection, "opportunity_history"):
         return  # a store before schema 10, mid-migration
     columns = ", ".join(
         (*fact_columns("opportunities"), "upload_id", "snapshot_date", "valid_until")
@@ -962,12 +952,7 @@ where visit = 1
 
 def _refresh_stage_visits(connection: Connection, added: list[int] | None) -> None:
     """Bring ``opportunity_stage_visits`` up to date (``None``: rebuild)."""
-    if not connection.execute(
-        sa.text(
-            "select count(*) from information_schema.tables "
-            "where table_name = 'opportunity_stage_visits'"
-        )
-    ).scalar_one():
+    if not _has_table(connection, "opportunity_stage_visits"):
         return  # a store before schema 11, mid-migration
     columns = "opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd"
     if added is None:
