@@ -7,7 +7,7 @@ the browser tests' app server in another) gets its own copy of the file.
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main as cli_main
+from tests import stores
 
 DEMO_AS_OF = date(2026, 11, 23)
 DEMO_SEED = 42
@@ -23,23 +24,29 @@ DEMO_SCALE = "0.1"
 
 @dataclass(frozen=True)
 class DemoTemplate:
-    """A seeded demo store on disk and the exports it was loaded from."""
+    """A seeded demo store (a DuckDB file, or a PostgreSQL database) and the exports it was
+    loaded from."""
 
-    store_path: Path
+    store_url: str
     exports: Path
+
+    @property
+    def store_path(self) -> Path:
+        """The DuckDB file (DuckDB runs only)."""
+        return Path(self.store_url.removeprefix("duckdb:///"))
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
     """The demo company generated once, through the CLI, into a session folder."""
     folder = tmp_path_factory.mktemp("demo-template")
-    store_path = folder / "marketing.duckdb"
+    store_url = stores.template_url("demo", folder / "marketing.duckdb")
     exports = folder / "demo"
     code = cli_main(
         [
             "demo",
             "--db",
-            f"duckdb:///{store_path}",
+            store_url,
             "--scale",
             DEMO_SCALE,
             "--seed",
@@ -52,15 +59,32 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
         ]
     )
     assert code == 0, "the demo generator failed"
-    return DemoTemplate(store_path=store_path, exports=exports)
+    return DemoTemplate(store_url=store_url, exports=exports)
 
 
 def copy_store(template: DemoTemplate, folder: Path) -> str:
     """A private copy of the demo store; returns its URL."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "marketing.duckdb"
-    shutil.copyfile(template.store_path, target)
-    return f"duckdb:///{target}"
+    return stores.copy_of(template.store_url, folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_databases() -> Iterator[None]:
+    """On PostgreSQL runs, drop the databases the tests made when the session ends."""
+    yield
+    if stores.on_postgres():
+        stores.drop_test_databases()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL runs, leave out the tests about DuckDB itself (they ran on DuckDB)."""
+    if not stores.on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("duckdb_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("duckdb_only")]
+        )
+        items[:] = kept
 
 
 @pytest.fixture

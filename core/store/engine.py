@@ -165,7 +165,7 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "duckdb":
-        limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT
+        limit = duckdb_memory_limit()
         connect_args = dict(engine_options.pop("connect_args", {}))
         config = {"memory_limit": limit, **connect_args.get("config", {})}
         engine_options["connect_args"] = {**connect_args, "config": config}
@@ -185,6 +185,11 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
             raise StoreLockedError(message) from error
         raise
     return engine
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the store and for ingest's staging database."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def raw_duckdb(connection: Connection) -> Any:  # noqa: ANN401

@@ -536,9 +536,14 @@ VIEW_NAMES: tuple[str, ...] = (
 )
 
 
-def _recreate_views(connection: Connection) -> None:
+def _drop_views(connection: Connection) -> None:
+    """Drop the views (PostgreSQL refuses to change a column a view reads)."""
     for name in VIEW_NAMES:
         connection.execute(sa.text(f"drop view if exists {name}"))
+
+
+def _recreate_views(connection: Connection) -> None:
+    _drop_views(connection)
     for name in VERSIONED_TABLES:
         connection.execute(sa.text(current_view_sql(name)))
     connection.execute(sa.text(OPPORTUNITY_VERSIONS_SQL))
@@ -587,7 +592,9 @@ def _migration_3(connection: Connection) -> None:
     cents above a million.
     """
     for table, column in DOUBLE_COLUMNS:
-        connection.execute(sa.text(f"alter table {table} alter column {column} type double"))
+        connection.execute(
+            sa.text(f"alter table {table} alter column {column} type double precision")
+        )
 
 
 def _columns(connection: Connection, table: str) -> list[dict[str, object]]:
@@ -721,6 +728,7 @@ def migrate(
     for version in range(current + 1, target + 1):
         description, step = migrations[version]
         with engine.begin() as connection:
+            _drop_views(connection)
             step(connection)
             _recreate_views(connection)
             connection.execute(

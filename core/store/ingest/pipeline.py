@@ -48,9 +48,16 @@ from core.definitions import DEFAULT_DEFINITIONS, FORECAST_METRICS
 from core.formatting import format_day, plural
 from core.goals import GOAL_COLUMNS, goal_problems
 from core.store import audit, queries
-from core.store.engine import PROJECT_ROOT, raw_duckdb, store_path
+from core.store.engine import PROJECT_ROOT, duckdb_memory_limit, raw_duckdb, store_path
 from core.store.ingest import sql
-from core.store.ingest.bulk import LoadCounts, UploadRecord, finish_upload, start_upload
+from core.store.ingest.bulk import (
+    LoadCounts,
+    UploadRecord,
+    count_new_versions,
+    finish_upload,
+    insert_frame,
+    start_upload,
+)
 from core.store.ingest.detect import (
     FileLayout,
     UnreadableFileError,
@@ -70,7 +77,6 @@ from core.store.ingest.presets import (
     preset_named,
 )
 from core.store.schema import (
-    VERSIONED_TABLES,
     bump_data_version,
     fact_columns,
     rejects,
@@ -473,8 +479,42 @@ def header_signature(headers: tuple[str, ...]) -> str:
     ).hexdigest()
 
 
+def _staging_database(connection: Connection) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for parsing a file bound for another engine.
+
+    It holds what the checks read from the store (goal ids, campaign names), under the store's
+    table names, so the staging SQL is the same whichever engine the rows are bound for.
+    """
+    duck = duckdb.connect(
+        ":memory:",
+        config={"memory_limit": duckdb_memory_limit(), "enable_progress_bar": False},
+    )
+    goals = pd.DataFrame(
+        connection.execute(sa.text("select goal_id from current_goals")).all(),
+        columns=["goal_id"],
+        dtype="string",
+    )
+    campaigns = pd.DataFrame(
+        connection.execute(
+            sa.text("select campaign_id, campaign_name, channel from current_campaigns")
+        ).all(),
+        columns=["campaign_id", "campaign_name", "channel"],
+        dtype="string",
+    )
+    for name, frame in (("current_goals", goals), ("current_campaigns", campaigns)):
+        duck.register(f"{name}_frame", frame)
+        duck.execute(f"create table {name} as select * from {name}_frame").fetchall()
+        duck.unregister(f"{name}_frame")
+    return duck
+
+
 class _Run:
-    """One file through the pipeline on one connection (temporary tables are per connection)."""
+    """One file through the pipeline on one connection (temporary tables are per connection).
+
+    On a DuckDB store the file is staged in the store's own connection, inside the upload's
+    transaction; on any other engine it is staged in an in-memory DuckDB and only the valid rows
+    (and rejects) cross to the store, in bulk.
+    """
 
     def __init__(
         self,
@@ -485,7 +525,10 @@ class _Run:
         now: datetime,
     ) -> None:
         self.connection = connection
-        self.duck = raw_duckdb(connection)
+        self.separate_staging = connection.dialect.name != "duckdb"
+        self.duck = (
+            _staging_database(connection) if self.separate_staging else raw_duckdb(connection)
+        )
         self.readable = prepared.readable
         self.layout = prepared.layout
         self.line_count = prepared.line_count
@@ -664,8 +707,9 @@ class _Run:
                 # with padding); reading them in one piece is slower but exact. The failure
                 # aborted the transaction, which has written nothing yet (reading comes before
                 # any write), so it is started again.
-                self.duck.execute("rollback")
-                self.duck.execute("begin transaction")
+                if not self.separate_staging:
+                    self.duck.execute("rollback")
+                    self.duck.execute("begin transaction")
                 create(parallel=False)
             self.duck.execute(
                 f"""
@@ -1115,7 +1159,10 @@ class _Run:
             from incoming
             """
         ).df()
-        stored = self.duck.execute(f"select {columns} from current_goals").df()
+        stored = pd.DataFrame(
+            self.connection.execute(sa.text(f"select {columns} from current_goals")).all(),
+            columns=list(GOAL_COLUMNS),
+        )
         stored = stored[~stored["goal_id"].isin(incoming["goal_id"])]
         tree = pd.concat([stored, incoming[list(GOAL_COLUMNS)]], ignore_index=True)
         checked = incoming[~incoming["has_errors"]]
@@ -1249,37 +1296,31 @@ class _Run:
             if report.rows_rejected
             else ""
         )
-        self.duck.execute(
-            f"""
-            insert into {preset.kind} ({column_list}, upload_id)
+        incoming = f"""
             with incoming as ({canonical})
-            select {column_list}, {int(upload_id)} from incoming {valid}
-            """
-        ).fetchall()
+            select {column_list}, {int(upload_id)} as upload_id from incoming {valid}
+        """
+        if self.separate_staging:
+            insert_frame(self.connection, preset.kind, self.duck.execute(incoming).to_arrow_table())
+        else:
+            self.duck.execute(
+                f"insert into {preset.kind} ({column_list}, upload_id) {incoming}"
+            ).fetchall()
         # New versions: rows whose natural key a loaded earlier upload already holds (none
         # when the table holds nothing else that counts).
-        others = self.duck.execute(
-            f"""
-            select exists (
-                select 1 from {preset.kind} as existing
-                join uploads on uploads.upload_id = existing.upload_id and uploads.status = 'loaded'
-                where existing.upload_id <> {int(upload_id)}
-            )
-            """
-        ).fetchall()[0][0]
-        updated = 0
-        if others:
-            updated = self.duck.execute(
+        others = self.connection.execute(
+            sa.text(
                 f"""
-                select count(*) from {preset.kind} as valid
-                where valid.upload_id = {int(upload_id)} and exists (
+                select exists (
                     select 1 from {preset.kind} as existing
                     join uploads on uploads.upload_id = existing.upload_id
                         and uploads.status = 'loaded'
-                    where existing.upload_id <> {int(upload_id)} and {_key_match(preset.kind)}
+                    where existing.upload_id <> {int(upload_id)}
                 )
                 """
-            ).fetchall()[0][0]
+            )
+        ).scalar_one()
+        updated = count_new_versions(self.connection, preset.kind, upload_id) if others else 0
         if report.rows_rejected:
             self._store_rejects(upload_id)
         report.rows_updated = int(updated)
@@ -1316,18 +1357,13 @@ class _Run:
                 "reason": errors["problem"] + " (value: " + errors["value"].fillna("blank") + ")",
             }
         )
-        view = f"{self.error_table}_rows"
-        self.duck.register(view, frame)
-        try:
-            self.duck.execute(
-                f"insert into {rejects.name} (upload_id, row_number, column_name, raw_row, reason) "
-                f"select upload_id, row_number, column_name, raw_row, reason from {view}"
-            ).fetchall()
-        finally:
-            self.duck.unregister(view)
+        insert_frame(self.connection, rejects.name, frame)
 
     def drop_temporary_tables(self) -> None:
         """Drop this run's temporary tables (a failed transaction's rollback drops them itself)."""
+        if self.separate_staging:
+            self.duck.close()  # the staging database goes with its connection
+            return
         tables = (
             self.sample_table,
             f"{self.values_table}_lines",
@@ -1383,10 +1419,6 @@ def _period_row(
                 return text, None, None, None
         return text, None, None, None
     return text, period.label, period.start, period.end
-
-
-def _key_match(kind: str) -> str:
-    return " and ".join(f"existing.{column} = valid.{column}" for column in VERSIONED_TABLES[kind])
 
 
 # --------------------------------------------------------------------------------------------

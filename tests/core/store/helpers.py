@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 from core.store.engine import create_store_engine
 from core.store.ingest.bulk import UploadRecord, append_facts, finish_upload, start_upload
 from core.store.schema import fact_columns, migrate
+from tests.stores import fresh_store_url
 
 NOW = datetime(2026, 11, 23, 9, 0)
 
 
 def new_store(path) -> Engine:
-    """A migrated, empty store in a DuckDB file."""
-    engine = create_store_engine(f"duckdb:///{path}")
+    """A migrated, empty store: the DuckDB file ``path``, or a fresh PostgreSQL database."""
+    engine = create_store_engine(fresh_store_url(path))
     migrate(engine)
     return engine
 
@@ -54,3 +55,8 @@ def opportunity(opportunity_id: str, amount: float, created: str, close: str, **
     }
     row.update(extra)
     return row
+
+
+def url_of(engine: Engine) -> str:
+    """The engine's URL with its password, to open the same store again."""
+    return engine.url.render_as_string(hide_password=False)
