@@ -7,11 +7,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
-.PHONY: help setup run demo test lint format clean bench bench-quick bench-pages bench-ingest bench-scenarios
+# The tests that run a second time on PostgreSQL when TEST_POSTGRES_URL names a server.
+POSTGRES_TESTS := tests/core/store tests/pages tests/test_examples.py
+
+.PHONY: help setup run demo test test-postgres lint format clean bench bench-quick bench-pages bench-ingest bench-scenarios
 
 help:
 	@echo "make run    set up, seed the demo store on first run, serve http://localhost:$(PORT)"
 	@echo "make test   set up, then lint, format check and the whole test suite"
+	@echo "            (with TEST_POSTGRES_URL set: store, ingest and page tests again on PostgreSQL)"
+	@echo "make test-postgres    those tests on a throwaway PostgreSQL server (Debian's postgresql)"
 	@echo "make demo   regenerate the demo store (replaces data/marketing.duckdb)"
 	@echo "make bench  every page, the simulator and memory at scale 1, 10, 100 (bench/RESULTS.md), then ingest"
 	@echo "make bench-quick      the same at scale 1 only (a few minutes)"
@@ -36,6 +41,16 @@ demo: setup
 
 test: setup lint
 	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "Second engine: the store, ingest and page tests on PostgreSQL"; \
+		MR_TEST_ENGINE=postgres $(BIN)/python -m pytest $(POSTGRES_TESTS); \
+	else \
+		echo "TEST_POSTGRES_URL is not set: the PostgreSQL pass is left out (make test-postgres)"; \
+	fi
+
+test-postgres: setup
+	@url=$$(.ci/postgres start 54330) && trap '.ci/postgres stop 54330' EXIT && \
+		TEST_POSTGRES_URL=$$url MR_TEST_ENGINE=postgres $(BIN)/python -m pytest $(POSTGRES_TESTS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main as cli_main
+from core.store.ingest.pipeline import ARCHIVE_ENV
 from tests import stores
 
 DEMO_AS_OF = date(2026, 11, 23)
@@ -73,6 +74,15 @@ def _drop_postgres_databases() -> Iterator[None]:
     yield
     if stores.on_postgres():
         stores.drop_test_databases()
+
+
+@pytest.fixture(autouse=True)
+def _archive_beside_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL runs, archive uploads where a DuckDB store in ``tmp_path / "store"``
+    would (a database has no folder of its own; by default it would be the project's
+    ``data/uploads``, shared by every test)."""
+    if stores.on_postgres():
+        monkeypatch.setenv(ARCHIVE_ENV, str(tmp_path / "store" / "uploads"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

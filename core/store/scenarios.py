@@ -77,7 +77,7 @@ def scenario_data(engine: Engine, as_of: date) -> ScenarioData | None:
         """
         select channel, cast(date_trunc('week', spend_date) as date) as week,
                sum(amount_usd) as value
-        from current_spend where spend_date <= :last_day group by all
+        from current_spend where spend_date <= :last_day group by 1, 2
         """,
         params,
     )
@@ -90,6 +90,7 @@ def scenario_data(engine: Engine, as_of: date) -> ScenarioData | None:
         return None
     weeks = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1, 7)
     params["first_day"] = first
+    params["day_after"] = last_day + timedelta(days=1)
     pipeline = _weekly(
         engine,
         """
@@ -98,7 +99,7 @@ def scenario_data(engine: Engine, as_of: date) -> ScenarioData | None:
         from current_opportunities
         where opportunity_type = 'new_business'
           and created_date between :first_day and :last_day
-        group by all
+        group by 1, 2
         """,
         params,
     )
@@ -108,8 +109,8 @@ def scenario_data(engine: Engine, as_of: date) -> ScenarioData | None:
         select source_channel as channel,
                cast(date_trunc('week', created_at) as date) as week, count(*) as value
         from current_leads
-        where created_at >= :first_day and created_at < :last_day + interval 1 day
-        group by all
+        where created_at >= :first_day and created_at < :day_after
+        group by 1, 2
         """,
         params,
     )
@@ -243,7 +244,7 @@ def win_rates(engine: Engine, as_of: date, channels: Sequence[str]) -> dict[str,
                 from current_opportunities
                 where opportunity_type = 'new_business' and is_closed
                   and close_date between :first_day and :as_of
-                group by all
+                group by 1
                 """
             ),
             connection,
@@ -268,13 +269,13 @@ def close_lag(engine: Engine, as_of: date) -> np.ndarray:
         frame = pd.read_sql(
             sa.text(
                 """
-                select least(cast(floor(date_diff('day', created_date, close_date) / 7) as integer),
+                select least(cast(floor((close_date - created_date) / 7.0) as integer),
                              :max_weeks) as weeks,
                        sum(amount_usd) as amount
                 from current_opportunities
                 where opportunity_type = 'new_business' and is_won
                   and close_date between :first_day and :as_of and close_date >= created_date
-                group by all
+                group by 1
                 """
             ),
             connection,
@@ -405,8 +406,12 @@ def saved_scenario_list(engine: Engine) -> pd.DataFrame:
         frame = pd.read_sql(
             sa.text(
                 """
-                select name, settings_json, saved_by, saved_at from saved_scenarios
-                qualify row_number() over (partition by name order by scenario_id desc) = 1
+                select name, settings_json, saved_by, saved_at from (
+                    select name, settings_json, saved_by, saved_at,
+                           row_number() over (partition by name order by scenario_id desc) as rank
+                    from saved_scenarios
+                ) as versions
+                where rank = 1
                 order by saved_at desc limit :limit
                 """
             ),

@@ -176,7 +176,11 @@ def append_facts(
 def _append_facts_portable(
     connection: Connection, table: str, frame: pd.DataFrame, upload_id: int
 ) -> LoadCounts:
-    """:func:`append_facts` on engines other than DuckDB: load, then count in the database."""
+    """:func:`append_facts` on engines other than DuckDB: load, then count in the database.
+
+    New versions are counted over the whole upload before and after the insert, so an earlier
+    chunk of the same upload is not counted twice."""
+    updated_before = count_new_versions(connection, table, upload_id)
     insert_frame(connection, table, frame.assign(upload_id=int(upload_id)))
     key = VERSIONED_TABLES[table]
     key_list = ", ".join(key)
@@ -192,7 +196,7 @@ def _append_facts_portable(
             f"frame for {table} repeats a natural key already loaded by this upload "
             f"({', '.join(key)}), {repeated} times"
         )
-    updated = count_new_versions(connection, table, upload_id)
+    updated = count_new_versions(connection, table, upload_id) - updated_before
     return LoadCounts(
         rows_read=len(frame), rows_inserted=len(frame) - updated, rows_updated=updated
     )
@@ -273,9 +277,7 @@ def copy_csv(
     column_list = ", ".join(columns)
     with (
         raw.cursor() as cursor,
-        cursor.copy(
-            f"copy {table} ({column_list}) from stdin with (format csv)"
-        ) as copy,
+        cursor.copy(f"copy {table} ({column_list}) from stdin with (format csv)") as copy,
     ):
         for block in blocks:
             copy.write(block)

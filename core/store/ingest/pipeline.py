@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import tempfile
 import uuid
@@ -206,8 +207,16 @@ ERROR_COLUMNS = ["row", "column", "value", "problem"]
 # --------------------------------------------------------------------------------------------
 # Archive
 # --------------------------------------------------------------------------------------------
-def archive_folder(url: str) -> Path:
-    """Where raw uploads are kept: ``uploads/`` next to a DuckDB store, else ``data/uploads/``."""
+ARCHIVE_ENV = "MARKETING_REVIEW_ARCHIVE"
+
+
+def archive_folder(url: str, environ: Mapping[str, str] | None = None) -> Path:
+    """Where raw uploads are kept: the folder ``MARKETING_REVIEW_ARCHIVE`` names, else
+    ``uploads/`` next to a DuckDB store, else ``data/uploads/`` (a server database has no
+    folder of its own: point the setting at disk that is backed up)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ARCHIVE_ENV):
+        return Path(environ[ARCHIVE_ENV])
     path = store_path(url)
     return (path.parent if path is not None else PROJECT_ROOT / "data") / "uploads"
 
@@ -487,8 +496,9 @@ def _staging_database(connection: Connection) -> duckdb.DuckDBPyConnection:
     """
     duck = duckdb.connect(
         ":memory:",
-        config={"memory_limit": duckdb_memory_limit(), "enable_progress_bar": False},
+        config={"memory_limit": duckdb_memory_limit()},
     )
+    duck.execute("set enable_progress_bar = false")
     goals = pd.DataFrame(
         connection.execute(sa.text("select goal_id from current_goals")).all(),
         columns=["goal_id"],

@@ -41,10 +41,10 @@ def assert_current_is_live(engine) -> None:
         columns = ", ".join((*fact_columns(name), "upload_id"))
         with engine.connect() as connection:
             table = connection.execute(
-                sa.text(f"select {columns} from current_{name} order by all")
+                sa.text(f"select {columns} from current_{name} order by {columns}")
             ).all()
             live = connection.execute(
-                sa.text(f"select {columns} from live_current_{name} order by all")
+                sa.text(f"select {columns} from live_current_{name} order by {columns}")
             ).all()
         assert table == live, name
     history_columns = ", ".join(
@@ -52,27 +52,29 @@ def assert_current_is_live(engine) -> None:
     )
     with engine.connect() as connection:
         history = connection.execute(
-            sa.text(f"select {history_columns} from opportunity_history order by all")
+            sa.text(f"select {history_columns} from opportunity_history order by {history_columns}")
         ).all()
         expected = connection.execute(
             sa.text(
                 f"select {history_columns} from (select *, lead(snapshot_date) over ("
                 "partition by opportunity_id order by snapshot_date, upload_id) as valid_until "
-                "from opportunity_versions) as ranked order by all"
+                f"from opportunity_versions) as ranked order by {history_columns}"
             )
         ).all()
     assert history == expected, "opportunity_history"
     visits_columns = "opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd"
     with engine.connect() as connection:
         visits = connection.execute(
-            sa.text(f"select {visits_columns} from opportunity_stage_visits order by all")
+            sa.text(
+                f"select {visits_columns} from opportunity_stage_visits order by {visits_columns}"
+            )
         ).all()
         first = connection.execute(
             sa.text(
                 f"select {visits_columns} from (select *, row_number() over (partition by "
                 "opportunity_id, stage, opportunity_type order by snapshot_date, upload_id) "
                 "as visit from opportunity_versions where not is_closed) as ranked "
-                "where visit = 1 order by all"
+                f"where visit = 1 order by {visits_columns}"
             )
         ).all()
     assert visits == first, "opportunity_stage_visits"
