@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
 # The tests that run a second time on PostgreSQL when TEST_POSTGRES_URL names a server.
-POSTGRES_TESTS := tests/core/store tests/pages tests/test_examples.py
+POSTGRES_TESTS := tests/core/store tests/pages tests/test_examples.py tests/test_warehouse.py
 
 .PHONY: help setup run demo test test-postgres lint format clean bench bench-quick bench-pages bench-ingest bench-scenarios
 

@@ -52,10 +52,11 @@ from core.store import reviews as store_reviews
 from core.store import scenarios as store_scenarios
 from core.store.engine import (
     PROJECT_ROOT,
+    ReadOnlyStoreError,
     StoreLockedError,
     StoreUrlError,
-    create_store_engine,
     describe_url,
+    resolve_read_only,
     resolve_store_url,
     store_path,
 )
@@ -68,7 +69,7 @@ from core.store.ingest.pipeline import (
     undo_upload,
 )
 from core.store.ingest.presets import PRESETS_BY_NAME
-from core.store.schema import VERSIONED_TABLES, SchemaVersionError, migrate
+from core.store.schema import VERSIONED_TABLES, SchemaVersionError, open_store, table_reference
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_STORE_UNAVAILABLE = 0, 1, 2, 3
 
@@ -153,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="do nothing when the store already holds data"
     )
     commands.add_parser("tables", parents=[common], help="what the store holds, per table")
+    commands.add_parser(
+        "schema",
+        help="the store's tables and columns as Markdown (docs/TABLES.md), opens no store",
+        description="Print the tables a store holds, as a warehouse built for read-only mode "
+        "must hold them.",
+    )
     uploads = commands.add_parser("uploads", parents=[common], help="upload history, newest first")
     uploads.add_argument("--limit", type=int, default=50, help="how many uploads to list (50)")
     ingest = commands.add_parser(
@@ -895,9 +902,9 @@ def run_definitions(arguments: argparse.Namespace, engine: Engine, out: TextIO) 
 
 
 def _open_store(url: str) -> Engine:
-    engine = create_store_engine(url)
-    migrate(engine)
-    return engine
+    """The store, migrated; read-only and only checked when ``MARKETING_REVIEW_READ_ONLY`` is
+    set (warehouse mode, where every command that writes is refused)."""
+    return open_store(url, read_only=resolve_read_only())
 
 
 def _default_out_dir(url: str) -> Path:
@@ -1154,6 +1161,9 @@ def main(
         arguments = parser.parse_args(argv)
     except SystemExit as exit_request:
         return int(exit_request.code or 0) and EXIT_USAGE
+    if arguments.command == "schema":
+        print(table_reference(), end="", file=out)
+        return EXIT_OK
     try:
         url = resolve_store_url(arguments.db)
         if arguments.command == "demo":
@@ -1212,6 +1222,7 @@ def main(
         return EXIT_USAGE
     except (
         CommandRefusedError,
+        ReadOnlyStoreError,
         StoreUrlError,
         DemoDirectoryError,
         IngestError,

@@ -86,15 +86,13 @@ def _archive_beside_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL runs, leave out the tests about DuckDB itself (they ran on DuckDB)."""
-    if not stores.on_postgres():
-        return
-    kept = [item for item in items if item.get_closest_marker("duckdb_only") is None]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(
-            items=[item for item in items if item.get_closest_marker("duckdb_only")]
-        )
-        items[:] = kept
+    """Each pass leaves out the other engine's own tests: ``duckdb_only`` (about DuckDB itself,
+    its file and lock) on PostgreSQL, ``postgres_only`` (roles, schemas) on DuckDB."""
+    other = "duckdb_only" if stores.on_postgres() else "postgres_only"
+    left_out = [item for item in items if item.get_closest_marker(other) is not None]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item.get_closest_marker(other) is None]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from core.access import (
 )
 from core.formatting import escape_markdown
 from core.store import audit
-from core.store.engine import PROJECT_ROOT
+from core.store.engine import PROJECT_ROOT, READ_ONLY_MESSAGE
 from ui.store import Store
 
 _USER_KEY = "_signed_in_user"
@@ -43,6 +43,7 @@ class User:
     """The person using this session: ``actor`` when signed in, ``None`` in local mode."""
 
     actor: Actor | None
+    store_read_only: bool = False  # warehouse mode: nobody changes anything here
 
     @property
     def is_local(self) -> bool:
@@ -55,7 +56,10 @@ class User:
         return Role.ADMIN if self.actor is None else self.actor.role
 
     def can(self, action: str) -> bool:
-        """Whether the person may ``action`` (see ``core.access.ACTIONS``)."""
+        """Whether the person may ``action`` (see ``core.access.ACTIONS``); on a read-only
+        store only reading the audit log is left."""
+        if self.store_read_only and action != "read_audit":
+            return False
         return self.actor is None or self.actor.can(action)
 
 
@@ -81,9 +85,17 @@ def policy() -> AccessPolicy:
 
 def gate(store: Store) -> User:
     """Let the person in (or show the sign-in page and stop); say in the sidebar who they are."""
+    if store.read_only:
+        st.sidebar.info(
+            "**Read-only warehouse mode.** The app reads the warehouse and changes nothing: "
+            "uploads, edits and forecasts are turned off here.",
+            icon=":material/lock:",
+        )
     if not _auth_configured():
-        user = User(actor=None)
+        user = User(actor=None, store_read_only=store.read_only)
         st.session_state[_USER_KEY] = user
+        if store.read_only:
+            return user  # nothing can be changed, so nobody needs warning about who can
         st.sidebar.info(
             "**Local single-user mode.** No sign-in is set up, so anyone who can open this "
             "address can change everything. Set up `[auth]` in `.streamlit/secrets.toml` "
@@ -106,7 +118,10 @@ def gate(store: Store) -> User:
         _not_allowed(email)
     name = str(st.user.get("name") or email)
     role = rules.role_for(email, audit.granted_roles(store.engine))
-    user = User(actor=Actor(name=name, role=role, email=email, signed_in=True))
+    user = User(
+        actor=Actor(name=name, role=role, email=email, signed_in=True),
+        store_read_only=store.read_only,
+    )
     st.session_state[_USER_KEY] = user
     with st.sidebar:
         st.caption(f"Signed in as **{escape_markdown(name)}** ({ROLE_LABELS[role]})")
@@ -155,8 +170,12 @@ def who(key: str, label: str = "Your name", form: object = st) -> Actor | None:
 
 
 def read_only_note(what: str, action: str) -> None:
-    """Say why a form is missing: the role does not allow ``action``."""
+    """Say why a form is missing: the store is read-only, or the role does not allow
+    ``action``."""
     person = user()
+    if person.store_read_only:
+        st.info(f"{what} is turned off here. {READ_ONLY_MESSAGE}", icon=":material/lock:")
+        return
     st.caption(
         f"{what} is for {_needed_label(action)}s; you are signed in as a "
         f"{person.role.value}. Ask an admin if you need to change this.",

@@ -414,7 +414,7 @@ def _upload_actions(store: Store, history: object) -> None:
         actions[2].caption(f"Upload {chosen} is {row.status}.")
         return
     undoer = access.user().actor or Actor.local(st.session_state.get("uploader_name") or "app user")
-    if not undoer.can("undo_upload"):
+    if not access.can("undo_upload") or not undoer.can("undo_upload"):
         return
     confirm = actions[2].checkbox(f"Undo upload {chosen}", key=f"confirm_undo_{chosen}")
     if actions[2].button("Undo", disabled=not confirm, key=f"undo_{chosen}"):

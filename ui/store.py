@@ -12,19 +12,26 @@ from core.store import queries
 from core.store.engine import (
     StoreLockedError,
     StoreUrlError,
-    create_store_engine,
     describe_store,
+    resolve_read_only,
     resolve_store_url,
 )
-from core.store.schema import SchemaVersionError, migrate
+from core.store.schema import SchemaVersionError
+from core.store.schema import open_store as open_store_engine
+
+
+def store_engine(url: str) -> Engine:
+    """The process's engine for ``url`` (never mutate it: it is shared by every session).
+
+    Migrated to the current schema; in warehouse mode (``MARKETING_REVIEW_READ_ONLY``, or
+    ``read_only`` under ``[connections.store]``) opened read-only, only checked, never changed.
+    """
+    return _engine(url, resolve_read_only())
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def store_engine(url: str) -> Engine:
-    """The process's engine for ``url`` (never mutate it: it is shared by every session)."""
-    engine = create_store_engine(url)
-    migrate(engine)
-    return engine
+def _engine(url: str, read_only: bool) -> Engine:
+    return open_store_engine(url, read_only=read_only)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Store:
     url: str
     engine: Engine
     version: int
+    read_only: bool = False
 
     @property
     def description(self) -> str:
@@ -45,8 +53,11 @@ def open_store() -> Store:
     """Open the configured store, or explain why not and stop the page."""
     try:
         url = resolve_store_url()
-        engine = store_engine(url)
-        return Store(url=url, engine=engine, version=queries.data_version(engine))
+        read_only = resolve_read_only()
+        engine = _engine(url, read_only)
+        return Store(
+            url=url, engine=engine, version=queries.data_version(engine), read_only=read_only
+        )
     except (StoreLockedError, StoreUrlError, SchemaVersionError) as error:
         st.error(
             f"The store cannot be opened. {escape_markdown(str(error))}",

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.access import ACTIONS, Actor, Role, acting, require
+from core.store.engine import ensure_writable
 from core.store.schema import audit_log, role_grants
 
 MAX_AUDIT_ROWS = 5_000
@@ -35,7 +36,12 @@ def record(
     after: object = None,
     now: datetime | None = None,
 ) -> None:
-    """Append who did ``action`` to ``target``, with the state ``before`` and ``after``."""
+    """Append who did ``action`` to ``target``, with the state ``before`` and ``after``.
+
+    Every change is recorded here, in its own transaction: a read-only store refuses it here
+    too (rolling the change back), whatever entry point it came through.
+    """
+    ensure_writable(connection)
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}; got {action!r}")
     connection.execute(
@@ -131,6 +137,7 @@ def grant_role(
     now: datetime | None = None,
 ) -> None:
     """Give ``email`` the ``role`` in the app (admins only); the change is audited."""
+    ensure_writable(engine)
     who = acting(actor, by, "change_role")
     address = email.strip().lower()
     if "@" not in address or address.startswith("@") or address.endswith("@") or " " in address:

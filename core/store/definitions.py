@@ -27,6 +27,7 @@ from core.definitions import (
     next_version,
 )
 from core.store import audit
+from core.store.engine import ensure_writable
 from core.store.schema import bump_data_version, metric_definitions
 
 
@@ -134,6 +135,7 @@ def record_change(
     the signed-in admin, recorded as the author; without one, ``change.author`` is a local
     caller.
     """
+    ensure_writable(engine)
     default = default_definition(metric)
     now = now or datetime.now()
     if actor is not None:

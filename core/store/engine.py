@@ -20,6 +20,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STORE_URL = "duckdb:///data/marketing.duckdb"
 STORE_URL_ENV = "MARKETING_REVIEW_DB"
+READ_ONLY_ENV = "MARKETING_REVIEW_READ_ONLY"
+READ_ONLY_OPTION = "marketing_review_read_only"  # execution option marking a read-only engine
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 MEMORY_LIMIT_ENV = "MARKETING_REVIEW_DUCKDB_MEMORY"
 # DuckDB caches up to 80% of the machine's memory by default; the app and the loaders need far
 # less (queries aggregate in the database and spill to disk when they must). 600MB keeps a
@@ -38,6 +42,17 @@ class StoreLockedError(RuntimeError):
 
 class StoreUrlError(ValueError):
     """The store URL cannot be used; the message names the setting it came from."""
+
+
+class ReadOnlyStoreError(PermissionError):
+    """A change was asked of a store opened read-only (warehouse mode)."""
+
+
+READ_ONLY_MESSAGE = (
+    "This app reads its store read-only (warehouse mode): uploads and every other change are "
+    "turned off here. Load data through the warehouse's own pipeline; the app shows it on the "
+    "next page load."
+)
 
 
 def resolve_store_url(
@@ -60,6 +75,57 @@ def resolve_store_url(
         if url:
             return str(url)
     return DEFAULT_STORE_URL
+
+
+def resolve_read_only(
+    environ: Mapping[str, str] | None = None, secrets_path: Path = DEFAULT_SECRETS_PATH
+) -> bool:
+    """Warehouse mode: ``MARKETING_REVIEW_READ_ONLY``, else ``[connections.store] read_only``.
+
+    Raises
+    ------
+    StoreUrlError
+        When the setting is not a yes or a no (it names where it came from).
+    """
+    environ = os.environ if environ is None else environ
+    if READ_ONLY_ENV in environ:
+        return _yes_or_no(environ[READ_ONLY_ENV], READ_ONLY_ENV)
+    if secrets_path.is_file():
+        try:
+            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise StoreUrlError(f"{secrets_path} is not valid TOML: {error}") from error
+        value = secrets.get("connections", {}).get("store", {}).get("read_only", False)
+        if isinstance(value, bool):
+            return value
+        return _yes_or_no(str(value), f"[connections.store] read_only in {secrets_path}")
+    return False
+
+
+def _yes_or_no(text: str, where: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise StoreUrlError(f"{where} must be true or false, got {text!r}")
+
+
+def is_read_only(engine: Engine | Connection) -> bool:
+    """Whether ``engine`` (or a connection of it) was opened read-only."""
+    return bool(engine.get_execution_options().get(READ_ONLY_OPTION, False))
+
+
+def ensure_writable(engine: Engine | Connection) -> None:
+    """Refuse a change on a read-only store, before anything is written.
+
+    Raises
+    ------
+    ReadOnlyStoreError
+        When the store was opened read-only.
+    """
+    if is_read_only(engine):
+        raise ReadOnlyStoreError(READ_ONLY_MESSAGE)
 
 
 def _absolute_duckdb_url(url: URL) -> URL:
@@ -137,6 +203,14 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
     )
 
 
+def _read_only_session(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
+    """PostgreSQL: every transaction of the session read-only, so the server refuses a write."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("set session characteristics as transaction read only")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def _quiet_connection(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
     """No progress bar: DuckDB draws one on stdout for long queries, into ``--json`` output."""
     cursor = dbapi_connection.cursor()
@@ -144,11 +218,19 @@ def _quiet_connection(dbapi_connection: Any, _record: object) -> None:  # noqa: 
     cursor.close()
 
 
-def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN401
+def create_store_engine(
+    url: str,
+    read_only: bool = False,
+    **engine_options: Any,  # noqa: ANN401
+) -> Engine:
     """Engine for ``url``, checked by opening one connection.
 
     DuckDB stores get a memory limit (``MARKETING_REVIEW_DUCKDB_MEMORY``, default 600MB); every
     connection of the engine shares that configuration, as DuckDB requires.
+
+    ``read_only`` (warehouse mode) opens a DuckDB file read-only and makes every PostgreSQL
+    transaction read-only, so the database itself refuses a write; on every engine the store's
+    writes check :func:`ensure_writable` first.
 
     Raises
     ------
@@ -169,12 +251,22 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
         connect_args = dict(engine_options.pop("connect_args", {}))
         config = {"memory_limit": limit, **connect_args.get("config", {})}
         engine_options["connect_args"] = {**connect_args, "config": config}
+        if read_only and path is not None:
+            engine_options["connect_args"]["read_only"] = True
     try:
         engine = sa.create_engine(parsed, **engine_options)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
         raise StoreUrlError(f"store URL {describe_url(parsed)} cannot be used: {error}") from error
     if parsed.get_backend_name() == "duckdb":
         sa.event.listen(engine, "connect", _quiet_connection)
+    if read_only:
+        if parsed.get_backend_name() == "postgresql":
+            sa.event.listen(engine, "connect", _read_only_session)
+        engine = engine.execution_options(**{READ_ONLY_OPTION: True})
+    if read_only and path is not None and not path.is_file():
+        raise StoreUrlError(
+            f"the store {path} does not exist: read-only mode opens a store, it never makes one"
+        )
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("select 1"))
@@ -183,6 +275,11 @@ def create_store_engine(url: str, **engine_options: Any) -> Engine:  # noqa: ANN
         message = lock_message(str(error.orig), path)
         if message:
             raise StoreLockedError(message) from error
+        if isinstance(error, sa.exc.OperationalError):  # the server is not there, or refuses us
+            first_line = str(error.orig).strip().splitlines()[0] if str(error.orig) else ""
+            raise StoreUrlError(
+                f"the store {describe_url(parsed)} cannot be reached: {first_line}"
+            ) from error
         raise
     return engine
 

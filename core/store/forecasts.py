@@ -40,6 +40,7 @@ from core.definitions import (
 )
 from core.goals import seasonal_share
 from core.store import audit
+from core.store.engine import ensure_writable
 from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.metrics import OPPORTUNITY_SUMS, metric_value, parameter_values
 from core.store.series import metric_series
@@ -501,6 +502,7 @@ def submit_forecast(
         raise ForecastEntryError(problems)
     now = now or datetime.now()
     who = forecaster.strip()
+    ensure_writable(engine)
     entered_by = acting(actor, who, "submit_forecast")
     rows = pd.DataFrame(
         [

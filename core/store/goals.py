@@ -34,6 +34,7 @@ from core.goals import (
 )
 from core.series import MetricSeries
 from core.store import audit, metrics, queries
+from core.store.engine import ensure_writable
 from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.schema import bump_data_version, goal_changes, goal_comments, uploads
 from core.store.series import metric_series
@@ -153,6 +154,7 @@ def add_comment(
     text, author = text.strip(), author.strip()
     if actor is None and not author:
         raise ValueError("Say who is writing: the author is required.")
+    ensure_writable(engine)
     who = acting(actor, author, "comment_goal")
     now = now or datetime.now()
     if not text:
@@ -231,6 +233,7 @@ def record_goal_edits(
     author = author.strip()
     if actor is None and not author:
         raise GoalEditError(["Say who is making the change: your name is required."])
+    ensure_writable(engine)
     who = acting(actor, author, "edit_goals")
     author = who.label
     goals = current_goals(engine)

@@ -43,6 +43,7 @@ from core.store import goals as store_goals
 from core.store import overview as store_overview
 from core.store import pipeline as store_pipeline
 from core.store import scenarios as store_scenarios
+from core.store.engine import ensure_writable
 from core.store.schema import review_decisions, review_notes, reviews
 from core.store.writes import set_setting
 
@@ -360,6 +361,7 @@ def start_review(
     """
     if actor is None and not started_by.strip():
         raise ReviewError("Say who is starting the review: the name of the person is required.")
+    ensure_writable(engine)
     who = acting(actor, started_by, "start_review")
     now = now or datetime.now()
     with engine.begin() as connection:
@@ -446,6 +448,7 @@ def add_note(
         problems.append(f"There is no review {review_id}.")
     if problems:
         raise ReviewError(" ".join(problems))
+    ensure_writable(engine)
     writer = acting(actor, who, "review_note")
     now = now or datetime.now()
     with engine.begin() as connection:
@@ -501,6 +504,7 @@ def record_decision(
         problems.append(f"There is no review {review_id}.")
     if problems:
         raise ReviewError(" ".join(problems))
+    ensure_writable(engine)
     who = acting(actor, recorded_by, "review_decision")
     key = decision_key or f"D-{uuid.uuid4().hex[:10]}"
     now = now or datetime.now()
@@ -589,6 +593,7 @@ def set_cadence(
         raise ReviewError(f"The review cadence must be 1 to 90 days, got {days}.")
     if actor is None and not updated_by.strip():
         raise ReviewError("Say who is changing the cadence: the name is required.")
+    ensure_writable(engine)
     who = acting(actor, updated_by, "change_setting")
     with engine.begin() as connection:
         # The cadence changes no number: the caches keyed by data version stay valid.

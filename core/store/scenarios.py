@@ -27,6 +27,7 @@ from core.calendar import FiscalCalendar
 from core.response import DRAWS, FIT_VERSION, ResponseCurve, fit_response
 from core.scenarios import ScenarioModel, build_model, horizon_weeks
 from core.store import audit, metrics, queries
+from core.store.engine import ensure_writable, is_read_only
 from core.store.schema import saved_scenarios, scenario_fits
 
 WIN_RATE_YEARS = 2  # deals closed in the last two years set the win rate and the close lag
@@ -202,6 +203,8 @@ def stored_curves(
     began = time.perf_counter()
     curves = fit_curves(data, draws=draws, seed=seed)
     seconds = time.perf_counter() - began
+    if is_read_only(engine):  # warehouse mode: fitted for this process only
+        return curves
     text = json.dumps([_curve_to_json(curve) for curve in curves])
     try:
         with engine.begin() as connection:
@@ -378,6 +381,7 @@ def save_scenario(
         raise ValueError(f"The name is {len(name)} characters; keep it to {MAX_SCENARIO_NAME}.")
     if not saved_by:
         raise ValueError("Say who is saving: the name of the person is required.")
+    ensure_writable(engine)
     who = acting(actor, saved_by, "save_scenario")
     now = now or datetime.now()
     with engine.begin() as connection:

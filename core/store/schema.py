@@ -28,6 +28,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from core.store.engine import create_store_engine
+
 SCHEMA_VERSION = 12
 
 metadata = sa.MetaData()
@@ -739,6 +741,103 @@ def migrate(
     return target
 
 
+def derived_shapes() -> dict[str, tuple[str, ...]]:
+    """Relations the store keeps beside :data:`metadata`'s tables (made by SQL, not
+    ``MetaData``), with the columns the app reads from each."""
+    opportunity = (*fact_columns("opportunities"), "upload_id")
+    return {
+        **{f"current_{name}": (*fact_columns(name), "upload_id") for name in VERSIONED_TABLES},
+        "opportunity_versions": (*opportunity, "snapshot_date"),
+        "opportunity_history": (*opportunity, "snapshot_date", "valid_until"),
+        "opportunity_stage_visits": (
+            "opportunity_id", "stage", "opportunity_type", "snapshot_date", "upload_id",
+            "amount_usd",
+        ),
+    }  # fmt: skip
+
+
+def store_shape_problems(engine: Engine) -> list[str]:
+    """What a store opened read-only lacks for the app to read it, one sentence each.
+
+    The shapes are this module's tables and :func:`derived_shapes` (``docs/TABLES.md`` lists
+    them) at :data:`SCHEMA_VERSION`; extra tables and columns are fine. Nothing is written: a
+    read-only store is never migrated.
+    """
+    wanted = {
+        **{
+            name: tuple(column.name for column in table.columns)
+            for name, table in metadata.tables.items()
+        },
+        **derived_shapes(),
+    }
+    with engine.connect() as connection:
+        # information_schema, not SQLAlchemy's inspector: it reads the same on DuckDB,
+        # PostgreSQL and the warehouses, for the schema the connection reads by default.
+        present: dict[str, set[str]] = {}
+        for table, column in connection.execute(
+            sa.text(
+                "select table_name, column_name from information_schema.columns "
+                "where table_schema = current_schema()"
+            )
+        ):
+            present.setdefault(str(table).lower(), set()).add(str(column).lower())
+        problems: list[str] = []
+        missing = sorted(name for name in wanted if name not in present)
+        if missing:
+            problems.append(f"missing: {', '.join(missing)}")
+        for name in sorted(set(wanted) & set(present)):
+            lacking = [column for column in wanted[name] if column not in present[name]]
+            if lacking:
+                problems.append(f"{name} lacks {', '.join(lacking)}")
+        if "schema_versions" in present:
+            version = schema_version(connection)
+            if version != SCHEMA_VERSION:
+                problems.append(
+                    f"schema version {version}, not {SCHEMA_VERSION}: "
+                    + (
+                        "upgrade the app"
+                        if version > SCHEMA_VERSION
+                        else "open it once with `python -m core tables --db URL` as a role "
+                        "that may write, which migrates it"
+                    )
+                )
+    return problems
+
+
+class StoreShapeError(SchemaVersionError):
+    """A store opened read-only lacks tables or columns the app reads; the message lists them."""
+
+
+def open_store(url: str, read_only: bool = False) -> Engine:
+    """The store at ``url``, ready to read: migrated to :data:`SCHEMA_VERSION`, or, read-only
+    (warehouse mode), checked to have every table the app reads and never changed.
+
+    Raises
+    ------
+    StoreShapeError
+        When a read-only store lacks what the app reads (every problem named).
+    SchemaVersionError
+        When the store was written by a newer release.
+    """
+    engine = create_store_engine(url, read_only=read_only)
+    try:
+        if not read_only:
+            migrate(engine)
+            return engine
+        problems = store_shape_problems(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if problems:
+        engine.dispose()
+        raise StoreShapeError(
+            "the read-only store does not have the tables the app reads ("
+            + "; ".join(problems)
+            + "). docs/TABLES.md lists them."
+        )
+    return engine
+
+
 def bump_data_version(connection: Connection) -> int:
     """Mark the store as changed inside the caller's transaction; return the new version.
 
@@ -993,3 +1092,115 @@ def _has_table(connection: Connection, name: str) -> bool:
             {"name": name},
         ).scalar_one()
     )
+
+
+# What each relation holds, for the table reference (docs/TABLES.md) that warehouse builders
+# follow. Grouped as the warehouse sees them: facts, what the store derives, the app's own.
+TABLE_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Facts: every version of every record, each row stamped with its upload",
+        "A row per natural key per upload (snapshot). Build them from your synced CRM, ad and "
+        "billing tables; one `uploads` row per snapshot says its date and whether it counts.",
+        (
+            ("uploads", "One row per snapshot (file, sync or dbt run): its date and status "
+             "('loaded' counts, 'undone' does not)."),
+            ("campaigns", "Campaigns: channel, dates, budget, the goal they serve."),
+            ("spend", "Spend per day, campaign and source, in reporting currency (USD)."),
+            ("touches", "Campaign touches on contacts and accounts (attribution's input)."),
+            ("leads", "Leads and contacts with their funnel dates (MQL, SQL, opportunity)."),
+            ("opportunities", "Deals as each snapshot saw them: stage, amount, dates, type, "
+             "source channel and campaign."),
+            ("revenue", "ARR per account and month (MRR x 12 where billing has MRR)."),
+            ("goals", "The goal tree, vision to campaign: metric, target, period, direction."),
+            ("forecasts", "Every forecast submitted: period, metric, value, category."),
+            ("budgets", "Planned spend per period and channel."),
+        ),
+    ),
+    (
+        "Derived: what the store keeps from the facts",
+        "The loader refreshes these on every write; a warehouse builds them with the same "
+        "definitions (`live_current_*` and the history in `core/store/schema.py`).",
+        (
+            *(
+                (f"current_{name}", f"The latest loaded version of each {name} key (facts' "
+                 "columns and `upload_id`).")
+                for name in VERSIONED_TABLES
+            ),
+            ("opportunity_versions", "View: every loaded opportunity version with its "
+             "snapshot date."),
+            ("opportunity_history", "Every loaded opportunity version with its snapshot date "
+             "and `valid_until`, the next version's date (null: still current)."),
+            ("opportunity_stage_visits", "Each deal's first open version in each stage."),
+            ("arr_summary", "The ARR bridge and 12-month retention of all accounts, per month."),
+            ("current_tables", "Which uploads each current table was built from."),
+        ),
+    ),
+    (
+        "The app's own: definitions, reviews, decisions, access",
+        "Empty tables are fine in a warehouse: read-only mode shows the shipped definitions "
+        "and no reviews, and nothing is added.",
+        (
+            ("schema_versions", "Schema versions applied (the app reads this store at "
+             f"version {SCHEMA_VERSION})."),
+            ("store_state", "One row: `data_version`, moved by every write (the app's caches "
+             "key on it; a warehouse pipeline bumps it after each load)."),
+            ("settings", "Settings such as the fiscal year's first month."),
+            ("rejects", "Rows a file could not load, with the reason."),
+            ("metric_definitions", "Metric definition versions beyond the shipped ones."),
+            ("saved_mappings", "Column mappings confirmed for a file header."),
+            ("reviews", "Review snapshots: the numbers frozen on the day."),
+            ("goal_changes", "Edits made to goals in the app."),
+            ("goal_comments", "Commentary on goals."),
+            ("saved_scenarios", "Budget scenarios saved by name."),
+            ("review_notes", "Notes written during a review."),
+            ("review_decisions", "The decisions log, every version."),
+            ("audit_log", "Who changed what, before and after."),
+            ("role_grants", "Roles granted in the app."),
+            ("scenario_fits", "Fitted response curves kept by what they fitted."),
+        ),
+    ),
+)  # fmt: skip
+
+
+def _column_type(column: sa.Column) -> str:
+    return "DOUBLE" if isinstance(column.type, sa.Double) else str(column.type)
+
+
+def table_reference() -> str:
+    """The store's tables as Markdown (``docs/TABLES.md``): what a warehouse schema must hold
+    for read-only mode, generated from this module so it cannot drift."""
+    shapes = derived_shapes()
+    described = {name for _, _, tables in TABLE_GROUPS for name, _ in tables}
+    every = {*metadata.tables, *shapes}
+    if described != every:
+        raise ValueError(f"TABLE_GROUPS and the schema disagree: {sorted(described ^ every)}")
+    lines = [
+        "# The store's tables",
+        "",
+        "Generated by `python -m core schema` from `core/store/schema.py` (schema version "
+        f"{SCHEMA_VERSION}); a test fails when it is out of date. A store the app opens "
+        "read-only (warehouse mode, see the README) must hold every table below with at least "
+        "these columns, in the schema its URL reads by default; extra tables and columns are "
+        "ignored. Types are SQLAlchemy's generic names; any type the database reads as that "
+        "kind will do.",
+    ]
+    for title, text, tables in TABLE_GROUPS:
+        lines += ["", f"## {title}", "", text]
+        for name, purpose in tables:
+            lines += ["", f"### `{name}`", "", purpose, ""]
+            if name in metadata.tables:
+                table = metadata.tables[name]
+                key = VERSIONED_TABLES.get(name)
+                if key:
+                    lines += [f"Natural key: {', '.join(key)} (plus `upload_id` per version).", ""]
+                lines += ["| column | type | not null |", "|---|---|---|"]
+                lines += [
+                    f"| `{column.name}` | {_column_type(column)} | "
+                    f"{'yes' if not column.nullable else ''} |"
+                    for column in table.columns
+                ]
+            else:
+                lines.append(
+                    "Columns: " + ", ".join(f"`{column}`" for column in shapes[name]) + "."
+                )
+    return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from core.formatting import escape_markdown, format_usd
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
 from tests.pages.conftest import scalar
+from tests.stores import fresh_store_url
 
 
 def metric_values(app) -> dict[str, str]:
@@ -156,7 +157,7 @@ def test_data_page_lists_what_the_store_holds(app_for, demo_store_url, demo_temp
 
 
 def test_empty_store_shows_empty_states(app_for, tmp_path):
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()
@@ -171,6 +172,7 @@ def test_empty_store_shows_empty_states(app_for, tmp_path):
     assert not any("Demo data" in item.value for item in app.info)
 
 
+@pytest.mark.duckdb_only  # DuckDB's file lock
 def test_a_store_held_by_another_process_is_explained(app_for, tmp_path):
     path = tmp_path / "held.duckdb"
     create_store_engine(f"duckdb:///{path}").dispose()

@@ -12,6 +12,7 @@ from core.store.schema import migrate
 from tests.pages.conftest import query_value, scalar
 from tests.pages.helpers import open_page
 from tests.pages.test_app import assert_no_errors
+from tests.stores import fresh_store_url
 
 PIPELINE_Q4 = """
 select sum(amount_usd) from current_opportunities
@@ -119,7 +120,7 @@ def test_the_overview_says_what_is_working_or_that_it_is_too_early(app_for, demo
 
 
 def test_an_empty_store_says_so(app_for, tmp_path):
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

@@ -10,6 +10,7 @@ from core.store import definitions as store_definitions
 from core.store.engine import create_store_engine
 from tests.pages.conftest import scalar
 from tests.pages.test_app import assert_no_errors, metric_values
+from tests.stores import fresh_store_url
 
 
 def _form_fields(app):
@@ -118,7 +119,7 @@ def test_recording_a_version_shows_its_effect_and_restates_the_overview(app_for,
 def test_an_empty_store_still_lists_the_definitions(app_for, tmp_path):
     from core.store.schema import migrate
 
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.formatting import escape_markdown
 from tests.pages.conftest import scalar
 from tests.pages.test_app import assert_no_errors
+from tests.stores import fresh_store_url
 
 QUARTER_GOAL = "G-Q4-FY2027-SALES-BOOKINGS"
 
@@ -115,7 +116,7 @@ def test_goals_page_on_an_empty_store(app_for, tmp_path):
     from core.store.engine import create_store_engine
     from core.store.schema import migrate
 
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

@@ -6,10 +6,11 @@ from datetime import date
 
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
-from tests.core.store.helpers import load, new_store, opportunity
+from tests.core.store.helpers import load, new_store, opportunity, url_of
 from tests.pages.conftest import scalar
 from tests.pages.helpers import metric, open_page
 from tests.pages.test_app import assert_no_errors
+from tests.stores import fresh_store_url
 
 # Open new-business and expansion pipeline due in Q4 FY2027 as the exports to 23 Nov showed it,
 # written here independently of core.store.pipeline.
@@ -101,7 +102,7 @@ def test_a_store_without_leads_or_early_exports_says_why(app_for, tmp_path):
         date(2026, 11, 23),
     )
     engine.dispose()
-    app = _page(app_for, f"duckdb:///{tmp_path / 'store.duckdb'}")
+    app = _page(app_for, url_of(engine))
     infos = " ".join(item.value for item in app.info)
     assert "needs one from before the period began" in infos
     assert "no first-worked times" in infos
@@ -110,7 +111,7 @@ def test_a_store_without_leads_or_early_exports_says_why(app_for, tmp_path):
 
 
 def test_an_empty_store_says_so(app_for, tmp_path):
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

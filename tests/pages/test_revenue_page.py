@@ -6,10 +6,11 @@ from datetime import date
 
 from core.store.engine import create_store_engine
 from core.store.schema import migrate
-from tests.core.store.helpers import load, new_store, opportunity
+from tests.core.store.helpers import load, new_store, opportunity, url_of
 from tests.pages.conftest import scalar
 from tests.pages.helpers import metric, open_page
 from tests.pages.test_app import assert_no_errors
+from tests.stores import fresh_store_url
 
 
 def _page(app_for, url, **query):
@@ -82,12 +83,12 @@ def test_without_arr_the_page_says_what_to_upload(app_for, tmp_path):
     load(engine, "opportunities", [opportunity("A", 100.0, "2026-08-01", "2026-09-01", **won)],
          date(2026, 11, 23))  # fmt: skip
     engine.dispose()
-    app = _page(app_for, f"duckdb:///{tmp_path / 'store.duckdb'}")
+    app = _page(app_for, url_of(engine))
     assert any("No ARR is loaded" in item.value for item in app.info)
 
 
 def test_an_empty_store_says_so(app_for, tmp_path):
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

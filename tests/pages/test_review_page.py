@@ -13,6 +13,7 @@ from core.store.schema import migrate
 from tests.core.store.helpers import load, opportunity
 from tests.pages.conftest import query_value
 from tests.pages.test_app import assert_no_errors
+from tests.stores import fresh_store_url
 
 
 def _start_on_the_overview(app_for, url):
@@ -93,7 +94,7 @@ def test_notes_decisions_and_the_pack(app_for, demo_store_url):
 
 
 def test_the_review_page_on_an_empty_store(app_for, tmp_path):
-    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    url = fresh_store_url(tmp_path / "empty.duckdb")
     engine = create_store_engine(url)
     migrate(engine)
     engine.dispose()

@@ -49,7 +49,13 @@ from core.definitions import DEFAULT_DEFINITIONS, FORECAST_METRICS
 from core.formatting import format_day, plural
 from core.goals import GOAL_COLUMNS, goal_problems
 from core.store import audit, queries
-from core.store.engine import PROJECT_ROOT, duckdb_memory_limit, raw_duckdb, store_path
+from core.store.engine import (
+    PROJECT_ROOT,
+    duckdb_memory_limit,
+    ensure_writable,
+    raw_duckdb,
+    store_path,
+)
 from core.store.ingest import sql
 from core.store.ingest.bulk import (
     LoadCounts,
@@ -284,6 +290,7 @@ def ingest_file(
     :class:`core.access.AccessDeniedError` before anything is read when ``options.actor`` may not
     load files.
     """
+    ensure_writable(engine)  # before the file is archived: a read-only store keeps nothing
     options = _as_loader(options or IngestOptions())
     name = display_name or path.name
     folder = archive_folder(engine.url.render_as_string(hide_password=False))
@@ -314,6 +321,7 @@ def ingest_archived(
     engine: Engine, archived: Path, name: str, report: IngestReport, options: IngestOptions
 ) -> IngestReport:
     """Run the pipeline on a file already in the archive."""
+    ensure_writable(engine)
     options = _as_loader(options)
     now = options.now or datetime.now()
     duplicate = _loaded_upload_with_sha(engine, report.sha256)
@@ -1873,6 +1881,7 @@ def undo_upload(
     ``actor`` is the signed-in person undoing (editors and admins); without one the caller is
     local and ``by`` names them.
     """
+    ensure_writable(engine)
     who = acting(actor, by, "undo_upload")
     now = now or datetime.now()
     with engine.begin() as connection:

@@ -17,6 +17,7 @@ from core.store.engine import create_store_engine
 from core.store.metrics import arr_bridge_through
 from tests.conftest import copy_store
 from tests.core.store.helpers import load, new_store
+from tests.stores import fresh_store_url
 
 FIRST = date(2025, 1, 1)
 
@@ -68,8 +69,8 @@ def test_random_histories_match_the_pandas_bridge(tmp_path_factory, history, cut
     engine.dispose()
 
 
-def test_a_hand_made_history_gives_each_component():
-    engine = create_store_engine("duckdb:///:memory:")
+def test_a_hand_made_history_gives_each_component(tmp_path):
+    engine = create_store_engine(fresh_store_url(tmp_path / "store.duckdb"))
     from core.store.schema import migrate
 
     migrate(engine)

@@ -24,6 +24,7 @@ from core.store.schema import (
     refresh_current,
 )
 from tests.core.store.helpers import load, new_store, opportunity
+from tests.stores import fresh_store_url
 
 DAY = date(2026, 1, 5)
 
@@ -170,7 +171,7 @@ def test_a_failed_write_leaves_the_current_tables_as_they_were(tmp_path):
 
 
 def test_a_version_7_store_with_data_migrates_to_tables_holding_the_same_rows(tmp_path):
-    engine = create_store_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    engine = create_store_engine(fresh_store_url(tmp_path / "old.duckdb"))
     up_to_7 = {version: MIGRATIONS[version] for version in range(1, 8)}
     assert migrate(engine, up_to_7) == 7
     with engine.begin() as connection:  # as release 7 left it: current_* were ranking views

@@ -18,6 +18,8 @@ from core.store.engine import (
     store_path,
 )
 
+pytestmark = pytest.mark.duckdb_only  # URLs, files and the lock of DuckDB stores
+
 
 @pytest.fixture
 def secrets_file(tmp_path):

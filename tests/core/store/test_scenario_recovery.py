@@ -31,7 +31,8 @@ from core.store.engine import create_store_engine
 from core.store.scenarios import prepare
 
 AS_OF = date(2026, 11, 23)
-pytestmark = pytest.mark.timeout(900)
+# About the model, not the engine: the scale-1 demo it builds runs in the DuckDB pass only.
+pytestmark = [pytest.mark.timeout(900), pytest.mark.duckdb_only]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from core.store.schema import (
     schema_version,
 )
 from tests.core.store.helpers import load, new_store, opportunity
+from tests.stores import fresh_store_url
 
 
 def campaign_columns(engine):
@@ -32,8 +33,9 @@ def campaign_columns(engine):
 
 
 @pytest.fixture
-def memory_engine():
-    engine = create_store_engine("duckdb:///:memory:")
+def memory_engine(tmp_path):
+    """An empty store (a DuckDB file, or a PostgreSQL database in that pass), not migrated."""
+    engine = create_store_engine(fresh_store_url(tmp_path / "store.duckdb"))
     yield engine
     engine.dispose()
 
@@ -146,7 +148,7 @@ def test_current_view_keeps_latest_snapshot_and_undone_uploads_drop_out(tmp_path
 
 
 def test_a_first_version_store_migrates_and_keeps_its_rows(tmp_path):
-    engine = create_store_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    engine = create_store_engine(fresh_store_url(tmp_path / "old.duckdb"))
     first_only = {1: MIGRATIONS[1]}
     assert migrate(engine, first_only) == 1
     load(

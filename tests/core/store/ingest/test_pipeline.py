@@ -32,6 +32,7 @@ from core.store.ingest.pipeline import (
 from core.store.schema import VERSIONED_TABLES, fact_columns, metadata, migrate
 from core.store.writes import set_setting
 from tests.conftest import copy_store
+from tests.stores import fresh_store_url
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "exports"
 NOW = datetime(2026, 11, 23, 9, 0)
@@ -44,7 +45,7 @@ AS_OF = date(2026, 11, 23)
 def fresh_store(folder: Path) -> Engine:
     """A migrated, empty store whose fiscal year starts in February (as the demo's)."""
     folder.mkdir(parents=True, exist_ok=True)
-    engine = create_store_engine(f"duckdb:///{folder / 'marketing.duckdb'}")
+    engine = create_store_engine(fresh_store_url(folder / "marketing.duckdb"))
     migrate(engine)
     with engine.begin() as connection:
         set_setting(connection, "fiscal_year_start_month", "2", "tester", NOW)
