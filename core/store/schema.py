@@ -539,7 +539,20 @@ VIEW_NAMES: tuple[str, ...] = (
 
 
 def _drop_views(connection: Connection) -> None:
-    """Drop the views (PostgreSQL refuses to change a column a view reads)."""
+    """Drop the views (PostgreSQL refuses to change a column a view reads).
+
+    Up to schema version 7 ``current_*`` were views over ``live_current_*``; PostgreSQL refuses
+    to drop a view another one reads, so those go first (migration 8 makes them tables).
+    """
+    old_current_views = connection.execute(
+        sa.text(
+            "select table_name from information_schema.views "
+            "where table_schema = current_schema() and table_name like 'current%'"
+        )
+    ).scalars()
+    for name in list(old_current_views):
+        if name.removeprefix("current_") in VERSIONED_TABLES:
+            connection.execute(sa.text(f"drop view if exists {name}"))
     for name in VIEW_NAMES:
         connection.execute(sa.text(f"drop view if exists {name}"))
 
