@@ -9,7 +9,10 @@ from ui.store import open_store
 context.current()  # makes sure the frame (sidebar, banner) ran; the page reads no period
 store = open_store()
 st.title("Data")
-st.caption(f"Store: {escape_markdown(store.description)}")
+st.caption(
+    f"Store: {escape_markdown(store.description)}"
+    + (" (read-only: warehouse mode)" if store.read_only else "")
+)
 
 extent = data.data_extent(store.url, store.version)
 summary = data.table_summary(store.url, store.version)

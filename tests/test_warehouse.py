@@ -136,6 +136,42 @@ def test_core_refuses_every_change_and_archives_nothing(demo_store_url, tmp_path
     assert _fingerprint(demo_store_url) == before
 
 
+def test_a_snapshot_the_pipeline_adds_moves_the_data_version(demo_store_url):
+    """A warehouse pipeline that adds an ``uploads`` row without bumping ``store_state`` still
+    refreshes the app's caches; undoing one does too. (One engine at a time: DuckDB refuses a
+    read-only and a writing connection to one file in one process.)"""
+
+    def version() -> int:
+        reader = open_store(demo_store_url, read_only=True)
+        try:
+            return queries.data_version(reader)
+        finally:
+            reader.dispose()
+
+    def pipeline_writes(sql: str) -> None:
+        writer = create_store_engine(demo_store_url)
+        try:
+            with writer.begin() as connection:
+                connection.execute(sa.text(sql))
+        finally:
+            writer.dispose()
+
+    first = version()
+    assert version() == first  # stable while nothing changes
+    pipeline_writes(
+        "insert into uploads (upload_id, file_name, sha256, size_bytes, source, kind, "
+        "snapshot_date, uploaded_by, uploaded_at, status) values (999999, 'dbt run', '0', 0, "
+        "'dbt', 'spend', date '2026-11-24', 'dbt', timestamp '2026-11-24 06:00:00', 'loaded')"
+    )
+    second = version()
+    assert second != first
+    pipeline_writes(
+        "update uploads set status = 'undone', "
+        "status_changed_at = timestamp '2026-11-24 07:00:00' where upload_id = 999999"
+    )
+    assert version() != second
+
+
 def test_the_database_itself_refuses_a_write(demo_store_url):
     engine = open_store(demo_store_url, read_only=True)
     try:

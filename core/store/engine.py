@@ -49,9 +49,8 @@ class ReadOnlyStoreError(PermissionError):
 
 
 READ_ONLY_MESSAGE = (
-    "This app reads its store read-only (warehouse mode): uploads and every other change are "
-    "turned off here. Load data through the warehouse's own pipeline; the app shows it on the "
-    "next page load."
+    "This app reads its store read-only (warehouse mode), so it changes nothing there: load "
+    "data through the warehouse's own pipeline, and the app shows it on the next page load."
 )
 
 

@@ -9,6 +9,7 @@ never taken from input.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.calendar import FiscalCalendar
-from core.store.schema import VERSIONED_TABLES, store_state
+from core.store.engine import is_read_only
+from core.store.schema import VERSIONED_TABLES, store_state, uploads
 
 OPPORTUNITY_DATE_FIELDS = ("created_date", "close_date")
 UPLOAD_HISTORY_LIMIT = 500
@@ -67,13 +69,28 @@ TABLE_DATE_COLUMNS = {
 
 
 def data_version(engine: Engine) -> int:
-    """Counter bumped by every write: the key for cached reads."""
+    """Counter bumped by every write: the key for cached reads.
+
+    A read-only store (warehouse mode) is written by a pipeline that may not bump the counter,
+    so there the key also covers the uploads (snapshots) it lists: a new or undone snapshot
+    refreshes the app's caches on the next page load.
+    """
     with engine.connect() as connection:
-        return int(
+        version = int(
             connection.execute(
                 sa.select(store_state.c.data_version).where(store_state.c.state_id == 1)
             ).scalar_one()
         )
+        if not is_read_only(engine):
+            return version
+        snapshots = connection.execute(
+            sa.select(
+                sa.func.max(uploads.c.upload_id),
+                sa.func.count(),
+                sa.func.max(uploads.c.status_changed_at),
+            ).where(uploads.c.status == "loaded")
+        ).one()
+    return zlib.crc32(f"{version}|{snapshots[0]}|{snapshots[1]}|{snapshots[2]}".encode())
 
 
 def settings(engine: Engine) -> dict[str, str]:

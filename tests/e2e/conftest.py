@@ -161,10 +161,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve_app(store_url: str, log_path: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port against ``store_url``; yields the base URL."""
+def serve_app(
+    store_url: str, log_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port against ``store_url`` (with ``extra_env`` in its
+    environment); yields the base URL."""
     port = _free_port()
-    env = {**os.environ, "MARKETING_REVIEW_DB": store_url, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "MARKETING_REVIEW_DB": store_url,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
     command = [
         sys.executable,
         "-m",
