@@ -65,15 +65,20 @@ def resolve_store_url(
         return cli_url
     if environ.get(STORE_URL_ENV):
         return environ[STORE_URL_ENV]
-    if secrets_path.is_file():
-        try:
-            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise StoreUrlError(f"{secrets_path} is not valid TOML: {error}") from error
-        url = secrets.get("connections", {}).get("store", {}).get("url")
-        if url:
-            return str(url)
-    return DEFAULT_STORE_URL
+    url = _store_secrets(secrets_path).get("url")
+    return str(url) if url else DEFAULT_STORE_URL
+
+
+def _store_secrets(secrets_path: Path) -> Mapping[str, object]:
+    """The ``[connections.store]`` section of the secrets file (empty without one)."""
+    if not secrets_path.is_file():
+        return {}
+    try:
+        secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise StoreUrlError(f"{secrets_path} is not valid TOML: {error}") from error
+    section = secrets.get("connections", {}).get("store", {})
+    return section if isinstance(section, Mapping) else {}
 
 
 def resolve_read_only(
@@ -89,16 +94,10 @@ def resolve_read_only(
     environ = os.environ if environ is None else environ
     if READ_ONLY_ENV in environ:
         return _yes_or_no(environ[READ_ONLY_ENV], READ_ONLY_ENV)
-    if secrets_path.is_file():
-        try:
-            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise StoreUrlError(f"{secrets_path} is not valid TOML: {error}") from error
-        value = secrets.get("connections", {}).get("store", {}).get("read_only", False)
-        if isinstance(value, bool):
-            return value
-        return _yes_or_no(str(value), f"[connections.store] read_only in {secrets_path}")
-    return False
+    value = _store_secrets(secrets_path).get("read_only", False)
+    if isinstance(value, bool):
+        return value
+    return _yes_or_no(str(value), f"[connections.store] read_only in {secrets_path}")
 
 
 def _yes_or_no(text: str, where: str) -> bool:
@@ -243,6 +242,10 @@ def create_store_engine(
     except sa.exc.ArgumentError as error:
         raise StoreUrlError(f"store URL {url!r} is not a database URL: {error}") from error
     path = store_path(parsed)
+    if read_only and path is not None and not path.is_file():
+        raise StoreUrlError(
+            f"the store {path} does not exist: read-only mode opens a store, it never makes one"
+        )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "duckdb":
@@ -262,10 +265,6 @@ def create_store_engine(
         if parsed.get_backend_name() == "postgresql":
             sa.event.listen(engine, "connect", _read_only_session)
         engine = engine.execution_options(**{READ_ONLY_OPTION: True})
-    if read_only and path is not None and not path.is_file():
-        raise StoreUrlError(
-            f"the store {path} does not exist: read-only mode opens a store, it never makes one"
-        )
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("select 1"))
