@@ -813,6 +813,11 @@ POSTGRES_NOTES: tuple[str, ...] = (
     "percent of noise; the 4x between the engines is far above it.",
     "**No SQL failed**: every page rendered on PostgreSQL without an exception or an error "
     "message, and both stores hold the same rows.",
+    "Other work was committed to core/ while this run went on (afa2d58 at 03:02, data version "
+    "of read-only stores; d3d7249 at 02:44, migrations of release-7 stores), so DuckDB (measured "
+    "02:38) and PostgreSQL (03:05) ran slightly different trees; neither change is on a path "
+    "these writable, freshly built stores take, and each page ran the same number of "
+    "statements on both engines.",
     "**Why PostgreSQL's cold pages are slower: every query reads whole tables.** The "
     "PostgreSQL schema has no index on any fact table (`pg_indexes` lists only the primary "
     "keys of the small tables), so each statement is a sequential scan of a row store about "
