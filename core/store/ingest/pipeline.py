@@ -1319,7 +1319,7 @@ class _Run:
             select {column_list}, {int(upload_id)} as upload_id from incoming {valid}
         """
         if self.separate_staging:
-            insert_frame(self.connection, preset.kind, self.duck.execute(incoming).to_arrow_table())
+            insert_frame(self.connection, preset.kind, self.duck.sql(incoming).to_arrow_table())
         else:
             self.duck.execute(
                 f"insert into {preset.kind} ({column_list}, upload_id) {incoming}"

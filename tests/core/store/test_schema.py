@@ -9,6 +9,7 @@ from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import undo_upload
 from core.store.schema import (
     MIGRATIONS,
+    POSTGRES_INDEXES,
     SCHEMA_VERSION,
     VERSIONED_TABLES,
     SchemaVersionError,
@@ -172,3 +173,21 @@ def test_a_first_version_store_migrates_and_keeps_its_rows(tmp_path):
     assert rows == [("006A", "001A"), ("006B", None)]
     assert "saved_mappings" in tables
     engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_postgres_stores_get_the_refresh_indexes_and_session_settings(memory_engine):
+    migrate(memory_engine)
+    with memory_engine.connect() as connection:
+        indexed = {
+            (table, definition.split("(", 1)[1].rstrip(")"))
+            for table, definition in connection.execute(
+                sa.text(
+                    "select tablename, indexdef from pg_indexes "
+                    "where schemaname = current_schema() and indexname like '%\\_refresh\\_%'"
+                )
+            )
+        }
+        assert set(POSTGRES_INDEXES) <= indexed
+        assert connection.execute(sa.text("show jit")).scalar() == "off"
+        assert connection.execute(sa.text("show work_mem")).scalar() == "64MB"
