@@ -806,63 +806,42 @@ def gaps_section(runs: list[ScaleRun]) -> list[str]:
 # "Where the time goes" list (QueryClock) and the build's log; rendered as the section's last
 # bullets. Written after reading a run's numbers, like WHY_SLOW: re-check after a new run.
 POSTGRES_NOTES: tuple[str, ...] = (
-    "Run of 2026-12-05 at scale 10, on the throwaway cluster `.ci/postgres start 54331` "
-    "starts (initdb's defaults; fsync, synchronous_commit and full_page_writes off and "
-    "max_connections 200 on its command line). Another engineer's test suites (and their own "
-    "PostgreSQL cluster) ran on the same 2 cores throughout, so every figure carries tens of "
-    "percent of noise; the 4x between the engines is far above it.",
+    "Run of 2026-12-05 03:23-03:31 at scale 10, no test suite running beside it, on a "
+    "throwaway cluster as `.ci/postgres start` makes it (initdb's defaults; fsync, "
+    "synchronous_commit and full_page_writes off and max_connections 200 on its command line), "
+    "with the app's own session settings (`core/store/engine.py`: jit off, work_mem 64MB) and "
+    "schema 13's PostgreSQL indexes for the write path.",
     "**No SQL failed**: every page rendered on PostgreSQL without an exception or an error "
     "message, and both stores hold the same rows.",
-    "Other work was committed to core/ while this run went on (afa2d58 at 03:02, data version "
-    "of read-only stores; d3d7249 at 02:44, migrations of release-7 stores), so DuckDB (measured "
-    "02:38) and PostgreSQL (03:05) ran slightly different trees; neither change is on a path "
-    "these writable, freshly built stores take, and each page ran the same number of "
-    "statements on both engines.",
-    "**Why PostgreSQL's cold pages are slower: every query reads whole tables.** The "
-    "PostgreSQL schema has no index on any fact table (`pg_indexes` lists only the primary "
-    "keys of the small tables), so each statement is a sequential scan of a row store about "
-    "6x the size of DuckDB's compressed columns (1,052 MB against 182 MB), larger than the "
-    "default shared_buffers (128 MB), and DuckDB's vectorised, parallel scans of the columns a "
-    "query names are simply faster at this. The query column shows it: the pages' extra time "
-    "is mostly in `cursor.execute`.",
-    "**Revenue** (the largest ratio): `core/store/arr.py:logo_churn_by_period` runs one "
-    "statement per quarter, each aggregating all of `current_revenue` (333,889 rows) by "
-    "account and month; the CTE is used twice, so PostgreSQL materialises it, and its hash "
-    "aggregate spills to disk at the default work_mem of 4 MB (EXPLAIN ANALYZE: 21 batches): "
-    "0.8 s a statement in the page (1.2 s under EXPLAIN ANALYZE) against 16 ms in DuckDB.",
-    "**Campaigns and Overview**: `core/store/campaigns.py:campaign_totals` is slow mostly "
-    "from JIT compilation: the chained left joins over CTEs are estimated at 1.75 billion rows "
-    "(cost 19 million), far past jit_optimize_above_cost, and EXPLAIN ANALYZE showed 7.8 s of "
-    "JIT (inlining and optimisation, over the leader and two workers) in a 6.1 s statement; "
-    "run again afterwards on the same database the statement took 2.8 s with jit on and "
-    "0.4 s with `set jit = off`. `attribution_inputs` spills its per-account hash aggregate of "
-    "`current_leads` (491,376 rows) at work_mem 4 MB: with jit off 1.4 s, and 0.4 s with "
-    "work_mem 64MB as well. "
-    "(Those re-runs were single timings at a load average of 5.)",
-    "**Forecast accuracy**: `slip_rate`, `stage_win_rates` and `open_due` each scan "
-    "`opportunity_history` (776,623 rows) whole, once per baseline (seven), with no index on "
-    "snapshot_date or valid_until.",
-    "**The build (9x)** is almost all the weekly opportunity snapshots. Loading each one "
-    "re-reads the whole `opportunities` table (no index on upload_id; `pg_stat_user_tables` "
-    "after the run: 3,572 sequential scans of it, 690 million rows read), so a snapshot costs "
-    "more as the store grows (1.3-1.7 s late in the build against 0.5 s in DuckDB). Worse, "
-    "`opportunity_stage_visits` was scanned 144,615 times, 11.1 billion rows read: the "
-    "not-exists in `core/store/schema.py:_refresh_stage_visits` ran as a nested loop "
-    "rescanning that table, most likely planned on statistics autovacuum had taken while the "
-    "table was small; this matches the two stretches of 25 snapshots that took 430 s and "
-    "839 s. With the statistics as they are now the same statement plans a hash anti join. "
-    "Neither the loader nor the app runs `analyze`, and no index covers (opportunity_id, "
-    "stage, opportunity_type) or upload_id: the places to look (core code, not changed here).",
-    "**Where PostgreSQL is not slower**: warm reruns (the app's caches keyed by data "
-    "version serve them, and the few statements they run cost about the same), the budget "
-    "simulator (arrays in memory once read), the small pages (Review, Definitions, Audit: "
-    "within a tenth of a second), "
-    "and the app process's memory (387 MB against 536 MB: DuckDB's buffer cache lives in "
-    "the app process, PostgreSQL's in its own server).",
-    "Autovacuum had not yet analyzed `touches`, `revenue` and their `current_` tables when "
-    "the measuring process started; it analyzed them during its first pass over the pages "
-    "(last at 03:05:51 by `pg_stat_user_tables`), before the first cold page (Overview, "
-    "03:06:06), so the cold times were measured with every large table analyzed.",
+    "**Before schema 13 and the session settings** (the first run, 02:38-03:08, with other "
+    "work on the cores): the build took 1,538 s against DuckDB's 167 s (9.2x) and the cold "
+    "pages summed 87.9 s against 21.5 s (4.1x). The build was the weekly opportunity "
+    "snapshots: with no index, each write's refresh read the whole `opportunities` table "
+    "(3,572 sequential scans, 690 million rows) and the not-exists of "
+    "`_refresh_stage_visits` ran as a nested loop over `opportunity_stage_visits` (144,615 "
+    "scans, 11.1 billion rows) on statistics taken while it was small: two stretches of 25 "
+    "snapshots took 430 s and 839 s. Indexes on the upload ids and keys the refresh reads "
+    "(PostgreSQL only; DuckDB loads twice as fast without them) took the build to 199 s. "
+    "JIT compilation had cost `campaign_totals` 2.4 s of 2.8 s and 4MB of work_mem spilled "
+    "the attribution and ARR aggregations to disk.",
+    "**Why PostgreSQL's cold pages are still slower: the analytical queries read whole "
+    "tables.** Each is a scan of a row store several times the size of DuckDB's compressed "
+    "columns (1,426 MB with its indexes against 182 MB); DuckDB's vectorised, parallel "
+    "column scans are simply faster at this, and the "
+    "query column shows the pages' extra time is in `cursor.execute`. Indexes do not help a "
+    "query that aggregates a whole table.",
+    "**Revenue** (the largest ratio, 14 s): `core/store/arr.py:logo_churn_by_period` runs one "
+    "statement per quarter (18), each aggregating all of `current_revenue` by account and "
+    "month: 0.7 s a statement on PostgreSQL against 9 ms on DuckDB. One statement for every "
+    "quarter, or a monthly paying-accounts summary kept like `arr_summary`, is the fix (its "
+    "own issue).",
+    "**Forecast accuracy** (9 s): `slip_rate`, `stage_win_rates` and `open_due` each scan "
+    "`opportunity_history` whole, once per baseline (seven); caching the baselines per data "
+    "version, or one statement for the seven, would take most of it.",
+    "**Where PostgreSQL is not slower**: warm reruns (the app's caches keyed by data version "
+    "serve them), the budget simulator (arrays in memory once read), the small pages, and the "
+    "app process's memory (DuckDB's buffer cache lives in the app process, PostgreSQL's in its "
+    "own server).",
 )
 
 
