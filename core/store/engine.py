@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -207,21 +207,22 @@ def lock_message(error_text: str, path: Path | None) -> str | None:
 POSTGRES_SESSION = ("set jit = off", "set work_mem = '64MB'")
 
 
-def _postgres_session(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
-    """PostgreSQL: the session settings above."""
-    cursor = dbapi_connection.cursor()
-    for statement in POSTGRES_SESSION:
-        cursor.execute(statement)
-    cursor.close()
-    dbapi_connection.commit()
+def _postgres_session(read_only: bool) -> Callable[[Any, object], None]:
+    """PostgreSQL: a ``connect`` listener applying the settings above, and with ``read_only``
+    making every transaction of the session read-only, so the server refuses a write."""
+    statements = (
+        *POSTGRES_SESSION,
+        *(("set session characteristics as transaction read only",) if read_only else ()),
+    )
 
+    def apply(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
+        cursor = dbapi_connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+        dbapi_connection.commit()
 
-def _read_only_session(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
-    """PostgreSQL: every transaction of the session read-only, so the server refuses a write."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("set session characteristics as transaction read only")
-    cursor.close()
-    dbapi_connection.commit()
+    return apply
 
 
 def _quiet_connection(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
@@ -277,10 +278,8 @@ def create_store_engine(
     if parsed.get_backend_name() == "duckdb":
         sa.event.listen(engine, "connect", _quiet_connection)
     if parsed.get_backend_name() == "postgresql":
-        sa.event.listen(engine, "connect", _postgres_session)
+        sa.event.listen(engine, "connect", _postgres_session(read_only))
     if read_only:
-        if parsed.get_backend_name() == "postgresql":
-            sa.event.listen(engine, "connect", _read_only_session)
         engine = engine.execution_options(**{READ_ONLY_OPTION: True})
     try:
         with engine.connect() as connection:
