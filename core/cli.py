@@ -4,9 +4,9 @@ Commands: ``demo`` (generate and load the demo company), ``ingest`` (load CSV ex
 (undo an upload), ``tables`` (what the store holds), ``uploads`` (upload history),
 ``definitions``, ``goals``, ``scenario``, ``accuracy``, ``campaigns`` (the scorecard),
 ``review-start`` and ``review-pack`` (freeze a review, write its PDF or PowerPoint pack),
-``revenue`` (the ARR bridge, NRR and GRR)
-and ``pipeline`` (coverage and the waterfall); ``--help`` on each says more. Every command
-takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
+``revenue`` (the ARR bridge, NRR and GRR), ``pipeline`` (coverage and the waterfall) and
+``settings`` (the company's name, fiscal year and currency); ``--help`` on each says more.
+Every command takes ``--db URL`` (else ``MARKETING_REVIEW_DB``, else ``[connections.store] url`` in
 ``.streamlit/secrets.toml``, else the default file) and ``--json`` for machine-readable output on
 stdout; progress and errors go to stderr.
 
@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +34,13 @@ from sqlalchemy.engine import Engine
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.campaigns import ATTRIBUTION_MODELS, active, scorecard
 from core.channels import CHANNEL_LABELS
+from core.company import (
+    CompanySettings,
+    calendar_preview,
+    parse_company_name,
+    parse_currency,
+    parse_month,
+)
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
 from core.formatting import format_metric, format_usd
@@ -43,6 +50,7 @@ from core.review_pack import PACK_FORMATS, PackContent, pack_bytes
 from core.scenarios import MAX_CHANGE, MIN_CHANGE, horizon_weeks, simulate, summary_sentence
 from core.store import arr as store_arr
 from core.store import campaigns as store_campaigns
+from core.store import company as store_company
 from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
@@ -120,6 +128,18 @@ def _cut(text: str) -> tuple[str, float]:
             f"the change for {channel} must be a percentage such as -30%, got {value!r}"
         ) from None
     return channel, change
+
+
+def _argument(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """``parse`` as an argparse type: its ValueError becomes a usage error naming the value."""
+
+    def checked(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return checked
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -348,6 +368,38 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="day to judge on (default: the data's last day)",
     )
+    settings = commands.add_parser(
+        "settings",
+        parents=[common],
+        help="the company's name, fiscal year and reporting currency: show them, or set them",
+        description="Without options, print the company settings. With options, set them and "
+        "print what the change does. A first set-up needs --company-name, --fiscal-year-start "
+        "and --currency. The reporting currency cannot change once amounts are loaded.",
+    )
+    settings.add_argument(
+        "--company-name",
+        type=_argument(parse_company_name),
+        metavar="NAME",
+        help="the company's name, as the pages and review packs show it",
+    )
+    settings.add_argument(
+        "--fiscal-year-start",
+        type=_argument(parse_month),
+        metavar="MONTH",
+        help="the month the fiscal year starts in: 4, 04, April or Apr",
+    )
+    settings.add_argument(
+        "--fiscal-year-named-by",
+        choices=("start", "end"),
+        help="name a fiscal year by the calendar year it starts or ends in (end)",
+    )
+    settings.add_argument(
+        "--currency",
+        type=_argument(parse_currency),
+        metavar="CODE",
+        help="the reporting currency, an ISO 4217 code such as EUR",
+    )
+    settings.add_argument("--by", default=None, help="who is changing them (your login name)")
     return parser
 
 
@@ -901,6 +953,90 @@ def run_definitions(arguments: argparse.Namespace, engine: Engine, out: TextIO) 
     return EXIT_OK
 
 
+SET_UP_COMMAND = (
+    "python -m core settings --company-name NAME --fiscal-year-start MONTH --currency CODE"
+)
+
+
+def _settings_json(settings: CompanySettings, today: date) -> dict[str, object]:
+    quarter = settings.calendar.quarter_containing(today)
+    return {
+        "set_up": True,
+        **settings.store_values(),
+        "fiscal_year_start_month": settings.fiscal_year_start_month,
+        "current_quarter": quarter.label,
+        "current_quarter_start": quarter.start.isoformat(),
+        "current_quarter_end": quarter.end.isoformat(),
+    }
+
+
+def run_settings(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """Print the company settings, or set the ones given and print what the change does."""
+    today = date.today()
+    current = store_company.company_settings(engine)
+    given = {  # field: (option, value given)
+        "name": ("--company-name", arguments.company_name),
+        "fiscal_year_start_month": ("--fiscal-year-start", arguments.fiscal_year_start),
+        "fiscal_year_named_by": ("--fiscal-year-named-by", arguments.fiscal_year_named_by),
+        "currency": ("--currency", arguments.currency),
+    }
+    if all(value is None for _option, value in given.values()):
+        if current is None:
+            if arguments.json:
+                print(json.dumps({"set_up": False, "command": SET_UP_COMMAND}), file=out)
+            else:
+                print(
+                    "Not set up yet: the store reads with a January fiscal year and USD until "
+                    f"you set it up:\n  {SET_UP_COMMAND}",
+                    file=out,
+                )
+            return EXIT_OK
+        if arguments.json:
+            print(json.dumps(_settings_json(current, today), indent=2), file=out)
+            return EXIT_OK
+        named_by = "starts" if current.fiscal_year_named_by == "start" else "ends"
+        print(f"Company:            {current.name}", file=out)
+        print(
+            f"Fiscal year:        starts in {current.start_month_name}, named by the year it "
+            f"{named_by} in",
+            file=out,
+        )
+        print(f"Reporting currency: {current.currency}", file=out)
+        print(calendar_preview(current, today), file=out)
+        return EXIT_OK
+    if current is None:
+        required = [given[field] for field in ("name", "fiscal_year_start_month", "currency")]
+        missing = [option for option, value in required if value is None]
+        if missing:
+            raise UsageError(
+                "the company is not set up yet: a first set-up needs --company-name, "
+                f"--fiscal-year-start and --currency (missing {', '.join(missing)})"
+            )
+        kept: dict[str, object] = {"fiscal_year_named_by": "end"}
+    else:
+        kept = {field: getattr(current, field) for field in given}
+    chosen = {
+        field: kept.get(field) if value is None else value for field, (_o, value) in given.items()
+    }
+    new = CompanySettings(**chosen)  # type: ignore[arg-type]
+    effect = store_company.save_company_settings(
+        engine, new, None, _who(arguments.by), datetime.now()
+    )
+    if arguments.json:
+        print(
+            json.dumps(
+                {"changed": bool(effect), "effect": list(effect), **_settings_json(new, today)},
+                indent=2,
+            ),
+            file=out,
+        )
+    elif effect:
+        print("\n".join(effect), file=out)
+    else:
+        print("Nothing changed: the company settings already read so.", file=out)
+    return EXIT_OK
+
+
 def _open_store(url: str) -> Engine:
     """The store, migrated; read-only and only checked when ``MARKETING_REVIEW_READ_ONLY`` is
     set (warehouse mode, where every command that writes is refused)."""
@@ -1201,6 +1337,8 @@ def main(
                 return run_revenue(arguments, engine, out)
             if arguments.command == "pipeline":
                 return run_pipeline(arguments, engine, out)
+            if arguments.command == "settings":
+                return run_settings(arguments, engine, out)
             if arguments.command == "tables":
                 frame = queries.table_summary(engine)
             else:
