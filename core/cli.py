@@ -1002,7 +1002,7 @@ def run_settings(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
             file=out,
         )
         print(f"Reporting currency: {current.currency}", file=out)
-        print(calendar_preview(current, today), file=out)
+        print(calendar_preview(current.calendar, today), file=out)
         return EXIT_OK
     if current is None:
         required = [given[field] for field in ("name", "fiscal_year_start_month", "currency")]

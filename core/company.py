@@ -280,10 +280,9 @@ def _named_by_text(named_by: str, years: bool = False) -> str:
     return f"named by the year {'they' if years else 'it'} {verb} in"
 
 
-def calendar_preview(settings: CompanySettings, today: date) -> str:
-    """How the calendar labels today: ``Today, 23 Nov 2026, falls in Q3 FY2027 (1 Oct – 31 Dec
+def calendar_preview(calendar: FiscalCalendar, today: date) -> str:
+    """How ``calendar`` labels today: ``Today, 23 Nov 2026, falls in Q3 FY2027 (1 Oct – 31 Dec
     2026); FY2027 runs 1 Apr 2026 – 31 Mar 2027.``"""
-    calendar = settings.calendar
     year = calendar.year_containing(today)
     return (
         f"Today, {format_day(today)}, falls in {_quarter_text(calendar.quarter_containing(today))}"

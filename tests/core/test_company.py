@@ -165,7 +165,7 @@ def test_company_settings_from_a_damaged_store_says_which_value():
     ],
 )  # fmt: skip
 def test_calendar_preview(settings, today, preview):
-    assert calendar_preview(settings, today) == preview
+    assert calendar_preview(settings.calendar, today) == preview
 
 
 @pytest.mark.parametrize(
