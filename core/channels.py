@@ -32,10 +32,26 @@ CHANNEL_LABELS = MappingProxyType(
         "direct": "Direct & organic",
         "sales": "Sales-sourced",
         "customer": "Customer base",
+        # Vendor values no mapping names yet (a new lead source, a custom campaign type): they
+        # load here and are listed on the Data page, where they can be mapped.
+        "other": "Other (unmapped)",
     }
 )
 
 
 def channel_label(channel: str) -> str:
-    """Readable name of a channel key; unknown keys are shown as they are."""
-    return CHANNEL_LABELS.get(channel, channel)
+    """Readable name of a channel key; a channel a user added reads as its key in words."""
+    if channel in CHANNEL_LABELS:
+        return CHANNEL_LABELS[channel]
+    return channel.replace("_", " ").strip().capitalize() or channel
+
+
+def channel_key(label: str) -> str:
+    """The key a channel a user adds is stored under: ``TikTok Ads`` -> ``tiktok_ads``."""
+    key = "".join(character if character.isalnum() else "_" for character in label.lower())
+    key = "_".join(part for part in key.split("_") if part)
+    if not key or not key[0].isalpha() or len(key) > 40:
+        raise ValueError(
+            f"a channel name must start with a letter and be at most 40 characters, got {label!r}"
+        )
+    return key

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.store.engine import create_store_engine
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -46,6 +46,15 @@ role_grant_id_sequence = sa.Sequence("role_grants_grant_id_seq", metadata=metada
 
 def _upload_id() -> sa.Column:
     return sa.Column("upload_id", sa.Integer, nullable=False)
+
+
+def _original_columns() -> tuple[sa.Column, ...]:
+    """The amount as the file wrote it, its currency and the rate applied (schema 14)."""
+    return (
+        sa.Column("original_amount", sa.Double),
+        sa.Column("original_currency", sa.String),
+        sa.Column("exchange_rate", sa.Double),
+    )
 
 
 schema_versions = sa.Table(
@@ -128,6 +137,9 @@ campaigns = sa.Table(
     sa.Column("budget_usd", sa.Double),
     sa.Column("goal_id", sa.String),
     sa.Column("owner", sa.String),
+    # The amount as the file wrote it and its currency, and the rate that converted it to the
+    # reporting currency (1 when they are the same); null for rows loaded before schema 14.
+    *_original_columns(),
 )
 
 spend = sa.Table(
@@ -141,6 +153,12 @@ spend = sa.Table(
     sa.Column("amount_usd", sa.Double, nullable=False),
     sa.Column("impressions", sa.BigInteger),
     sa.Column("clicks", sa.BigInteger),
+    # The amount as the file wrote it and its currency, and the rate that converted it to the
+    # reporting currency (1 when they are the same); null for rows loaded before schema 14.
+    *_original_columns(),
+    # True when the export gave a total over a date range (no day column), spread evenly
+    # over its days by the loader; the day's amount is then not what the platform reported.
+    sa.Column("is_spread", sa.Boolean),
 )
 
 touches = sa.Table(
@@ -195,6 +213,9 @@ opportunities = sa.Table(
     sa.Column("source_channel", sa.String),
     sa.Column("campaign_id", sa.String),
     sa.Column("owner", sa.String),
+    # The amount as the file wrote it and its currency, and the rate that converted it to the
+    # reporting currency (1 when they are the same); null for rows loaded before schema 14.
+    *_original_columns(),
 )
 
 revenue = sa.Table(
@@ -206,6 +227,9 @@ revenue = sa.Table(
     sa.Column("account_name", sa.String),
     sa.Column("segment", sa.String),
     sa.Column("arr_usd", sa.Double, nullable=False),  # ARR at the end of the month
+    # The amount as the file wrote it and its currency, and the rate that converted it to the
+    # reporting currency (1 when they are the same); null for rows loaded before schema 14.
+    *_original_columns(),
 )
 
 goals = sa.Table(
@@ -250,6 +274,22 @@ budgets = sa.Table(
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
     sa.Column("planned_spend_usd", sa.Double, nullable=False),
+    # The amount as the file wrote it and its currency, and the rate that converted it to the
+    # reporting currency (1 when they are the same); null for rows loaded before schema 14.
+    *_original_columns(),
+)
+
+# Exchange rates: how many units of the reporting currency one unit of ``currency`` buys, for a
+# month (``rate_period`` 'month', ``rate_date`` its first day) or a day ('day'). A day's rate
+# wins over its month's. Loaded like any export (a rates file, or rates typed on the Data page).
+exchange_rates = sa.Table(
+    "exchange_rates",
+    metadata,
+    sa.Column("currency", sa.String, nullable=False),
+    sa.Column("rate_date", sa.Date, nullable=False),
+    sa.Column("rate_period", sa.String, nullable=False),
+    _upload_id(),
+    sa.Column("rate", sa.Double, nullable=False),
 )
 
 metric_definitions = sa.Table(
@@ -279,6 +319,31 @@ saved_mappings = sa.Table(
     sa.Column("mapping_json", sa.String, nullable=False),
     sa.Column("confirmed_by", sa.String, nullable=False),
     sa.Column("confirmed_at", sa.DateTime, nullable=False),
+)
+
+# Vendor values a user mapped to the store's (a Salesforce Type to an opportunity type, a lead
+# source or campaign type to a channel), remembered per export format (schema 14).
+value_mappings = sa.Table(
+    "value_mappings",
+    metadata,
+    sa.Column("source", sa.String, primary_key=True),  # the format (preset) name
+    sa.Column("field", sa.String, primary_key=True),  # e.g. opportunity_type, lead_source
+    sa.Column("vendor_value", sa.String, primary_key=True),  # compared as vocabulary keys
+    sa.Column("value", sa.String, nullable=False),
+    sa.Column("confirmed_by", sa.String, nullable=False),
+    sa.Column("confirmed_at", sa.DateTime, nullable=False),
+)
+
+# Rows that loaded with something worth a look (a close date before the created date, a blank
+# amount loaded as 0), listed with the upload and downloadable, never silent (schema 14).
+upload_warnings = sa.Table(
+    "upload_warnings",
+    metadata,
+    sa.Column("upload_id", sa.Integer, primary_key=True),
+    sa.Column("row_number", sa.Integer, primary_key=True),
+    sa.Column("column_name", sa.String, primary_key=True),
+    sa.Column("value", sa.String),
+    sa.Column("warning", sa.String, nullable=False),
 )
 
 reviews = sa.Table(
@@ -484,6 +549,7 @@ VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
     "goals": ("goal_id",),
     "forecasts": ("forecast_id",),
     "budgets": ("period_label", "channel"),
+    "exchange_rates": ("currency", "rate_date", "rate_period"),
 }
 
 
@@ -560,7 +626,8 @@ def _drop_views(connection: Connection) -> None:
 def _recreate_views(connection: Connection) -> None:
     _drop_views(connection)
     for name in VERSIONED_TABLES:
-        connection.execute(sa.text(current_view_sql(name)))
+        if _has_table(connection, name):  # a table a later migration adds is not there yet
+            connection.execute(sa.text(current_view_sql(name)))
     connection.execute(sa.text(OPPORTUNITY_VERSIONS_SQL))
 
 
@@ -656,12 +723,16 @@ def _migration_8(connection: Connection) -> None:
     """``current_*`` as tables kept up to date on every write, not views ranked on every read."""
     _recreate_views(connection)  # the live_current_* views the tables are built from
     for name in VERSIONED_TABLES:
+        if not _has_table(connection, name):
+            continue  # added by a later migration, which makes its current table too
         connection.execute(sa.text(f"drop view if exists current_{name}"))
         connection.execute(
             sa.text(f"create table current_{name} as select * from live_current_{name}")  # noqa: S608
         )
     current_tables.create(connection, checkfirst=True)
     for name in VERSIONED_TABLES:
+        if not _has_table(connection, name):
+            continue
         connection.execute(
             current_tables.insert().values(
                 table_name=name,
@@ -712,9 +783,81 @@ def _migration_13(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for number, (table, columns) in enumerate(POSTGRES_INDEXES):
+        if not _has_table(connection, table):
+            continue  # a table of a later migration, which adds its own indexes
         connection.execute(
             sa.text(f"create index if not exists {table}_refresh_{number} on {table} ({columns})")
         )
+
+
+MONEY_TABLES: tuple[str, ...] = ("campaigns", "spend", "opportunities", "revenue", "budgets")
+
+
+def _migration_14(connection: Connection) -> None:
+    """Currencies: original amounts beside converted ones, exchange rates, value mappings,
+    spread spend, warnings kept with their upload."""
+    double = "double precision"
+    for table in (*MONEY_TABLES, *(f"current_{name}" for name in MONEY_TABLES)):
+        _add_columns(
+            connection,
+            table,
+            (
+                ("original_amount", double),
+                ("original_currency", "varchar"),
+                ("exchange_rate", double),
+            ),
+        )
+    _add_columns(
+        connection,
+        "opportunity_history",
+        (("original_amount", double), ("original_currency", "varchar"), ("exchange_rate", double)),
+    )
+    for table in ("spend", "current_spend"):
+        _add_columns(connection, table, (("is_spread", "boolean"),))
+    exchange_rates.create(connection, checkfirst=True)
+    value_mappings.create(connection, checkfirst=True)
+    upload_warnings.create(connection, checkfirst=True)
+    columns = ", ".join((*fact_columns("exchange_rates"), "upload_id"))
+    if not _has_table(connection, "current_exchange_rates"):
+        connection.execute(
+            sa.text(
+                f"create table current_exchange_rates as select {columns} "  # noqa: S608
+                "from exchange_rates where 1 = 0"
+            )
+        )
+    if _has_table(connection, "current_tables"):
+        known = connection.execute(
+            sa.select(current_tables.c.table_name).where(
+                current_tables.c.table_name == "exchange_rates"
+            )
+        ).first()
+        if known is None:
+            connection.execute(
+                current_tables.insert().values(
+                    table_name="exchange_rates", upload_ids="", refreshed_at=sa.func.now()
+                )
+            )
+    if connection.dialect.name == "postgresql":
+        for index, table, key in (
+            ("exchange_rates_refresh_upload", "exchange_rates", "upload_id"),
+            ("exchange_rates_refresh_key", "exchange_rates", "currency, rate_date, rate_period"),
+            (
+                "current_exchange_rates_key",
+                "current_exchange_rates",
+                "currency, rate_date, rate_period",
+            ),
+        ):
+            connection.execute(sa.text(f"create index if not exists {index} on {table} ({key})"))
+
+
+def _add_columns(connection: Connection, table: str, columns: tuple[tuple[str, str], ...]) -> None:
+    """Add the columns ``table`` lacks (a store made new already has them from ``metadata``)."""
+    if not _has_table(connection, table):
+        return
+    present = {str(column["name"]) for column in _columns(connection, table)}
+    for name, kind in columns:
+        if name not in present:
+            connection.execute(sa.text(f"alter table {table} add column {name} {kind}"))
 
 
 Migration = Callable[[Connection], None]
@@ -732,6 +875,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     11: ("each deal's first open version in each stage", _migration_11),
     12: ("ARR bridge and retention of all accounts per month", _migration_12),
     13: ("PostgreSQL: indexes for the refresh every write runs", _migration_13),
+    14: ("currencies, exchange rates, value mappings, spread spend, load warnings", _migration_14),
 }
 
 
@@ -1142,7 +1286,8 @@ TABLE_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("uploads", "One row per snapshot (file, sync or dbt run): its date and status "
              "('loaded' counts, 'undone' does not)."),
             ("campaigns", "Campaigns: channel, dates, budget, the goal they serve."),
-            ("spend", "Spend per day, campaign and source, in reporting currency (USD)."),
+            ("spend", "Spend per day, campaign and source, in the reporting currency (the "
+             "`*_usd` money columns hold the reporting currency, whichever it is)."),
             ("touches", "Campaign touches on contacts and accounts (attribution's input)."),
             ("leads", "Leads and contacts with their funnel dates (MQL, SQL, opportunity)."),
             ("opportunities", "Deals as each snapshot saw them: stage, amount, dates, type, "
@@ -1151,6 +1296,8 @@ TABLE_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("goals", "The goal tree, vision to campaign: metric, target, period, direction."),
             ("forecasts", "Every forecast submitted: period, metric, value, category."),
             ("budgets", "Planned spend per period and channel."),
+            ("exchange_rates", "Rates to the reporting currency per currency and month "
+             "(or day): how many units of the reporting currency one unit buys."),
         ),
     ),
     (
@@ -1185,6 +1332,10 @@ TABLE_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("rejects", "Rows a file could not load, with the reason."),
             ("metric_definitions", "Metric definition versions beyond the shipped ones."),
             ("saved_mappings", "Column mappings confirmed for a file header."),
+            ("value_mappings", "Vendor values (types, lead sources) mapped to the store's, "
+             "per export format."),
+            ("upload_warnings", "Rows that loaded with a warning (a close date before the "
+             "created date, a blank amount), per upload."),
             ("reviews", "Review snapshots: the numbers frozen on the day."),
             ("goal_changes", "Edits made to goals in the app."),
             ("goal_comments", "Commentary on goals."),

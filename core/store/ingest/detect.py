@@ -80,6 +80,40 @@ def detect_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
+NUL_SHARE_OF_TEXT = 0.01  # more NUL bytes than this in the first 64 KB: binary, not text
+
+
+def has_stray_nul_bytes(sample: bytes) -> bool:
+    """A few NUL bytes in otherwise 8-bit text (Salesforce writes them before rich-text
+    fields), as opposed to UTF-16 text or a binary file, which are full of them."""
+    if not sample or sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    count = sample.count(0)
+    return 0 < count <= NUL_SHARE_OF_TEXT * len(sample)
+
+
+def strip_nul_bytes(path: Path, target: Path) -> tuple[int, tuple[int, ...]]:
+    """Copy ``path`` without its NUL bytes; return how many and on which lines (1-based)."""
+    removed = 0
+    lines: list[int] = []
+    line = 1
+    with path.open("rb") as source, target.open("wb") as output:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            if 0 in block:
+                start = 0
+                while (position := block.find(0, start)) >= 0:
+                    number = line + block.count(b"\n", 0, position)
+                    if not lines or lines[-1] != number:
+                        lines.append(number)
+                    removed += 1
+                    start = position + 1
+                output.write(block.replace(b"\x00", b""))
+            else:
+                output.write(block)
+            line += block.count(b"\n")
+    return removed, tuple(lines)
+
+
 def read_sample(path: Path, encoding: str) -> str:
     """The first :data:`SAMPLE_BYTES` of a file as text."""
     with path.open("rb") as handle:
@@ -226,9 +260,43 @@ def _table_start(lines: list[str]) -> tuple[int, str]:
 # The day an export describes
 # --------------------------------------------------------------------------------------------
 _FILE_NAME_DATE = re.compile(r"(20\d\d)[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])")
-_LONG_DATE = r"([A-Z][a-z]+) (\d{1,2}), (\d{4})"
-_DATE_RANGE = re.compile(rf"{_LONG_DATE}\s*[-\u2013]\s*{_LONG_DATE}")
+# One date as report title lines write it: "June 25, 2026", "25 June 2026", "Jun 25, 2026",
+# "25 Jun. 2026", "2026-06-25".
+_DAY_TEXT = r"(?:[A-Za-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Za-z]+\.? \d{4}|\d{4}-\d{2}-\d{2})"
+_DATE_RANGE = re.compile(rf"({_DAY_TEXT})\s*(?:-|\u2013|\u2014|to)\s*({_DAY_TEXT})")
+_DAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
 _REPORT_END = re.compile(r"Report End:\s*(\d{1,2})/(\d{1,2})/(\d{4})")
+_ALL_TIME = re.compile(r"^\W*all time\W*$", re.IGNORECASE)
+
+
+def _day_from_text(text: str) -> date | None:
+    cleaned = text.replace(".", "").strip()
+    for day_format in _DAY_FORMATS:
+        try:
+            return datetime.strptime(cleaned, day_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def date_range_from_preamble(preamble: tuple[str, ...]) -> tuple[date, date] | None:
+    """The first and last day of a report's date range, from the lines above its header.
+
+    ``1 June 2026 - 25 June 2026`` (Google Ads, UK), ``June 1, 2026 - June 25, 2026`` (US).
+    """
+    for line in preamble:
+        text = line.strip().strip('"').replace('"', "")
+        match = _DATE_RANGE.search(text)
+        if match:
+            first, last = _day_from_text(match.group(1)), _day_from_text(match.group(2))
+            if first is not None and last is not None and first <= last:
+                return first, last
+    return None
+
+
+def range_is_all_time(preamble: tuple[str, ...]) -> bool:
+    """Whether the report's date-range line says ``All time`` (no dates to spread over)."""
+    return any(_ALL_TIME.match(line.replace(",", " ").strip()) for line in preamble)
 
 
 def snapshot_from_file_name(file_name: str) -> date | None:
@@ -244,17 +312,11 @@ def snapshot_from_file_name(file_name: str) -> date | None:
 
 def snapshot_from_preamble(preamble: tuple[str, ...]) -> date | None:
     """The end of a report's date range, from the title lines above its header."""
+    found = date_range_from_preamble(preamble)
+    if found is not None:
+        return found[1]
     for line in preamble:
-        text = line.strip().strip('"')
-        match = _DATE_RANGE.search(text)
-        if match:
-            try:
-                return datetime.strptime(
-                    f"{match.group(4)} {match.group(5)} {match.group(6)}", "%B %d %Y"
-                ).date()
-            except ValueError:
-                continue
-        match = _REPORT_END.search(text)
+        match = _REPORT_END.search(line.strip().strip('"'))
         if match:
             try:
                 return date(int(match.group(3)), int(match.group(1)), int(match.group(2)))

@@ -34,6 +34,7 @@ Parse = Literal[
     "period",
     "level",
     "direction",
+    "currency",
 ]
 
 
@@ -73,18 +74,38 @@ class Preset:
     fields: tuple[Field, ...]
     constants: Mapping[str, str] = field(default_factory=dict)
     snapshot_from: Literal["file_name", "date_range", "upload_day"] = "file_name"
+    # Headers that rule the format out: a report with a Day column is not the totals report.
+    excludes: tuple[str, ...] = ()
+    # What to do in the vendor's own tool when the file lacks what the app needs.
+    hint: str = ""
+    # Rows that repeat a key (Meta names boosted posts alike on one day) are added together
+    # into one record instead of being refused as duplicates.
+    sum_repeats: bool = False
+    # Says in which order formats are tried when several recognise a header: a fallback such as
+    # "any ad platform's daily report" loses to every vendor's own format.
+    priority: int = 0
 
     def recognises(self, headers: list[str]) -> bool:
         """Whether a file with these (normalized) headers is in this format."""
+        if any(
+            self._signature_matches(unwanted, header)
+            for unwanted in self.excludes
+            for header in headers
+        ):
+            return False
         return all(
             any(self._signature_matches(wanted, header) for header in headers)
             for wanted in self.signature
         )
 
     def _signature_matches(self, wanted: str, header: str) -> bool:
-        if wanted.endswith("*"):
-            return header.startswith(wanted[:-1])
-        return header == wanted
+        """``wanted`` may list alternatives (``cost|spend``) and end in ``*`` (a prefix)."""
+        for option in wanted.split("|"):
+            if option.endswith("*") and header.startswith(option[:-1]):
+                return True
+            if header == option:
+                return True
+        return False
 
     def field(self, name: str) -> Field:
         """The field called ``name``."""
@@ -92,6 +113,11 @@ class Preset:
             if candidate.name == name:
                 return candidate
         raise KeyError(f"format {self.label} has no field {name!r}")
+
+
+def _entered(stage: str) -> str:
+    """HubSpot's stage-date column: ``Date entered "<Stage> (Lifecycle Stage Pipeline)"``."""
+    return f'Date entered "{stage} (Lifecycle Stage Pipeline)"'
 
 
 def _f(
@@ -123,7 +149,14 @@ SALESFORCE_REPORT = Preset(
         _f("opportunity_type", "Type", "Opportunity Type", parse="opportunity_type"),
         _f("stage", "Stage", required=True),
         _f("amount", "Amount", "Amount (converted)", parse="number", required=True),
-        _f("currency", "Amount Currency", "Opportunity Currency", "Currency"),
+        _f(
+            "currency",
+            "Amount Currency",
+            "Opportunity Currency",
+            "Currency",
+            "Opportunity Currency ISO Code",
+            parse="currency",
+        ),
         _f("created_date", "Created Date", parse="date", required=True),
         _f("close_date", "Close Date", parse="date", required=True),
         _f("probability", "Probability (%)", "Probability", parse="percent"),
@@ -150,7 +183,7 @@ SALESFORCE_DATALOADER = Preset(
         _f("opportunity_type", "TYPE", parse="opportunity_type"),
         _f("stage", "STAGENAME", required=True),
         _f("amount", "AMOUNT", parse="number", required=True),
-        _f("currency", "CURRENCYISOCODE"),
+        _f("currency", "CURRENCYISOCODE", parse="currency"),
         _f("created_date", "CREATEDDATE", parse="date", required=True),
         _f("close_date", "CLOSEDATE", parse="date", required=True),
         _f("probability", "PROBABILITY", parse="percent"),
@@ -181,7 +214,7 @@ HUBSPOT_DEALS = Preset(
         _f("opportunity_type", "Deal Type", parse="opportunity_type"),
         _f("stage", "Deal Stage", required=True),
         _f("amount", "Amount", parse="number", required=True),
-        _f("currency", "Currency", "Deal currency code"),
+        _f("currency", "Currency", "Deal currency code", parse="currency"),
         _f("created_date", "Create Date", parse="date", required=True),
         _f("close_date", "Close Date", parse="date", required=True),
         _f("probability", "Deal probability", parse="percent"),
@@ -190,6 +223,39 @@ HUBSPOT_DEALS = Preset(
             "lead_source", "Original Source Type", "Original Source", "Lead Source", parse="channel"
         ),
         _f("owner", "Deal owner"),
+    ),
+)
+
+# The Opportunity object as a warehouse sync lands it (Fivetran, Airbyte, Stitch): snake_case
+# field names, ``true``/``false`` booleans, timestamps with a zone; deleted rows flagged.
+SALESFORCE_WAREHOUSE = Preset(
+    name="salesforce_warehouse",
+    label="Salesforce opportunities (warehouse sync)",
+    kind="opportunities",
+    signature=("id", "stage name", "close date", "amount"),
+    fields=(
+        _f("opportunity_id", "id", required=True),
+        _f("account_id", "account_id"),
+        _f("opportunity_name", "name"),
+        _f("opportunity_type", "type", parse="opportunity_type"),
+        _f("stage", "stage_name", required=True),
+        _f("amount", "amount", parse="number", required=True),
+        _f("currency", "currency_iso_code", parse="currency"),
+        _f("created_date", "created_date", parse="date", required=True),
+        _f("close_date", "close_date", parse="date", required=True),
+        _f("probability", "probability", parse="percent"),
+        _f(
+            "forecast_category",
+            "forecast_category_name",
+            "forecast_category",
+            parse="forecast_category",
+        ),
+        _f("lead_source", "lead_source", parse="channel"),
+        _f("campaign_id", "campaign_id"),
+        _f("owner", "owner_id"),
+        _f("is_closed", "is_closed", parse="boolean"),
+        _f("is_won", "is_won", parse="boolean"),
+        _f("is_deleted", "is_deleted", "_fivetran_deleted", parse="boolean"),
     ),
 )
 
@@ -206,17 +272,70 @@ HUBSPOT_CONTACTS = Preset(
         _f("email", "Email"),
         _f("company_name", "Company Name", "Company"),
         _f("account_id", "Salesforce Account ID", "Associated Company ID"),
-        _f("created_at", "Create Date", parse="timestamp", required=True),
-        _f("mql_at", "Became a Marketing Qualified Lead Date", parse="timestamp"),
-        _f("sql_at", "Became a Sales Qualified Lead Date", parse="timestamp"),
-        _f("opportunity_at", "Became an Opportunity Date", parse="timestamp"),
-        _f("customer_at", "Became a Customer Date", parse="timestamp"),
+        _f("created_at", "Create Date", "Create date", parse="timestamp", required=True),
+        _f(
+            "mql_at",
+            "Became a Marketing Qualified Lead Date",
+            _entered("Marketing Qualified Lead"),
+            parse="timestamp",
+        ),
+        _f(
+            "sql_at",
+            "Became a Sales Qualified Lead Date",
+            _entered("Sales Qualified Lead"),
+            parse="timestamp",
+        ),
+        _f(
+            "opportunity_at",
+            "Became an Opportunity Date",
+            _entered("Opportunity"),
+            parse="timestamp",
+        ),
+        _f("customer_at", "Became a Customer Date", _entered("Customer"), parse="timestamp"),
         _f("first_worked_at", "Date of first engagement", "First Contact Date", parse="timestamp"),
         _f("lifecycle_stage", "Lifecycle Stage", parse="lifecycle_stage"),
         _f("lead_status", "Lead Status"),
-        _f("source_channel", "Lead Source", "Original Source", parse="channel"),
+        # HubSpot renamed "Original Source" to "Original Traffic Source" (2024); its first
+        # drill-down names the network, which tells LinkedIn Ads from Meta under "Paid Social".
+        _f(
+            "source_channel",
+            "Original Traffic Source",
+            "Lead Source",
+            "Original Source",
+            parse="channel",
+        ),
+        _f(
+            "source_detail",
+            "Original Traffic Source Drill-Down 1",
+            "Original Source Drill-Down 1",
+            description="refines the source: Paid Social / LinkedIn is LinkedIn",
+        ),
         _f("campaign_name", "Original Campaign", "First Campaign"),
     ),
+    hint=(
+        "In HubSpot: Contacts > Export, with the properties Record ID, Email, Lifecycle Stage, "
+        "Create Date and Original Traffic Source."
+    ),
+)
+
+# Salesforce Lead object, as Data Loader, Workbench or a report by API name exports it
+# (``Id,IsDeleted,...,LeadSource,Status,...,CreatedDate``; Data Loader writes them upper case).
+SALESFORCE_LEADS = Preset(
+    name="salesforce_leads",
+    label="Salesforce leads",
+    kind="leads",
+    signature=("id", "leadsource", "status", "createddate"),
+    fields=(
+        _f("lead_id", "Id", required=True),
+        _f("email", "Email"),
+        _f("company_name", "Company"),
+        _f("account_id", "ConvertedAccountId"),
+        _f("created_at", "CreatedDate", parse="timestamp", required=True),
+        _f("opportunity_at", "ConvertedDate", parse="timestamp"),
+        _f("lead_status", "Status"),
+        _f("source_channel", "LeadSource", parse="channel"),
+    ),
+    hint="In Salesforce: Data Loader > Export > Lead, with Id, LeadSource, Status and CreatedDate.",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -238,6 +357,30 @@ GOOGLE_ADS = Preset(
     ),
     constants=MappingProxyType({"source": "google_ads", "channel": "paid_search"}),
     snapshot_from="date_range",
+    hint=("In Google Ads: Campaigns > Download, with Segment > Time > Day added, as CSV or Excel."),
+)
+
+# Google Ads' campaign report as downloaded by default: no Day column, the date range in a
+# line above the header. Its totals are spread evenly over the range's days (and marked so).
+GOOGLE_ADS_TOTALS = Preset(
+    name="google_ads_totals",
+    label="Google Ads (totals over a date range)",
+    kind="spend",
+    signature=("campaign", "cost", "impr.|clicks|currency code"),
+    excludes=("day", "date", "week", "month"),
+    fields=(
+        _f("campaign_name", "Campaign", required=True),
+        _f("campaign_id", "Campaign ID"),
+        _f("currency", "Currency code", "Currency", parse="currency"),
+        _f("amount", "Cost", parse="number", required=True),
+        _f("impressions", "Impr.", "Impressions", parse="integer"),
+        _f("clicks", "Clicks", parse="integer"),
+        _f("range_start", "Range start", parse="date"),
+        _f("range_end", "Range end", parse="date"),
+    ),
+    constants=MappingProxyType({"source": "google_ads", "channel": "paid_search"}),
+    snapshot_from="date_range",
+    hint=("In Google Ads: add Segment > Time > Day before downloading, to load spend day by day."),
 )
 
 LINKEDIN_ADS = Preset(
@@ -268,9 +411,86 @@ META_ADS = Preset(
         _f("amount", "Amount spent (", parse="number", required=True, prefix=True),
         _f("impressions", "Impressions", parse="integer"),
         _f("clicks", "Link clicks", "Clicks (all)", "Clicks", parse="integer"),
+        _f("campaign_id", "Campaign ID"),
     ),
     constants=MappingProxyType({"source": "meta_ads", "channel": "paid_social"}),
     snapshot_from="date_range",
+    sum_repeats=True,
+    hint="In Meta Ads Manager: Reports > Export table data, with Breakdown > By Time > Day.",
+)
+
+# Meta's export without a Day breakdown: one row per campaign over Reporting starts-ends,
+# spread evenly over those days (and marked so).
+META_ADS_PERIOD = Preset(
+    name="meta_ads_period",
+    label="Meta Ads Manager (totals over a date range)",
+    kind="spend",
+    signature=("campaign name", "reporting starts", "reporting ends", "amount spent (*"),
+    excludes=("day",),
+    fields=(
+        _f("campaign_name", "Campaign name", required=True),
+        _f("campaign_id", "Campaign ID"),
+        _f("amount", "Amount spent (", parse="number", required=True, prefix=True),
+        _f("impressions", "Impressions", parse="integer"),
+        _f("clicks", "Link clicks", "Clicks (all)", "Clicks", parse="integer"),
+        _f("range_start", "Reporting starts", parse="date", required=True),
+        _f("range_end", "Reporting ends", parse="date", required=True),
+    ),
+    constants=MappingProxyType({"source": "meta_ads", "channel": "paid_social"}),
+    snapshot_from="date_range",
+    sum_repeats=True,
+    hint="In Meta Ads Manager: Breakdown > By Time > Day before exporting, to load day by day.",
+)
+
+# Any other ad platform's daily campaign report (TikTok, Pinterest, Microsoft Ads, Reddit, X):
+# a day, a campaign and a cost, but nothing that says the channel: the user names it for the
+# whole file (``--set channel=paid_social``, or the Channel box on the Data page).
+AD_PLATFORM_SPEND = Preset(
+    name="ad_platform_spend",
+    label="Ad platform daily report",
+    kind="spend",
+    signature=(
+        "campaign name|campaign",
+        "cost|spend|amount spent|total spent|spend in account currency|total cost",
+        "date|day|by day|gregorian date|reporting date|time period",
+    ),
+    fields=(
+        _f(
+            "spend_date",
+            "Date",
+            "Day",
+            "By Day",
+            "Gregorian date",
+            "Reporting date",
+            "Time period",
+            parse="date",
+            required=True,
+        ),
+        _f("campaign_name", "Campaign name", "Campaign", required=True),
+        _f("campaign_id", "Campaign ID"),
+        _f("channel", "Channel", parse="channel", required=True),
+        _f(
+            "amount",
+            "Cost",
+            "Spend",
+            "Amount spent",
+            "Total spent",
+            "Spend in account currency",
+            "Total cost",
+            parse="number",
+            required=True,
+        ),
+        _f("currency", "Currency", "Currency code", parse="currency"),
+        _f("impressions", "Impressions", "Impr.", parse="integer"),
+        _f("clicks", "Clicks", parse="integer"),
+    ),
+    constants=MappingProxyType({"source": "ad_platform"}),
+    snapshot_from="date_range",
+    priority=-1,
+    hint=(
+        "Nothing in the file says which channel it is: set the channel for the whole file "
+        "(the Channel box on the Data page, or --set channel=paid_social on the command line)."
+    ),
 )
 
 GENERIC_SPEND = Preset(
@@ -284,7 +504,7 @@ GENERIC_SPEND = Preset(
         _f("campaign_name", "campaign_name", "campaign"),
         _f("channel", "channel", parse="channel", required=True),
         _f("amount", "amount", "spend", "cost", parse="number", required=True),
-        _f("currency", "currency"),
+        _f("currency", "currency", parse="currency"),
         _f("impressions", "impressions", parse="integer"),
         _f("clicks", "clicks", parse="integer"),
     ),
@@ -309,8 +529,30 @@ GENERIC_CAMPAIGNS = Preset(
         _f("budget", "budget", parse="number"),
         _f("goal_id", "goal_id"),
         _f("owner", "owner"),
+        _f("currency", "currency", parse="currency"),
     ),
     snapshot_from="upload_day",
+)
+
+# Salesforce's Campaign object by API name (Data Loader, Workbench): its Type says the channel.
+SALESFORCE_CAMPAIGNS = Preset(
+    name="salesforce_campaigns",
+    label="Salesforce campaigns",
+    kind="campaigns",
+    signature=("id", "name", "type", "startdate"),
+    fields=(
+        _f("campaign_id", "Id", required=True),
+        _f("campaign_name", "Name", required=True),
+        _f("channel", "Type", parse="channel", required=True),
+        _f("objective", "Description"),
+        _f("start_date", "StartDate", parse="date"),
+        _f("end_date", "EndDate", parse="date"),
+        _f("budget", "BudgetedCost", parse="number"),
+        _f("currency", "CurrencyIsoCode", parse="currency"),
+        _f("owner", "OwnerId"),
+    ),
+    snapshot_from="upload_day",
+    hint="In Salesforce: Data Loader > Export > Campaign, with Id, Name, Type and StartDate.",
 )
 
 GENERIC_TOUCHES = Preset(
@@ -340,7 +582,7 @@ GENERIC_REVENUE = Preset(
         _f("month", "month", parse="month", required=True),
         _f("mrr", "mrr", parse="number"),
         _f("arr", "arr", parse="number"),
-        _f("currency", "currency"),
+        _f("currency", "currency", parse="currency"),
         _f("segment", "segment"),
     ),
 )
@@ -393,7 +635,23 @@ GENERIC_BUDGETS = Preset(
         _f("period", "period", parse="period", required=True),
         _f("channel", "channel", parse="channel", required=True),
         _f("amount", "planned_spend", parse="number", required=True),
-        _f("currency", "currency"),
+        _f("currency", "currency", parse="currency"),
+    ),
+    snapshot_from="upload_day",
+)
+
+# Exchange rates to the store's reporting currency: ``month`` (or ``date``), ``currency``,
+# ``rate`` = units of the reporting currency that one unit of ``currency`` buys.
+GENERIC_RATES = Preset(
+    name="generic_rates",
+    label="Exchange rates",
+    kind="exchange_rates",
+    signature=("currency", "rate", "month|date"),
+    fields=(
+        _f("currency", "currency", "currency code", parse="currency", required=True),
+        _f("month", "month", parse="month"),
+        _f("rate_day", "date", "day", parse="date"),
+        _f("rate", "rate", "exchange rate", parse="number", required=True),
     ),
     snapshot_from="upload_day",
 )
@@ -401,18 +659,25 @@ GENERIC_BUDGETS = Preset(
 PRESETS: tuple[Preset, ...] = (
     SALESFORCE_DATALOADER,
     SALESFORCE_REPORT,
+    SALESFORCE_WAREHOUSE,
     HUBSPOT_DEALS,
     HUBSPOT_CONTACTS,
+    SALESFORCE_LEADS,
     GOOGLE_ADS,
+    GOOGLE_ADS_TOTALS,
     LINKEDIN_ADS,
     META_ADS,
+    META_ADS_PERIOD,
+    AD_PLATFORM_SPEND,
     GENERIC_SPEND,
+    SALESFORCE_CAMPAIGNS,
     GENERIC_CAMPAIGNS,
     GENERIC_TOUCHES,
     GENERIC_REVENUE,
     GENERIC_GOALS,
     GENERIC_FORECASTS,
     GENERIC_BUDGETS,
+    GENERIC_RATES,
 )
 PRESETS_BY_NAME: Mapping[str, Preset] = MappingProxyType(
     {preset.name: preset for preset in PRESETS}
@@ -429,6 +694,7 @@ DEFAULT_PRESET_FOR_KIND: Mapping[str, Preset] = MappingProxyType(
         "goals": GENERIC_GOALS,
         "forecasts": GENERIC_FORECASTS,
         "budgets": GENERIC_BUDGETS,
+        "exchange_rates": GENERIC_RATES,
     }
 )
 
@@ -449,7 +715,12 @@ def recognise(headers: list[str]) -> Preset | None:
     if not matching:
         return None
     return max(
-        matching, key=lambda preset: (len(preset.signature), _fields_present(preset, normalized))
+        matching,
+        key=lambda preset: (
+            preset.priority,
+            len(preset.signature),
+            _fields_present(preset, normalized),
+        ),
     )
 
 
@@ -475,62 +746,86 @@ def vocabulary_key(value: str) -> str:
     return re.sub(r"[^a-z0-9]", "", value.lower())
 
 
+# The defaults a value mapping starts from: vendors' own picklist values (Salesforce's Lead
+# Source and Campaign Type, HubSpot's Original Traffic Source and its drill-down) read as the
+# store's channels. Anything else loads as "other" and is listed, for the user to map.
+CHANNEL_DEFAULTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "paid_search": (
+            "paid_search",
+            "Paid search",
+            "Google Ads",
+            "SEM",
+            "PPC",
+            "Search",
+            "Advertisement",
+            "Paid Search / Google",
+            "Paid Search / Bing",
+        ),
+        "paid_social": (
+            "paid_social",
+            "Paid social",
+            "Meta",
+            "Facebook",
+            "Instagram",
+            "Paid Social / Facebook",
+            "Paid Social / Instagram",
+            "Banner Ads",
+        ),
+        "linkedin": (
+            "linkedin",
+            "LinkedIn",
+            "LinkedIn Ads",
+            "Paid Social / LinkedIn",
+        ),
+        "events": ("events", "Event", "Trade Show", "Conference", "Offline Sources"),
+        "webinars": ("webinars", "Webinar", "Other Campaigns"),
+        "content_seo": (
+            "content_seo",
+            "Content & SEO",
+            "Content",
+            "SEO",
+            "Organic Search",
+            "Content Syndication",
+            "Public Relations",
+        ),
+        "partners": (
+            "partners",
+            "Partner",
+            "Partner Referral",
+            "Referrals",
+            "Referral Program",
+        ),
+        "outbound": (
+            "outbound",
+            "Outbound Prospecting",
+            "Purchased List",
+            "Cold Call",
+            "Direct Mail",
+            "Telemarketing",
+        ),
+        "direct": (
+            "direct",
+            "Direct & organic",
+            "Direct Traffic",
+            "Website",
+            "Web",
+            "Phone Inquiry",
+            "Organic Social",
+            "Social Media",
+            "Email Marketing",
+            "Email",
+            "AI Referrals",
+        ),
+        "sales": ("sales", "Sales-sourced", "Sales Generated", "Employee Referral"),
+        "customer": ("customer", "Customer base", "Existing Customer", "Customer Referral"),
+        "other": ("other", "Other"),
+    }
+)
 CHANNEL_VOCABULARY: Mapping[str, str] = MappingProxyType(
     {
         vocabulary_key(value): channel
-        for channel, values in {
-            "paid_search": (
-                "paid_search",
-                "Paid search",
-                "Paid Search",
-                "Google Ads",
-                "SEM",
-                "PPC",
-                "Search",
-            ),
-            "paid_social": (
-                "paid_social",
-                "Paid social",
-                "Paid Social",
-                "Meta",
-                "Facebook",
-                "Instagram",
-            ),
-            "linkedin": ("linkedin", "LinkedIn", "LinkedIn Ads"),
-            "events": ("events", "Event", "Events", "Trade Show", "Conference", "Offline Sources"),
-            "webinars": ("webinars", "Webinar", "Webinars", "Other Campaigns"),
-            "content_seo": (
-                "content_seo",
-                "Content & SEO",
-                "Content",
-                "SEO",
-                "Organic Search",
-                "Content Syndication",
-            ),
-            "partners": ("partners", "Partner", "Partners", "Partner Referral", "Referrals"),
-            "outbound": (
-                "outbound",
-                "Outbound",
-                "Outbound Prospecting",
-                "Purchased List",
-                "Cold Call",
-            ),
-            "direct": (
-                "direct",
-                "Direct & organic",
-                "Direct Traffic",
-                "Website",
-                "Web",
-                "Phone Inquiry",
-                "Direct",
-                "Organic Social",
-                "Social Media",
-                "Email Marketing",
-                "AI Referrals",
-            ),
-            "sales": ("sales", "Sales-sourced", "Sales Generated", "Employee Referral", "Sales"),
-            "customer": ("customer", "Customer base", "Existing Customer", "Customer Referral"),
-        }.items()
+        for channel, values in CHANNEL_DEFAULTS.items()
         for value in values
     }
 )
@@ -544,11 +839,9 @@ OPPORTUNITY_TYPE_VOCABULARY: Mapping[str, str] = MappingProxyType(
                 "New Customer",
                 "New",
                 "New Logo",
-                "newbusiness",
             ),
             "expansion": (
                 "expansion",
-                "Expansion",
                 "Upsell",
                 "Cross-sell",
                 "Existing Business",
@@ -558,14 +851,17 @@ OPPORTUNITY_TYPE_VOCABULARY: Mapping[str, str] = MappingProxyType(
             ),
             "renewal": (
                 "renewal",
-                "Renewal",
                 "Existing Customer - Replacement",
                 "Existing Customer - Renewal",
+                "Existing Customer - Downgrade",
             ),
+            "other": ("other",),
         }.items()
         for value in values
     }
 )
+# Fields whose unknown values load as "other" and are listed, never refused (vendor values).
+OPEN_VOCABULARIES: frozenset[str] = frozenset({"channel", "opportunity_type"})
 LIFECYCLE_VOCABULARY: Mapping[str, str] = MappingProxyType(
     {
         vocabulary_key(value): stage
