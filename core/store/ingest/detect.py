@@ -30,6 +30,11 @@ ENCODING_NAMES = {
     "cp1252": "Windows-1252 (Western European)",
 }
 HEADER_SEARCH_LINES = 40
+NO_DATA = re.compile(r"no data (available|to display)|there (is|are) no (data|results)", re.I)
+NO_DATA_MESSAGE = (
+    "The export holds no data (it says \u201cNo data available\u201d): widen the date range "
+    "or loosen the filters in the report, and download it again."
+)
 
 
 class UnreadableFileError(ValueError):
@@ -249,6 +254,8 @@ def _table_start(lines: list[str]) -> tuple[int, str]:
                 best = (score, -index, separator)
             break
     if best is None:
+        if any(NO_DATA.search(line) for line in lines[:HEADER_SEARCH_LINES]):
+            raise UnreadableFileError(NO_DATA_MESSAGE)
         raise UnreadableFileError(
             "No table found: every line has a single cell for every separator tried (comma, "
             "semicolon, tab, vertical bar). Export the report as CSV with one row per record."

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.store.ingest.detect import FileLayout
+from core.store.ingest.detect import NO_DATA, NO_DATA_MESSAGE, FileLayout
 from core.store.ingest.presets import PRESETS, Preset, signature_score
 
-_NO_DATA = re.compile(r"no data (available|to display)|there (is|are) no (data|results)", re.I)
 _MONTH_HEADER = re.compile(
     r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ -]?('?\d{2}|\d{4})?$"
     r"|^\d{4}[-/]\d{1,2}$|^\d{1,2}[-/]\d{4}$|^(q[1-4]|fy)\s?\d{2,4}$",
@@ -32,11 +31,8 @@ def unrecognised(layout: FileLayout) -> str:
     """Why a header row matched no format, and what to do about it."""
     headers = list(layout.headers)
     lines = [*layout.preamble, ",".join(headers)]
-    if any(_NO_DATA.search(line) for line in lines):
-        return (
-            "The export holds no data (it says \u201cNo data available\u201d): widen the date "
-            "range or loosen the filters in the report, and download it again."
-        )
+    if any(NO_DATA.search(line) for line in lines):
+        return NO_DATA_MESSAGE
     data_like = sum(bool(_DATA_CELL.match(header)) for header in headers)
     if headers and data_like * 2 >= len(headers):
         return (

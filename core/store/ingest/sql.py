@@ -28,6 +28,8 @@ TIME_SUFFIXES = (
     "T%H:%M:%S.%gZ",
     "T%H:%M:%S.%g%z",
     "T%H:%M:%S%z",
+    " %H:%M:%S UTC",  # warehouse syncs (Fivetran on BigQuery): 2026-06-12 17:50:32 UTC
+    " %H:%M:%S.%f UTC",
 )
 MONTH_FORMATS = ("%Y-%m", "%b %Y", "%B %Y", "%m/%Y", "%m.%Y", "%Y-%m-%d", "%Y%m")
 ORDER_NAMES = {
