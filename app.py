@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.formatting import escape_markdown, format_day
-from ui import access, context
+from ui import access, company, context
 from ui.store import open_store
 
 st.set_page_config(
@@ -15,6 +15,7 @@ st.set_page_config(
 
 store = open_store()
 user = access.gate(store)  # the sign-in page stops here for someone not signed in
+company.sidebar_caption(store)
 review = context.render_sidebar(store)
 if review is not None and review.is_demo:
     st.info(

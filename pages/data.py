@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.formatting import escape_markdown, format_day
-from ui import context, data, ingest
+from ui import company, context, data, ingest
 from ui.store import open_store
 
 context.current()  # makes sure the frame (sidebar, banner) ran; the page reads no period
@@ -13,6 +13,7 @@ st.caption(
     f"Store: {escape_markdown(store.description)}"
     + (" (read-only: warehouse mode)" if store.read_only else "")
 )
+company.company_section(store)  # "Set up your company" first; after that, a closed expander
 
 extent = data.data_extent(store.url, store.version)
 summary = data.table_summary(store.url, store.version)
