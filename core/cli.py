@@ -216,7 +216,52 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIELD=COLUMN",
         help="take FIELD from the file's COLUMN (repeatable; FIELD= leaves it unmapped)",
     )
+    ingest.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="one value for the whole file, e.g. channel=paid_social or currency=AUD (repeatable)",
+    )
+    ingest.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="FIELD:VENDOR=OURS",
+        help="map a vendor value, e.g. 'opportunity_type:New Business / Add-on=expansion' or "
+        "'lead_source:Online Form=direct' (repeatable)",
+    )
+    ingest.add_argument(
+        "--remember",
+        action="store_true",
+        help="remember the --map and --value choices for files of the same format",
+    )
+    ingest.add_argument("--sheet", default=None, help="the Excel sheet to read (the first)")
     ingest.add_argument("--by", default=None, help="who is loading (default: your login name)")
+    rates = commands.add_parser(
+        "rates",
+        parents=[common],
+        help="exchange rates to the reporting currency: list them, or add some by hand",
+        description="List the rates in force, or add monthly rates (loaded like a rates file: "
+        "archived, audited, undoable). A rate is how many units of the reporting currency one "
+        "unit of CURRENCY buys.",
+    )
+    rates.add_argument(
+        "--add",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("CURRENCY", "MONTH", "RATE"),
+        help="e.g. --add AUD 2026-06 0.6021 (repeatable)",
+    )
+    rates.add_argument("--by", default=None, help="who is adding (default: your login name)")
+    channels = commands.add_parser(
+        "channels",
+        parents=[common],
+        help="the channels values can be mapped to; --add one the company uses",
+    )
+    channels.add_argument("--add", default=None, metavar="NAME", help='e.g. --add "TikTok Ads"')
+    channels.add_argument("--by", default=None, help="who is adding (default: your login name)")
     undo = commands.add_parser(
         "undo", parents=[common], help="undo an upload: its rows stop counting (they stay stored)"
     )
@@ -1159,7 +1204,106 @@ def _report_json(report: IngestReport) -> dict[str, object]:
         "unmapped_columns": list(report.unmapped_columns),
         "errors": _frame_json(report.errors),
         "error_count": report.error_count,
+        "rows_stored": report.rows_stored,
+        "warnings": _frame_json(report.warnings),
+        "warning_count": report.warning_count,
+        "values": [
+            {
+                "field": item.field,
+                "column": item.column,
+                "value": item.value,
+                "rows": item.rows,
+                "loads_as": item.loads_as,
+                "origin": item.origin,
+            }
+            for item in report.values
+        ],
+        "fixed_values": dict(report.fixed_values),
+        "missing_rates": [
+            {"currency": item.currency, "months": [f"{month:%Y-%m}" for month in item.months]}
+            for item in report.missing_rates
+        ],
+        "sheets": list(report.sheets),
     }
+
+
+def _fixed_values(pairs: list[str]) -> dict[str, str]:
+    fixed: dict[str, str] = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip() or not value.strip():
+            raise CommandRefusedError(f"--set expects FIELD=VALUE, got {pair!r}")
+        fixed[name.strip()] = value.strip()
+    return fixed
+
+
+def _value_mapping(items: list[str]) -> dict[str, dict[str, str]]:
+    chosen: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, colon, rest = item.partition(":")
+        vendor, separator, ours = rest.rpartition("=")
+        if not colon or not separator or not name.strip() or not vendor.strip() or not ours.strip():
+            raise CommandRefusedError(f"--value expects FIELD:VENDOR=OURS, got {item!r}")
+        chosen.setdefault(name.strip(), {})[vendor.strip()] = ours.strip()
+    return chosen
+
+
+def run_rates(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
+    """List the rates in force, or add typed ones through the ingest path."""
+    from core.store import rates as store_rates
+
+    if arguments.add:
+        try:
+            typed = [store_rates.parse_typed_rate(*entry) for entry in arguments.add]
+        except ValueError as problem:
+            raise CommandRefusedError(str(problem)) from None
+        report = store_rates.load_typed_rates(engine, typed, by=_who(arguments.by))
+        if arguments.json:
+            print(json.dumps(_report_json(report), indent=2, default=str), file=out)
+        else:
+            stream = out if report.loaded else err
+            print(report.message, file=stream)
+            for row in report.errors.head(50).itertuples(index=False):
+                print(f"  row {row.row}, {row.column}: {row.value!r} {row.problem}", file=err)
+        return EXIT_OK if report.loaded else EXIT_REFUSED
+    frame = store_rates.current_rates(engine)
+    if arguments.json:
+        print(frame.to_json(orient="records", date_format="iso"), file=out)
+        return EXIT_OK
+    reporting = queries.settings(engine).get("currency", "USD")
+    if frame.empty:
+        print(
+            f"No exchange rates yet: amounts in currencies other than {reporting} are refused "
+            "until their months have a rate (python -m core rates --add AUD 2026-06 0.6021).",
+            file=out,
+        )
+        return EXIT_OK
+    print(f"Rates to {reporting} (1 unit of the currency buys):", file=out)
+    for row in frame.itertuples(index=False):
+        when = f"{row.rate_date:%Y-%m}" if row.rate_period == "month" else f"{row.rate_date}"
+        print(f"  {row.currency}  {when:<10}  {row.rate:g}", file=out)
+    return EXIT_OK
+
+
+def run_channels(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+    """List the channels, or add one the company uses."""
+    from core.store import rates as store_rates
+    from core.store.ingest.values import targets
+
+    if arguments.add:
+        try:
+            key = store_rates.add_channel(engine, arguments.add, by=_who(arguments.by))
+        except ValueError as problem:
+            raise CommandRefusedError(str(problem)) from None
+        print(f"Added the channel {arguments.add} (stored as {key}).", file=out)
+        return EXIT_OK
+    known = targets("channel", queries.settings(engine))
+    if arguments.json:
+        print(json.dumps(known, indent=2), file=out)
+        return EXIT_OK
+    for key, label in known.items():
+        print(f"  {key:<16} {label}", file=out)
+    return EXIT_OK
 
 
 def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
@@ -1174,6 +1318,10 @@ def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: 
         dry_run=arguments.dry_run,
         snapshot_date=arguments.snapshot_date,
         uploaded_by=_who(arguments.by),
+        fixed_values=_fixed_values(arguments.set),
+        value_mapping=_value_mapping(arguments.value),
+        remember_mapping=arguments.remember,
+        sheet=arguments.sheet,
     )
     results = []
     refused = False
@@ -1199,6 +1347,21 @@ def run_ingest(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: 
                 print(f"  row {row.row}, {row.column}: {value} {row.problem}", file=err)
             if report.error_count > len(shown):
                 print(f"  ... and {report.error_count - len(shown):,} more", file=err)
+        if report.warning_count:
+            for row in report.warnings.head(20).itertuples(index=False):
+                value = (
+                    "(blank)" if row.value is None or pd.isna(row.value) else repr(str(row.value))
+                )
+                print(f"  warning: row {row.row}, {row.column}: {value} {row.warning}", file=stream)
+            if report.warning_count > 20:
+                print(f"  ... and {report.warning_count - 20:,} more warnings", file=stream)
+        for item in report.values:
+            if item.origin == "unmapped":
+                print(
+                    f"  unmapped: {item.field} {item.value!r} ({item.rows:,} rows) loads as "
+                    f"{item.loads_as}; map it with --value '{item.field}:{item.value}=...'",
+                    file=stream,
+                )
     if arguments.json:
         print(
             json.dumps([_report_json(report) for report in results], indent=2, default=str),
@@ -1308,6 +1471,10 @@ def main(
         try:
             if arguments.command == "ingest":
                 return run_ingest(arguments, engine, out, err)
+            if arguments.command == "rates":
+                return run_rates(arguments, engine, out, err)
+            if arguments.command == "channels":
+                return run_channels(arguments, engine, out)
             if arguments.command == "undo":
                 version = undo_upload(engine, arguments.upload_id, _who(arguments.by))
                 message = (

@@ -849,10 +849,13 @@ class _Run:
             f"{sql.blank_to_null(column)} is null" for column in self.file_columns.values()
         )
         deleted = self._deleted_sql()
-        later_totals = " ".join(
-            f"when regexp_matches({column}, '{_TOTAL_LABEL}', 'i') then 'total'"
-            for column in list(self.file_columns.values())[1:3]
-        ) + self._summary_sql()
+        later_totals = (
+            " ".join(
+                f"when regexp_matches({column}, '{_TOTAL_LABEL}', 'i') then 'total'"
+                for column in list(self.file_columns.values())[1:3]
+            )
+            + self._summary_sql()
+        )
         derived = "".join(
             f", {self._virtual_sql(value)} as {self.columns[header]}"
             for header, value in self.virtual.items()
@@ -1446,12 +1449,14 @@ class _Run:
             "where original_amount is not null group by 1 order by 2 desc"
         ).fetchall()
         if used:
-            report.currency_note = ", ".join(f"{code} ({count:,})" for code, count in used)
+            report.currency_note = ", ".join(
+                f"{code} ({plural(int(count), 'record')})" for code, count in used
+            )
             reporting = self.reporting_currency
             foreign = [code for code, _ in used if code != reporting]
             if foreign:
                 report.decisions.append(
-                    f"Amounts in {report.currency_note} rows; converted to {reporting} at each "
+                    f"Amounts in {report.currency_note}: converted to {reporting} at each "
                     "month's rate (a day's rate where one was given), to the cent. The amount "
                     "as written and its currency are kept beside each converted one."
                 )
@@ -1526,9 +1531,14 @@ class _Run:
         if len(found) != 1:
             return None
         code = str(found[0][0])
-        if code != self.reporting_currency:
+        unnamed = self.duck.execute(
+            f"select count(*) from {self.typed_table} "
+            f"where skip_reason is null and coalesce({', '.join(named)}) is null"
+        ).fetchall()[0][0]
+        if unnamed and code != self.reporting_currency:
             report.decisions.append(
-                f"Amounts that name no currency read as {code}, the only currency the file names."
+                f"{plural(int(unnamed), 'amount')} that name no currency read as {code}, the only "
+                "currency the file names."
             )
         return code
 
