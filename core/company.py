@@ -10,9 +10,10 @@ does in plain sentences before (and after) it is made:
 
 - a new fiscal calendar relabels every quarter; goals, forecasts and budgets already loaded keep
   their dates, so their labels (from the old calendar) no longer name the new quarters;
-- amounts are stored in the reporting currency as they are loaded (rows in another currency are
-  rejected), so the currency cannot change once money is stored: that would need every amount
-  restated. :func:`describe_change` refuses it with :class:`CurrencyChangeError`.
+- amounts are stored in the reporting currency as they are loaded (amounts in another currency
+  are converted at the exchange rates loaded, which are rates to the reporting currency), so the
+  currency cannot change once amounts or rates are stored: that would need every amount restated
+  and every rate replaced. :func:`describe_change` refuses it with :class:`CurrencyChangeError`.
 
 Pure: no SQL, no Streamlit.
 
@@ -233,13 +234,14 @@ class StoreCounts:
     spend: int = 0
     revenue: int = 0
     campaigns_with_budget: int = 0
+    exchange_rates: int = 0
 
     @property
     def money_rows(self) -> int:
-        """Records holding amounts in the reporting currency."""
+        """Records holding amounts in the reporting currency, or rates to it."""
         return (
             self.opportunities + self.spend + self.revenue + self.budgets
-            + self.campaigns_with_budget
+            + self.campaigns_with_budget + self.exchange_rates
         )  # fmt: skip
 
     @property
@@ -297,6 +299,7 @@ def _money_text(counts: StoreCounts) -> str:
         plural(counts.revenue, "ARR row"),
         plural(counts.budgets, "budget"),
         plural(counts.campaigns_with_budget, "campaign with a budget", "campaigns with a budget"),
+        plural(counts.exchange_rates, "exchange rate"),
     ]
     return _join([part for part in parts if not part.startswith("0 ")])
 
@@ -387,7 +390,10 @@ def _currency_sentences(
         if first
         else f"Reporting currency now {code} (was {old_currency})"
     )
-    rule = f"exports load in {code} from now on, and rows that name another currency are rejected."
+    rule = (
+        f"amounts load in {code} from now on (other currencies are converted at the exchange "
+        "rates you load)."
+    )
     if old_currency != code and (counts.goals or counts.forecasts):
         held = _join(
             [

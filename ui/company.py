@@ -47,7 +47,7 @@ NAMED_BY_HELP = (
 )
 WHY_FIRST = (
     "Set this up before loading exports: the fiscal year decides how quarters are labelled "
-    "(goals, forecasts and budgets are loaded for them), and amounts are loaded in the "
+    "(goals, forecasts and budgets are loaded for them), and amounts are stored in the "
     "reporting currency, which cannot change once amounts are stored."
 )
 
@@ -111,7 +111,8 @@ def _inputs(current: CompanySettings | None, key: str) -> dict[str, object]:
         index=None if current is None else CURRENCY_OPTIONS.index(current.currency),
         format_func=_currency_label,
         placeholder="Choose a currency",
-        help="Amounts are loaded in this currency; rows that name another one are rejected.",
+        help="Amounts are stored in this currency; amounts in another one are converted at the "
+        "exchange rates you load.",
         key=f"{key}_currency",
     )
     return {

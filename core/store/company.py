@@ -5,7 +5,7 @@ A change is one transaction: the settings that differ are written (each audited 
 bumped once so every cached read refreshes, and a change of fiscal calendar or currency made
 once data is loaded is audited once more with its effect, in the sentences
 :func:`core.company.describe_change` writes. A currency change is refused while the store holds
-amounts (:class:`core.company.CurrencyChangeError`).
+amounts or exchange rates to the old currency (:class:`core.company.CurrencyChangeError`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ _COUNTS_SQL = sa.text(
         (select count(*) from current_spend) as spend,
         (select count(*) from current_revenue) as revenue,
         (select count(*) from current_campaigns where budget_usd is not null)
-            as campaigns_with_budget
+            as campaigns_with_budget,
+        (select count(*) from current_exchange_rates) as exchange_rates
     """
 )
 

@@ -220,8 +220,8 @@ def test_calendar_preview(settings, today, preview):
             CompanySettings("Acme", 1, "end", "USD"), CompanySettings("Acme", 1, "end", "EUR"),
             NOV_23, NOTHING,
             ("Reporting currency now EUR (was USD): no amounts are loaded yet, so nothing is "
-             "restated; exports load in EUR from now on, and rows that name another currency "
-             "are rejected.",),
+             "restated; amounts load in EUR from now on (other currencies are converted at the "
+             "exchange rates you load).",),
             id="currency of an empty store",
         ),
         pytest.param(
@@ -229,8 +229,8 @@ def test_calendar_preview(settings, today, preview):
             NOV_23, StoreCounts(goals=4, forecasts=12),
             ("Reporting currency now GBP (was USD). Amounts loaded so far stay in USD as "
              "loaded: any money among the targets of 4 goals and the values of 12 forecasts is "
-             "not converted; exports load in GBP from now on, and rows that name another "
-             "currency are rejected.",),
+             "not converted; amounts load in GBP from now on (other currencies are converted "
+             "at the exchange rates you load).",),
             id="currency with goals and forecasts but no money records",
         ),
     ],
@@ -247,8 +247,8 @@ def test_describe_a_change(old, new, today, counts, sentences):
             ("Company name set to Acme.",
              "Fiscal year starts in April, named by the year it ends in: the current quarter is "
              "Q3 FY2027 (1 Oct – 31 Dec 2026).",
-             "Reporting currency set to EUR: exports load in EUR from now on, and rows that "
-             "name another currency are rejected."),
+             "Reporting currency set to EUR: amounts load in EUR from now on (other "
+             "currencies are converted at the exchange rates you load)."),
             id="an empty store",
         ),
         pytest.param(
@@ -261,8 +261,8 @@ def test_describe_a_change(old, new, today, counts, sentences):
              "(their Q4 FY2026 still means 1 Oct – 31 Dec 2026), so their labels no longer "
              "match the new quarters.",
              "Reporting currency set to EUR. Amounts loaded so far stay in USD as loaded: any "
-             "money among the targets of 2 goals is not converted; exports load in EUR from "
-             "now on, and rows that name another currency are rejected."),
+             "money among the targets of 2 goals is not converted; amounts load in EUR from "
+             "now on (other currencies are converted at the exchange rates you load)."),
             id="goals loaded before set-up",
         ),
     ],
@@ -288,6 +288,7 @@ def test_the_first_set_up_in_the_currency_already_loaded():
         (ACME_FEB_USD, StoreCounts(opportunities=120, spend=300, campaigns_with_budget=1),
          "120 opportunities, 300 spend rows and 1 campaign with a budget"),
         (ACME_FEB_USD, StoreCounts(revenue=1, budgets=2, goals=5), "1 ARR row and 2 budgets"),
+        (ACME_FEB_USD, StoreCounts(exchange_rates=24), "24 exchange rates"),
         (None, StoreCounts(opportunities=1), "1 opportunity"),  # loaded before set-up: USD
     ],
 )  # fmt: skip

@@ -93,8 +93,8 @@ def test_the_first_set_up_writes_every_key_audited_and_bumps_the_version_once(en
         "Company name set to Acme.",
         "Fiscal year starts in April, named by the year it ends in: the current quarter is "
         "Q3 FY2027 (1 Oct – 31 Dec 2026).",
-        "Reporting currency set to EUR: exports load in EUR from now on, and rows that name "
-        "another currency are rejected.",
+        "Reporting currency set to EUR: amounts load in EUR from now on (other currencies are "
+        "converted at the exchange rates you load).",
     )
     assert store_company.company_settings(engine) == CompanySettings("Acme", 4, "end", "EUR")
     assert settings_rows(engine) == {
@@ -206,6 +206,9 @@ def test_a_name_change_on_a_store_with_data_is_audited_once(engine):
                         "budget_usd": 8000.0},
                        {"campaign_id": "C-2", "campaign_name": "No budget", "channel": "events"}],
          "1 campaign with a budget"),
+        # Rates convert other currencies to the reporting one: they are rates to USD.
+        ("exchange_rates", [{"currency": "EUR", "rate_date": date(2026, 9, 1),
+                             "rate_period": "month", "rate": 1.08}], "1 exchange rate"),
     ],
 )  # fmt: skip
 def test_a_currency_change_is_refused_once_amounts_are_stored(engine, kind, rows, listed):
@@ -251,8 +254,8 @@ def test_the_currency_may_change_while_only_plans_or_undone_amounts_are_stored(e
     )
     assert effect == (
         "Reporting currency now GBP (was USD). Amounts loaded so far stay in USD as loaded: any "
-        "money among the targets of 1 goal is not converted; exports load in GBP from now on, "
-        "and rows that name another currency are rejected.",
+        "money among the targets of 1 goal is not converted; amounts load in GBP from now on "
+        "(other currencies are converted at the exchange rates you load).",
     )
     assert store_company.company_settings(engine).currency == "GBP"
     assert audit_rows(engine)[-1][1] == "company settings"
