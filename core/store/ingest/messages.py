@@ -89,7 +89,7 @@ def missing_columns(preset: Preset, labels: Sequence[str]) -> str:
     return (
         f"Required columns are missing for a {preset.label} file: {', '.join(labels)}. "
         + (preset.hint + " " if preset.hint else "")
-        + "Or map them to columns of the file."
+        + "Map them to columns of the file, or export the report with those columns."
     )
 
 

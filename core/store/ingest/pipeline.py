@@ -1521,7 +1521,7 @@ class _Run:
             named.append("val_currency")
         for name in ("amount", "budget", "arr", "mrr"):
             if _has(report, name) and _field(report, name).field.parse in ("number", "percent"):  # type: ignore[union-attr]
-                named.append(f"cur_{name}")
+                named.append(f"case when val_{name} is not null then cur_{name} end")
         if not named:
             return None
         found = self.duck.execute(

@@ -115,8 +115,12 @@ def integer_value(column: str, decimal_comma: bool) -> str:
 
 def currency_in_value(column: str) -> str:
     """The currency written inside an amount (``USD 1,200``, ``€1.200,00``), or NULL."""
+    # A code standing alone before or after the figure ("USD 1,200", "1.200,00 EUR"), never
+    # three letters inside a word ("five thousand" names no currency).
+    code = "^\\s*([A-Za-z]{3})\\b|\\b([A-Za-z]{3})\\s*$"
     return (
-        f"coalesce(nullif(regexp_extract(upper({column}), '([A-Z]{{3}})', 1), ''), "
+        f"coalesce(nullif(upper(coalesce(nullif(regexp_extract({column}, '{code}', 1), ''), "
+        f"regexp_extract({column}, '{code}', 2))), ''), "
         f"case when {column} like '%$%' then 'USD' when {column} like '%€%' then 'EUR' "
         f"when {column} like '%£%' then 'GBP' end)"
     )

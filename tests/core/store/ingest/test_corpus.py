@@ -26,7 +26,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.channels import CHANNEL_LABELS
 from core.definitions import METRIC_AGGREGATIONS
 from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import IngestOptions, IngestReport, ingest_file
@@ -43,7 +42,15 @@ BINARY = (
     "The file is not a CSV export: it contains binary data (is it a spreadsheet or a PDF "
     "renamed to .csv?). Export it again as CSV."
 )
-KNOWN_CHANNELS = ", ".join(CHANNEL_LABELS.values())
+
+
+def no_rate(currency: str, month: str) -> str:
+    """The message of a file in ``currency`` when the store has no rate for ``month``."""
+    return (
+        f"No exchange rate to USD for {currency} in {month}: nothing was loaded. Load a rates "
+        "file (columns month, currency, rate: how many USD one unit buys), or enter the rates on "
+        "the Data page (python -m core rates on the command line), then load this file again."
+    )
 
 
 def loaded(rows: int, kind: str, new: int | None = None) -> str:
@@ -182,7 +189,16 @@ CASES: tuple[Case, ...] = (
         "The file has no rows: it is empty or holds only blank lines.",
     ),
     Case("binary_png_renamed.csv", "unreadable", None, BINARY),
-    Case("binary_xlsx_renamed.csv", "unreadable", None, BINARY),
+    # A ZIP header like an .xlsx's, then zeros: read as the Excel workbook it claims to be, and
+    # refused as a damaged one (issue 25: workbooks load).
+    Case(
+        "binary_xlsx_renamed.csv",
+        "unreadable",
+        None,
+        "The file looks like an Excel workbook but could not be opened: it is damaged or "
+        "incomplete (was the download cut short?). Save it again from Excel, or export the "
+        "report as CSV.",
+    ),
     Case(
         "wrong_kind_support_tickets.csv",
         "unreadable",
@@ -286,11 +302,12 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        # Real CRMs hold backfilled deals that close before they were created (issue 25): the
+        # row loads as the export says, with a warning listed and kept with the upload.
         "hubspot_deals_close_before_created.csv",
-        "invalid",
+        "loaded",
         "hubspot_deals",
-        "1 problem in 1 of 2 rows" + NOTHING_LOADED,
-        errors=((3, "Close Date", "2026-08-01 00:00", "is before the created date 2026-09-15"),),
+        loaded(2, "opportunities")[:-1] + "; 1 row loaded with a warning, listed below.",
     ),
     Case(
         "salesforce_report_probability_150.csv",
@@ -300,21 +317,17 @@ CASES: tuple[Case, ...] = (
         errors=((3, "Probability (%)", "150", "is outside 0-100"),),
     ),
     Case(
+        # A currency other than the store's loads once its months have a rate (issue 25).
         "salesforce_report_eur_currency.csv",
-        "invalid",
+        "needs_rates",
         "salesforce_report",
-        "1 problem in 1 of 2 rows" + NOTHING_LOADED,
-        errors=((3, "Amount Currency", "EUR", "is not USD, the store’s reporting currency"),),
+        no_rate("EUR", "December 2026"),
     ),
     Case(
         "meta_ads_amount_spent_eur.csv",
-        "invalid",
+        "needs_rates",
         "meta_ads",
-        "2 problems in 2 of 2 rows" + NOTHING_LOADED,
-        errors=(
-            (2, "Amount spent (EUR)", "64.20", "is not in USD, the store’s reporting currency"),
-            (3, "Amount spent (EUR)", "58.90", "is not in USD, the store’s reporting currency"),
-        ),
+        no_rate("EUR", "November 2026"),
     ),
     Case(
         "salesforce_report_ambiguous_dates.csv",
@@ -331,18 +344,11 @@ CASES: tuple[Case, ...] = (
         errors=((4, "Amount", "five thousand", "is not a number such as 1234.56"),),
     ),
     Case(
+        # A value no mapping names loads as Other and is listed, to be mapped (issue 25).
         "generic_touches_unknown_channel.csv",
-        "invalid",
+        "loaded",
         "generic_touches",
-        "1 problem in 1 of 2 rows" + NOTHING_LOADED,
-        errors=(
-            (
-                3,
-                "channel",
-                "Carrier pigeon",
-                f"is not a known channel; use one of: {KNOWN_CHANNELS}",
-            ),
-        ),
+        loaded(2, "touches"),
     ),
     Case(
         "generic_goals_bad_tree.csv",
@@ -607,7 +613,10 @@ def test_a_loaded_file_adds_one_upload_its_rows_and_its_audit_row_only(corpus, c
         for name in outcome.counts_before
         if outcome.counts_after[name] != outcome.counts_before[name]
     }
-    assert grown == {"uploads": 1, report.kind: report.rows_valid, "audit_log": 1}
+    expected = {"uploads": 1, report.kind: report.rows_valid, "audit_log": 1}
+    if report.warning_count:  # the rows that loaded with a warning are kept with the upload
+        expected["upload_warnings"] = report.warning_count
+    assert grown == expected
     assert len(outcome.rows) == report.rows_valid
     assert outcome.data_version_after == outcome.data_version_before + 1
 
@@ -1221,3 +1230,24 @@ def test_spend_with_an_empty_campaign_id_cell_is_loaded_by_name_or_refused(demo_
         assert report.status == "invalid"
         assert error_rows(report)[0][:2] == (3, "campaign_id")
         assert table_counts(demo_copy) == before
+
+
+def test_a_backfilled_deal_loads_with_its_warning_listed(corpus):
+    report = report_of(corpus("hubspot_deals_close_before_created.csv"))
+    assert report.warnings.values.tolist() == [
+        [
+            3,
+            "Close Date",
+            "2026-08-01 00:00",
+            "closes before it was created (created 2026-09-15): loaded as the export says "
+            "(backfilled history?)",
+        ]
+    ]
+
+
+def test_an_unknown_channel_loads_as_other_and_is_listed(corpus):
+    outcome = corpus("generic_touches_unknown_channel.csv")
+    report = report_of(outcome)
+    unmapped = [(v.value, v.rows, v.loads_as) for v in report.values if v.origin == "unmapped"]
+    assert unmapped == [("Carrier pigeon", 1, "other")]
+    assert sorted(outcome.rows["channel"]) == ["other", "paid_search"]
