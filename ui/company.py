@@ -21,6 +21,7 @@ from core.company import (
     MAX_COMPANY_NAME_LENGTH,
     MONTH_NAMES,
     CompanySettings,
+    CurrencyChangeError,
     StoreCounts,
     calendar_preview,
     company_settings_from,
@@ -236,7 +237,7 @@ def _settings_expander(store: Store, current: CompanySettings) -> None:
         counts = store_counts(store.url, store.version)
         try:
             effect = describe_change(current, new, date.today(), counts)
-        except ValueError as problem:  # the currency cannot change over stored amounts
+        except CurrencyChangeError as problem:  # not over amounts stored in the old currency
             st.error(escape_markdown(str(problem)), icon=":material/currency_exchange:")
             return
         st.info(

@@ -82,7 +82,7 @@ def test_set_up_then_show_then_change(empty_url):
     assert lines[1].startswith(
         f"Fiscal year starts in April, named by the year it ends in: the current quarter is {label} ("
     )
-    assert lines[2].startswith("Reporting currency set to EUR: exports load in EUR")
+    assert lines[2].startswith("Reporting currency set to EUR: amounts load in EUR from now on")
 
     code, out, _err = cli("settings", "--db", empty_url, "--json")
     shown = json.loads(out)
