@@ -625,6 +625,7 @@ class _Run:
         self.vocabularies: dict[str, values.Vocabulary] = {}
         self._rates_ready = False
         self._file_currency: str | None = None
+        self._all_reporting = False  # every amount is in the reporting currency: no rate joins
         self.sheets = prepared.sheets
 
     # -- steps -------------------------------------------------------------------------------
@@ -1438,54 +1439,76 @@ class _Run:
             )
 
     def _needs_rates(self, preset: Preset) -> bool:
-        """Refuse the file when a currency it uses has no rate for some of its months."""
+        """Refuse the file when a currency it uses has no rate for some of its months.
+
+        One scan of the typed rows says which currencies the file names; only a file with an
+        amount outside the reporting currency runs the rate lookup (a file in the reporting
+        currency, the common case, loads with no join at all).
+        """
         report = self.report
         if preset.kind not in (*currency.MONEY_FIELDS, "revenue"):
             return False
+        named, unnamed = self._named_currencies()
+        reporting = self.reporting_currency
+        default = next(iter(named)) if len(named) == 1 else reporting
+        self._file_currency = default
+        used = dict(named)
+        if unnamed:
+            used[default] = used.get(default, 0) + unnamed
+        self._all_reporting = set(used) <= {reporting}
+        if not used:
+            return False
+        report.currency_note = ", ".join(
+            f"{code} ({plural(count, 'row')})"
+            for code, count in sorted(used.items(), key=lambda item: -item[1])
+        )
+        if unnamed and named and default != reporting:
+            report.decisions.append(
+                f"{plural(unnamed, 'amount')} that name no currency read as {default}, the only "
+                "currency the file names."
+            )
+        if not named:
+            report.decisions.append(
+                f"The file names no currency: amounts read as {reporting}, the reporting "
+                "currency (set another for the whole file if they are not)."
+            )
+        if self._all_reporting:
+            return False
+        report.decisions.append(
+            f"Amounts in {report.currency_note}: converted to {reporting} at each month's rate "
+            "(a day's rate where one was given), to the cent. The amount as written and its "
+            "currency are kept beside each converted one."
+        )
         canonical = _canonical_select(preset, report, self.typed_table, self._money())
         rows = self.duck.execute(currency.missing_rates_sql(canonical)).fetchall()
-        used = self.duck.execute(
-            f"with incoming as ({canonical}) select original_currency, count(*) from incoming "
-            "where original_amount is not null group by 1 order by 2 desc"
-        ).fetchall()
-        if used:
-            report.currency_note = ", ".join(
-                f"{code} ({plural(int(count), 'record')})" for code, count in used
-            )
-            reporting = self.reporting_currency
-            foreign = [code for code, _ in used if code != reporting]
-            if foreign:
-                report.decisions.append(
-                    f"Amounts in {report.currency_note}: converted to {reporting} at each "
-                    "month's rate (a day's rate where one was given), to the cent. The amount "
-                    "as written and its currency are kept beside each converted one."
-                )
-            elif not self._currency_stated():
-                report.decisions.append(
-                    f"The file names no currency: amounts read as {reporting}, the reporting "
-                    "currency (set another for the whole file if they are not)."
-                )
         if not rows:
             return False
         report.missing_rates = currency.group_missing(rows)
         report.status = "needs_rates"
-        report.message = currency.missing_rates_message(
-            report.missing_rates, self.reporting_currency
-        )
+        report.message = currency.missing_rates_message(report.missing_rates, reporting)
         return True
 
-    def _currency_stated(self) -> bool:
-        """Whether the file says its currency (a column, a code in the cells or the header)."""
-        if _has(self.report, "currency"):
-            return True
-        money = _field(self.report, currency.MONEY_FIELDS.get(self.report.kind or "", "amount"))
-        if money is None or money.column is None:
-            return False
-        column = sql.quoted(f"cur_{money.field.name}")
-        found = self.duck.execute(
-            f"select count({column}) from {self.typed_table} where skip_reason is null"
-        ).fetchall()[0][0]
-        return bool(found)
+    def _named_currencies(self) -> tuple[dict[str, int], int]:
+        """({currency: rows} the file names for its amounts, rows with an amount naming none)."""
+        report = self.report
+        amounts = [
+            name
+            for name in ("amount", "budget", "arr", "mrr")
+            if _has(report, name) and _field(report, name).field.parse in ("number", "percent")  # type: ignore[union-attr]
+        ]
+        if not amounts:
+            return {}, 0
+        present = " or ".join(f"val_{name} is not null" for name in amounts)
+        named = [f"case when val_{name} is not null then cur_{name} end" for name in amounts]
+        if _has(report, "currency"):
+            named.insert(0, "val_currency")
+        rows = self.duck.execute(
+            f"select coalesce({', '.join(named)}) as code, count(*) from {self.typed_table} "
+            f"where skip_reason is null and ({present}) group by 1"
+        ).fetchall()
+        found = {str(code): int(count) for code, count in rows if code is not None}
+        unnamed = sum(int(count) for code, count in rows if code is None)
+        return found, unnamed
 
     def _money(self) -> _Money:
         """How this run converts money: its rates table and the reporting currency."""
@@ -1507,40 +1530,13 @@ class _Run:
             if self.separate_staging:
                 self.duck.unregister(f"{self.rates_table}_frame")
             self._rates_ready = True
-        if self._file_currency is None:
-            self._file_currency = self._single_named_currency() or self.reporting_currency
         return _Money(
-            self.rates_table, self.reporting_currency, self.error_table, self._file_currency
+            self.rates_table,
+            self.reporting_currency,
+            self.error_table,
+            self._file_currency or self.reporting_currency,
+            self._all_reporting,
         )
-
-    def _single_named_currency(self) -> str | None:
-        """The one currency the file's rows name (a column, a code in a cell or the header)."""
-        report = self.report
-        named = []
-        if _has(report, "currency"):
-            named.append("val_currency")
-        for name in ("amount", "budget", "arr", "mrr"):
-            if _has(report, name) and _field(report, name).field.parse in ("number", "percent"):  # type: ignore[union-attr]
-                named.append(f"case when val_{name} is not null then cur_{name} end")
-        if not named:
-            return None
-        found = self.duck.execute(
-            f"select distinct coalesce({', '.join(named)}) as code from {self.typed_table} "
-            "where skip_reason is null and code is not null limit 2"
-        ).fetchall()
-        if len(found) != 1:
-            return None
-        code = str(found[0][0])
-        unnamed = self.duck.execute(
-            f"select count(*) from {self.typed_table} "
-            f"where skip_reason is null and coalesce({', '.join(named)}) is null"
-        ).fetchall()[0][0]
-        if unnamed and code != self.reporting_currency:
-            report.decisions.append(
-                f"{plural(int(unnamed), 'amount')} that name no currency read as {code}, the only "
-                "currency the file names."
-            )
-        return code
 
     def _count_errors(self) -> None:
         report = self.report
@@ -1854,6 +1850,7 @@ class _Money:
     # Amounts that name no currency: the one currency the rest of the file names, else the
     # reporting currency.
     file_currency: str
+    all_reporting: bool = False  # nothing to convert: no rate lookups at all
 
 
 def _warning_checks(report: IngestReport, table: str) -> list[str]:
@@ -2259,8 +2256,11 @@ def _canonical_select(preset: Preset, report: IngestReport, table: str, money: _
         amount: str, day: str, store_column: str, blank_as: str = "null"
     ) -> tuple[str, str]:
         """(joins, columns): the converted amount as ``store_column`` and the originals."""
-        joins = currency.rate_joins(money.rates_table, "fx", row_currency, day)
-        rate = currency.rate_sql("fx", row_currency, money.reporting)
+        if money.all_reporting:
+            joins, rate = "", "1.0"
+        else:
+            joins = currency.rate_joins(money.rates_table, "fx", row_currency, day)
+            rate = currency.rate_sql("fx", row_currency, money.reporting)
         columns = (
             f"coalesce({currency.converted_sql(amount, rate)}, {blank_as}) as {store_column}, "
             f"{amount} as original_amount, "
@@ -2421,6 +2421,8 @@ def _spend_select(
             money.rates_table, "fx", "records.currency", "records.spend_date"
         )
         rate = currency.rate_sql("fx", "records.currency", money.reporting)
+        if money.all_reporting:
+            joins, rate = "", "1.0"
         return f"""
             select records.record_number, records.spend_date, records.campaign_id,
                 records.source, records.channel,
