@@ -77,6 +77,8 @@ def test_set_up_a_company_on_an_empty_store(page: Page, empty_app_server: str) -
 
     # Later, the settings sit in a closed expander; a change shows its effect before applying.
     page.get_by_text("Company settings", exact=True).click()
+    wait_for_app(page)  # opening it reruns the page (its key keeps it open)
+    expect(page.get_by_text(re.compile(r"^Today, .* falls in "))).to_be_visible()
     choose(page, "Fiscal year starts in", "July")
     expect(page.get_by_text("What the change does")).to_be_visible()
     expect(
