@@ -35,6 +35,7 @@ TABLE_LABELS = {
     "goals": "Goals",
     "forecasts": "Forecasts",
     "budgets": "Budgets",
+    "exchange_rates": "Exchange rates",
 }
 # Export formats by the names people know them by.
 SOURCE_LABELS = {
@@ -53,6 +54,13 @@ SOURCE_LABELS = {
     "generic_goals": "Goals (generic)",
     "generic_forecasts": "Forecasts (generic)",
     "generic_budgets": "Budgets (generic)",
+    "generic_rates": "Exchange rates",
+    "google_ads_totals": "Google Ads (totals over a date range)",
+    "meta_ads_period": "Meta Ads Manager (totals over a date range)",
+    "ad_platform_spend": "Ad platform daily report",
+    "salesforce_warehouse": "Salesforce opportunities (warehouse sync)",
+    "salesforce_leads": "Salesforce leads",
+    "salesforce_campaigns": "Salesforce campaigns",
 }
 # The date column that tells what period each table covers.
 TABLE_DATE_COLUMNS = {
@@ -65,6 +73,7 @@ TABLE_DATE_COLUMNS = {
     "goals": "period_start",
     "forecasts": "submitted_on",
     "budgets": "period_start",
+    "exchange_rates": "rate_date",
 }
 
 
