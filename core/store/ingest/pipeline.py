@@ -1766,6 +1766,8 @@ class _Run:
                     self.now,
                 )
         report.upload_id = upload_id
+        if preset.kind == "exchange_rates":
+            report.decisions.extend(_rows_at_other_rates(self.connection, upload_id))
         report.status = "loaded_with_rejects" if report.rows_rejected else "loaded"
         loaded = f"Loaded {plural(report.rows_valid, 'row')} into {preset.kind}"
         if report.rows_stored != report.rows_valid:
@@ -1851,6 +1853,51 @@ class _Money:
     # reporting currency.
     file_currency: str
     all_reporting: bool = False  # nothing to convert: no rate lookups at all
+
+
+# The day whose rate converted a stored row, per money table (see core.store.ingest.currency).
+RATE_DAY_COLUMNS: Mapping[str, str] = {
+    "opportunities": "close_date",
+    "spend": "spend_date",
+    "revenue": "month",
+    "budgets": "period_start",
+    "campaigns": "start_date",
+}
+
+
+def _rows_at_other_rates(connection: Connection, upload_id: int) -> list[str]:
+    """Sentences naming the stored amounts converted at another rate than this upload's.
+
+    Rates apply to files loaded after them: amounts already loaded keep the rate they were
+    converted at (as reported). This says which would change, so nobody is surprised.
+    """
+    sentences = []
+    for table, day in RATE_DAY_COLUMNS.items():
+        row = connection.execute(
+            sa.text(
+                f"""
+                select count(*), count(distinct fact.upload_id)
+                from current_{table} as fact
+                join exchange_rates as rates on rates.upload_id = :upload_id
+                    and rates.currency = fact.original_currency
+                    and ((rates.rate_period = 'month'
+                          and rates.rate_date = cast(date_trunc('month', fact.{day}) as date))
+                      or (rates.rate_period = 'day' and rates.rate_date = fact.{day}))
+                where fact.exchange_rate is not null and fact.exchange_rate <> rates.rate
+                """
+            ),
+            {"upload_id": int(upload_id)},
+        ).one()
+        rows, uploads_count = int(row[0]), int(row[1])
+        if rows:
+            sentences.append(
+                f"{plural(rows, 'current record')} of {table} from "
+                f"{plural(uploads_count, 'upload')} were converted at another rate for the same "
+                "currency and month: they keep the amounts as reported. To restate them at these "
+                "rates, undo those uploads and load their files again (the upload history keeps "
+                "every original)."
+            )
+    return sentences
 
 
 def _warning_checks(report: IngestReport, table: str) -> list[str]:

@@ -87,7 +87,7 @@ def load(engine: Engine, name: str, **options: object) -> IngestReport:
 def rows_of(engine: Engine, table: str, upload_id: int | None) -> pd.DataFrame:
     with engine.connect() as connection:
         return pd.read_sql(
-            sa.text(f"select * from {table} where upload_id = :upload_id"),  # noqa: S608
+            sa.text(f"select * from {table} where upload_id = :upload_id"),
             connection,
             params={"upload_id": upload_id},
         )
@@ -480,3 +480,29 @@ def test_warnings_are_kept_with_the_upload(acme):
         ).scalar_one()
     assert kept == report.warning_count
     assert rejects_of(acme, report.upload_id).empty
+
+
+def test_a_new_rate_says_which_amounts_keep_the_old_one(acme, tmp_path):
+    report = load(acme, "salesforce_dataloader_opportunities_multicurrency.csv")
+    assert report.status == "loaded", report.message
+    stored = rows_of(acme, "opportunities", report.upload_id)
+    affected = int(
+        (
+            (stored["original_currency"] == "AUD")
+            & (pd.to_datetime(stored["close_date"]).dt.strftime("%Y-%m") == "2026-07")
+        ).sum()
+    )
+    assert affected  # the file has AUD deals closing in July
+    rates = tmp_path / "new_aud_july.csv"
+    rates.write_text("month,currency,rate\n2026-07,AUD,0.6500\n", encoding="utf-8")
+    changed = ingest_file(acme, rates, IngestOptions(now=NOW))
+    assert changed.status == "loaded", changed.message
+    said = [d for d in changed.decisions if "converted at another rate" in d]
+    assert said == [
+        f"{affected} current record{'s' if affected > 1 else ''} of opportunities from 1 upload "
+        "were converted at another rate for the same currency and month: they keep the amounts "
+        "as reported. To restate them at these rates, undo those uploads and load their files "
+        "again (the upload history keeps every original)."
+    ]
+    again = rows_of(acme, "opportunities", report.upload_id)
+    assert again["amount_usd"].tolist() == stored["amount_usd"].tolist()  # as reported
