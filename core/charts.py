@@ -1,7 +1,9 @@
 """Altair charts in the app's restrained style: few colours, labelled axes, money as $1.2M.
 
 Chart specs, not drawing: the pages hand them to ``st.altair_chart`` and the review pack renders
-the same specs to images, so a chart in the pack is the chart the app showed.
+the same specs to images, so a chart in the pack is the chart the app showed. Money is in the
+store's reporting currency: every chart of money takes its ISO code (``currency="EUR"`` writes
+``€1.2M`` on the axis and names the currency in the tooltips).
 """
 
 from __future__ import annotations
@@ -9,17 +11,38 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.formatting import format_usd
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    axis_money_label_expr,
+    format_money,
+    money_title,
+    tooltip_money_format,
+)
 
 NAVY, STEEL = "#1F4E79", "#8AA4BF"
 # Axis labels read like the headline cards: $400K, $1.2M (Vega's own "s" format writes $400k).
-MONEY_LABELS = (
-    "abs(datum.value) >= 1e6 ? '$' + format(datum.value / 1e6, '.1f') + 'M' : "
-    "abs(datum.value) >= 1e4 ? '$' + format(datum.value / 1e3, '.0f') + 'K' : "
-    "abs(datum.value) >= 1e3 ? '$' + format(datum.value / 1e3, '.1f') + 'K' : "
-    "'$' + format(datum.value, ',.0f')"
-)
+# In US dollars; a chart of the store's money takes its axis from money_axis(currency).
+MONEY_LABELS = axis_money_label_expr("USD")
 MONEY_AXIS = alt.Axis(labelExpr=MONEY_LABELS, title=None, grid=True, gridColor="#EEF1F5")
+
+
+def money_axis(
+    currency: str = DEFAULT_CURRENCY, title: str | None = None, millions_decimals: int = 1
+) -> alt.Axis:
+    """A money axis labelled like the cards in ``currency`` (``€400K``, ``€1.2M``)."""
+    return alt.Axis(
+        labelExpr=axis_money_label_expr(currency, millions_decimals),
+        title=title,
+        grid=True,
+        gridColor="#EEF1F5",
+    )
+
+
+def money_tooltip(field: str, title: str, currency: str = DEFAULT_CURRENCY) -> alt.Tooltip:
+    """A tooltip of money: ``$1,234,567`` for US dollars, else ``Amount (€)  1,234,567``."""
+    return alt.Tooltip(
+        field, title=money_title(title, currency), format=tooltip_money_format(currency)
+    )
 
 
 def quarterly_comparison(
@@ -28,6 +51,7 @@ def quarterly_comparison(
     title: str,
     in_progress: str | None = None,
     value_column: str = "amount_usd",
+    currency: str = DEFAULT_CURRENCY,
 ) -> alt.Chart:
     """Bars per fiscal quarter, this fiscal year beside last year.
 
@@ -54,7 +78,7 @@ def quarterly_comparison(
                 axis=alt.Axis(labelAngle=0),
             ),
             xOffset=alt.XOffset("year:N", sort=years),
-            y=alt.Y(f"{value_column}:Q", axis=MONEY_AXIS),
+            y=alt.Y(f"{value_column}:Q", axis=money_axis(currency)),
             color=alt.Color(
                 "year:N",
                 scale=alt.Scale(domain=years, range=[STEEL, NAVY]),
@@ -63,24 +87,27 @@ def quarterly_comparison(
             opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("label:N", title="Quarter"),
-                alt.Tooltip(f"{value_column}:Q", title="Amount", format="$,.0f"),
+                money_tooltip(f"{value_column}:Q", "Amount", currency),
             ],
         )
         .properties(height=260)
     )
 
 
-def arr_trend(arr: pd.DataFrame, title: str = "ARR by month") -> alt.Chart:
+def arr_trend(
+    arr: pd.DataFrame, title: str = "ARR by month", currency: str = DEFAULT_CURRENCY
+) -> alt.Chart:
     """ARR at the end of each month."""
     return (
         alt.Chart(arr, title=alt.Title(title, anchor="start", fontSize=15))
         .mark_line(point=alt.OverlayMarkDef(size=28, filled=True), color=NAVY, strokeWidth=2.5)
         .encode(
             x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("arr_usd:Q", axis=MONEY_AXIS),  # from zero: growth is not exaggerated
+            # From zero: growth is not exaggerated.
+            y=alt.Y("arr_usd:Q", axis=money_axis(currency)),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%b %Y"),
-                alt.Tooltip("arr_usd:Q", title="ARR", format="$,.0f"),
+                money_tooltip("arr_usd:Q", "ARR", currency),
                 alt.Tooltip("account_count:Q", title="Paying accounts", format=","),
             ],
         )
@@ -91,7 +118,12 @@ def arr_trend(arr: pd.DataFrame, title: str = "ARR by month") -> alt.Chart:
 PATH_STYLES = {"Required": ("#9AA5B1", [6, 4]), "Actual": (NAVY, []), "Projected": (NAVY, [3, 3])}
 
 
-def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -> alt.LayerChart:
+def goal_trajectory(
+    paths: pd.DataFrame,
+    milestones: pd.DataFrame,
+    title: str,
+    currency: str = DEFAULT_CURRENCY,
+) -> alt.LayerChart:
     """Required, actual and projected path of a level goal, with its yearly milestones.
 
     ``paths`` has ``month_end``, ``path`` and ``value``; ``milestones`` has ``month_end``,
@@ -103,7 +135,7 @@ def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -
         .mark_line(strokeWidth=2.5)
         .encode(
             x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("value:Q", axis=MONEY_AXIS, scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", axis=money_axis(currency), scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "path:N",
                 scale=alt.Scale(domain=names, range=[PATH_STYLES[name][0] for name in names]),
@@ -117,7 +149,7 @@ def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -
             tooltip=[
                 alt.Tooltip("path:N", title="Path"),
                 alt.Tooltip("month_end:T", title="Month end", format="%b %Y"),
-                alt.Tooltip("value:Q", title="Value", format="$,.0f"),
+                money_tooltip("value:Q", "Value", currency),
             ],
         )
     )
@@ -131,7 +163,7 @@ def goal_trajectory(paths: pd.DataFrame, milestones: pd.DataFrame, title: str) -
                 y="target:Q",
                 tooltip=[
                     alt.Tooltip("name:N", title="Milestone"),
-                    alt.Tooltip("target:Q", title="Target", format="$,.0f"),
+                    money_tooltip("target:Q", "Target", currency),
                 ],
             )
         )
@@ -144,7 +176,11 @@ GOOD, BAD, TOTAL = "#3A7D44", "#B5442E", NAVY
 
 
 def waterfall(
-    steps: pd.DataFrame, title: str, height: int = 300, from_zero: bool = True
+    steps: pd.DataFrame,
+    title: str,
+    height: int = 300,
+    from_zero: bool = True,
+    currency: str = DEFAULT_CURRENCY,
 ) -> alt.LayerChart:
     """A bridge chart: totals as full bars, moves floating from the running total.
 
@@ -169,12 +205,12 @@ def waterfall(
         "Total" if total else ("Adds" if amount >= 0 else "Takes away")
         for amount, total in zip(frame["amount_usd"], frame["is_total"], strict=True)
     ]
-    frame["text"] = [format_usd(abs(amount)) for amount in frame["amount_usd"]]
+    frame["text"] = [format_money(abs(amount), currency) for amount in frame["amount_usd"]]
     frame["position"] = frame[["bottom", "top"]].max(axis=1)
     order = frame["label"].tolist()
     kinds = ["Total", "Adds", "Takes away"]
     scale = alt.Scale(zero=True)
-    axis = MONEY_AXIS
+    axis = money_axis(currency)
     if not from_zero:
         moves = frame.loc[~frame["is_total"], ["bottom", "top"]]
         reached = [*moves.to_numpy().ravel(), *frame.loc[frame["is_total"], "top"]]
@@ -182,10 +218,7 @@ def waterfall(
         margin = max((high - low) * 0.25, abs(high) * 0.002, 1.0)
         scale = alt.Scale(domain=[low - margin, high + margin * 0.4], zero=False, nice=False)
         # A narrow range of millions needs two decimals, or every tick reads $3.0M.
-        fine = MONEY_LABELS.replace(
-            "format(datum.value / 1e6, '.1f')", "format(datum.value / 1e6, '.2f')"
-        )
-        axis = alt.Axis(labelExpr=fine, title="axis not from zero", grid=True, gridColor="#EEF1F5")
+        axis = money_axis(currency, title="axis not from zero", millions_decimals=2)
     bars = (
         alt.Chart(frame)
         .mark_bar(size=38, clip=True)
@@ -200,7 +233,7 @@ def waterfall(
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Step"),
-                alt.Tooltip("amount_usd:Q", title="Amount", format="$,.0f"),
+                money_tooltip("amount_usd:Q", "Amount", currency),
             ],
         )
     )
@@ -223,6 +256,7 @@ def stacked_bars(
     order: list[str] | None = None,
     colours: list[str] | None = None,
     height: int = 280,
+    currency: str = DEFAULT_CURRENCY,
 ) -> alt.Chart:
     """Money stacked per ``x`` (in the frame's order) by ``colour``."""
     periods = list(dict.fromkeys(frame[x]))
@@ -232,7 +266,7 @@ def stacked_bars(
         .mark_bar()
         .encode(
             x=alt.X(f"{x}:N", sort=periods, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"sum({value}):Q", axis=MONEY_AXIS, title=None),
+            y=alt.Y(f"sum({value}):Q", axis=money_axis(currency), title=None),
             color=alt.Color(
                 f"{colour}:N",
                 sort=order,
@@ -242,7 +276,7 @@ def stacked_bars(
             tooltip=[
                 alt.Tooltip(f"{x}:N", title="Period"),
                 alt.Tooltip(f"{colour}:N", title="Of which"),
-                alt.Tooltip(f"{value}:Q", title="Amount", format="$,.0f"),
+                money_tooltip(f"{value}:Q", "Amount", currency),
             ],
         )
         .properties(height=height)
