@@ -176,6 +176,8 @@ def test_a_version_7_store_with_data_migrates_to_tables_holding_the_same_rows(tm
     assert migrate(engine, up_to_7) == 7
     with engine.begin() as connection:  # as release 7 left it: current_* were ranking views
         for name in VERSIONED_TABLES:
+            if name == "exchange_rates":
+                continue  # schema 14's table: release 7 had none
             connection.execute(
                 sa.text(f"create view current_{name} as select * from live_current_{name}")
             )
