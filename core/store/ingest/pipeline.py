@@ -86,6 +86,7 @@ from core.store.ingest.presets import (
     Preset,
     normalize_header,
     preset_named,
+    vocabulary_key,
 )
 from core.store.ingest.report import (
     ERROR_COLUMNS,
@@ -1121,6 +1122,17 @@ class _Run:
                         origin,
                     )
                 )
+        paid_social = sum(
+            item.rows
+            for item in found
+            if item.field == "source_channel" and vocabulary_key(item.value) == "paidsocial"
+        )
+        if paid_social and self.report.preset and self.report.preset.name == "hubspot_contacts":
+            self.report.decisions.append(
+                f"{plural(paid_social, 'contact')} came from Paid Social with no drill-down: HubSpot "
+                "files LinkedIn Ads leads there too, so they load as Paid social. Add the property "
+                "Original Traffic Source Drill-Down 1 to the export to count LinkedIn apart."
+            )
         unmapped = [item for item in found if item.origin == "unmapped" and item.loads_as]
         if unmapped:
             shown = ", ".join(f"{item.value} ({item.rows:,})" for item in unmapped[:8])

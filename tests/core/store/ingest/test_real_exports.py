@@ -506,3 +506,19 @@ def test_a_new_rate_says_which_amounts_keep_the_old_one(acme, tmp_path):
     ]
     again = rows_of(acme, "opportunities", report.upload_id)
     assert again["amount_usd"].tolist() == stored["amount_usd"].tolist()  # as reported
+
+
+def test_hubspot_paid_social_without_its_drill_down_is_called_out(acme, tmp_path):
+    header = "Record ID,Email,Lifecycle Stage,Create Date,Original Traffic Source\n"
+    rows = "".join(
+        f"{n},c{n}@example.com,Lead,2026-03-0{n} 10:00,{source}\n"
+        for n, source in enumerate(["Paid Social", "Paid Social", "Organic Search"], start=1)
+    )
+    path = tmp_path / "contacts.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    report = ingest_file(acme, path, IngestOptions(now=NOW))
+    assert report.status == "loaded", report.message
+    assert any(
+        d.startswith("2 contacts came from Paid Social with no drill-down")
+        for d in report.decisions
+    )
