@@ -19,6 +19,7 @@ EXPECTED = {
     "goals.csv": ("generic_goals", 4),
     "forecasts.csv": ("generic_forecasts", 3),
     "budgets.csv": ("generic_budgets", 3),
+    "rates.csv": ("generic_rates", 3),
 }
 
 
