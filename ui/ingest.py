@@ -7,6 +7,7 @@ choices) are kept in the session; every check reruns the pipeline on the archive
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from core.store.ingest.pipeline import (
 from core.store.ingest.presets import DEFAULT_PRESET_FOR_KIND, PRESETS
 from core.store.queries import TABLE_LABELS
 from ui import access, data
+from ui import ingest_values as file_values
 from ui import scenarios as scenario_views
 from ui.store import Store
 
@@ -121,12 +123,12 @@ def upload_section(store: Store) -> None:
         return
     round_number = st.session_state.get("_uploader_round", 0)
     uploaded = st.file_uploader(
-        "Export file (CSV)",
-        type=["csv", "txt", "tsv"],
+        "Export file (CSV or Excel)",
+        type=["csv", "txt", "tsv", "xlsx", "xls", "ods"],
         key=f"uploader_{round_number}",
-        help="Salesforce, HubSpot, Google Ads, LinkedIn, Meta or billing exports, or the generic "
-        "formats in the README. Up to 512 MB. The raw file is kept as it arrived, whether or not "
-        "it loads.",
+        help="Salesforce, HubSpot, Google Ads, LinkedIn, Meta, Microsoft Ads or billing exports, "
+        "or the generic formats in the README, as CSV or as an Excel workbook. Up to 512 MB. The "
+        "raw file is kept as it arrived, whether or not it loads.",
     )
     if uploaded is None:
         forget_upload()
@@ -134,7 +136,9 @@ def upload_section(store: Store) -> None:
             "Recognised formats: " + ", ".join(preset.label for preset in PRESETS) + ". Nothing "
             "is stored until you choose to load it."
         )
+        file_values.loaded_warnings()
         return
+    file_values.forget_loaded_warnings()
     arrival = archive_upload(store, uploaded)
     if arrival.problem:
         st.error(escape_markdown(arrival.problem), icon=":material/error:")
@@ -145,15 +149,24 @@ def upload_section(store: Store) -> None:
     except IngestError as problem:
         st.error(escape_markdown(str(problem)), icon=":material/error:")
         return
+    tag = arrival.sha256[:10]
+    file_values.remember_format(tag, report)
     st.subheader(escape_markdown(arrival.file_name), divider="gray")
-    _format_choice(arrival.sha256[:10], report)
+    _format_choice(tag, report)
+    file_values.sheet_choice(tag, report)
     if report.status == "unreadable":
         st.error(escape_markdown(report.message), icon=":material/error:")
         return
+    settings = data.store_settings(store.url, store.version)
     _how_it_was_read(report)
-    _date_order_choice(arrival.sha256[:10], report)
-    _mapping_choices(arrival.sha256[:10], options, report)
-    _validation(arrival.sha256[:10], report)
+    _date_order_choice(tag, report)
+    _mapping_choices(tag, options, report)
+    file_values.whole_file_values(tag, report, settings)
+    file_values.values_step(tag, report, settings)
+    file_values.add_channel_form(store, tag, report)
+    _validation(tag, report)
+    file_values.rates_form(store, tag, report, settings.get("currency", "USD"))
+    file_values.warnings_list(tag, report)
     _load_controls(store, arrival, options, report, round_number)
 
 
@@ -171,6 +184,7 @@ def _options_from_choices(tag: str) -> IngestOptions:
         for key, value in st.session_state.items()
         if isinstance(key, str) and key.startswith(prefix)
     }
+    chosen = file_values.choices(tag, source)
     return IngestOptions(
         source=source,
         kind=st.session_state.get(f"kind_{tag}") if source is None else None,
@@ -178,7 +192,10 @@ def _options_from_choices(tag: str) -> IngestOptions:
         date_order=st.session_state.get(f"order_{tag}") or "auto",
         keep_rejects=bool(st.session_state.get(f"keep_{tag}", False)),
         snapshot_date=st.session_state.get(f"snapshot_{tag}"),
-        remember_mapping=bool(mapping),
+        remember_mapping=bool(mapping or chosen.value_mapping),
+        fixed_values=chosen.fixed_values,
+        value_mapping=chosen.value_mapping,
+        sheet=chosen.sheet,
     )
 
 
@@ -246,7 +263,7 @@ def _mapping_choices(tag: str, options: IngestOptions, report: IngestReport) -> 
 
 
 def _validation(tag: str, report: IngestReport) -> None:
-    if report.status in ("ready", "invalid"):
+    if report.status in ("ready", "invalid", "needs_rates"):
         table = TABLE_LABELS.get(report.kind or "", report.kind or "")
         st.caption(
             f"{plural(report.rows_read, 'row')} read, {plural(report.rows_skipped, 'row')} skipped "
@@ -308,6 +325,7 @@ def _load_controls(
             if loaded.kind in store_scenarios.FIT_INPUTS:
                 scenario_views.fit_in_background(store.engine)
             st.session_state["_data_notice"] = f"{arrival.file_name}: {loaded.message}"
+            file_values.keep_loaded_warnings(loaded)
             st.session_state["history_upload"] = loaded.upload_id  # the history shows it next
             st.session_state["_uploader_round"] = round_number + 1
             forget_upload()
@@ -395,7 +413,7 @@ def _upload_actions(store: Store, history: object) -> None:
             "neutralised, so open it with care.",
             data=original.read_bytes(),
             file_name=row.file_name,
-            mime="text/csv",
+            mime=mimetypes.guess_type(row.file_name)[0] or "application/octet-stream",
             icon=":material/download:",
             key=f"original_{chosen}",
         )
