@@ -73,7 +73,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from core.formatting import plural
+from core.formatting import DEFAULT_CURRENCY, format_money_exact, plural
 
 __all__ = [
     "ATTRIBUTION_MODELS",
@@ -548,13 +548,18 @@ def _bounds(successes: pd.Series, trials: pd.Series) -> tuple[list[float], list[
     return [low for low, _ in intervals], [high for _, high in intervals]
 
 
-def _evidence(opportunities: float, spend: float, min_opportunities: int, min_spend: float) -> str:
+def _evidence(
+    opportunities: float, spend: float, min_opportunities: int, min_spend: float, currency: str
+) -> str:
     reasons = []
     if opportunities < min_opportunities:
         count = plural(int(opportunities), "opportunity", "opportunities")
         reasons.append(f"{count}, fewer than {min_opportunities:,} needed to rank")
     if spend < min_spend:
-        reasons.append(f"spend ${math.floor(spend):,}, under ${min_spend:,.0f}")
+        reasons.append(
+            f"spend {format_money_exact(math.floor(spend), currency)}, under "
+            f"{format_money_exact(min_spend, currency)}"
+        )
     return "; ".join(reasons)
 
 
@@ -563,6 +568,7 @@ def scorecard(
     min_opportunities: int = 5,
     min_spend_usd: float = 1000.0,
     gross_margin: float = 0.8,
+    currency: str = DEFAULT_CURRENCY,
 ) -> pd.DataFrame:
     """Cost, return and conversion per campaign or channel, with thin evidence flagged.
 
@@ -578,6 +584,8 @@ def scorecard(
         A group with fewer opportunities or less spend has too little data to rank.
     gross_margin
         The share of new ARR that pays back acquisition, for ``payback_months``.
+    currency
+        The store's reporting currency (the ``*_usd`` columns hold it), for the evidence text.
 
     Returns
     -------
@@ -620,7 +628,7 @@ def scorecard(
     if min_opportunities < 0 or min_spend_usd < 0:
         raise ValueError(
             f"minimums must not be negative, got {min_opportunities} opportunities and "
-            f"${min_spend_usd:,.0f}"
+            f"{format_money_exact(min_spend_usd, currency)}"
         )
     if not 0 < gross_margin <= 1:
         raise ValueError(f"gross margin must be above 0 and at most 1, got {gross_margin}")
@@ -639,7 +647,7 @@ def scorecard(
     card["win_rate_low"], card["win_rate_high"] = _bounds(card["won"], card["closed"])
     card["too_little_data"] = (card["opportunities"] < min_opportunities) | (spend < min_spend_usd)
     card["evidence"] = [
-        _evidence(float(count), float(paid), min_opportunities, float(min_spend_usd))
+        _evidence(float(count), float(paid), min_opportunities, float(min_spend_usd), currency)
         for count, paid in zip(card["opportunities"], spend, strict=True)
     ]
     return card

@@ -43,7 +43,7 @@ from core.company import (
 )
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
-from core.formatting import format_metric, format_usd
+from core.formatting import DEFAULT_CURRENCY, currency_symbol, format_metric, format_money
 from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.review_pack import PACK_FORMATS, PackContent, pack_bytes
@@ -350,8 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the ARR bridge with NRR and GRR, per month and per fiscal quarter",
         description="Start, new, reactivation, expansion, contraction, churn and end ARR per "
         "month and per fiscal quarter, with net and gross revenue retention (trailing window of "
-        "the NRR and GRR definitions) at each period's last month. In --json, amounts are USD "
-        "and retention rates are fractions (null where undefined, with the reason).",
+        "the NRR and GRR definitions) at each period's last month. In --json, amounts are in the "
+        "store's reporting currency (the document's currency) and retention rates are "
+        "fractions (null where undefined, with the reason).",
     )
     revenue.add_argument(
         "--as-of", type=_iso_date, default=None, metavar="DATE", help="last day (data's last day)"
@@ -376,8 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the campaign or channel scorecard for a quarter under an attribution model",
         description="Spend, touches, leads, MQLs, SQLs, credited opportunities, pipeline, "
         "bookings, new ARR, cost per MQL and per opportunity, CAC, pipeline and bookings per "
-        "dollar, payback and conversion rates with Wilson 95% ranges, per campaign or channel, "
-        "for a fiscal quarter to the as-of day. Attributed totals equal the CRM's.",
+        "unit of spend, payback and conversion rates with Wilson 95% ranges, per campaign or "
+        "channel, for a fiscal quarter to the as-of day. Attributed totals equal the CRM's. "
+        "Amounts are in the store's reporting currency.",
     )
     campaigns.add_argument(
         "--model",
@@ -598,6 +600,7 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
         tracked = tracked[active_on(tracked, as_of)]
     if not tracked.empty:
         tracked = in_tree_order(tracked)
+    currency = _reporting_currency(engine)
     if arguments.json:
         rows = [
             {
@@ -611,7 +614,8 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
             }
             for row in tracked.to_dict(orient="records")
         ]
-        print(json.dumps({"as_of": as_of.isoformat(), "goals": rows}, indent=2), file=out)
+        document = {"as_of": as_of.isoformat(), "currency": currency, "goals": rows}
+        print(json.dumps(document, indent=2), file=out)
         return EXIT_OK
     print(f"Goals as of {as_of.isoformat()}", file=out)
     if tracked.empty:
@@ -625,15 +629,16 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
             ],
             "period": tracked["period_label"],
             "target": [
-                format_metric(v, u) for v, u in zip(tracked["target"], tracked["unit"], strict=True)
+                format_metric(v, u, currency=currency)
+                for v, u in zip(tracked["target"], tracked["unit"], strict=True)
             ],
             "actual": [
-                format_metric(_plain(v), u)
+                format_metric(_plain(v), u, currency=currency)
                 for v, u in zip(tracked["actual"], tracked["unit"], strict=True)
             ],
             "pace": [_percent(value) for value in tracked["pace"]],
             "projection": [
-                format_metric(_plain(v), u)
+                format_metric(_plain(v), u, currency=currency)
                 for v, u in zip(tracked["projection"], tracked["unit"], strict=True)
             ],
             "chance": [_percent(value) for value in tracked["probability"]],
@@ -642,6 +647,11 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
     )
     _print_frame(frame, out)
     return EXIT_OK
+
+
+def _reporting_currency(engine: Engine) -> str:
+    """The store's reporting currency: what its amounts (the ``*_usd`` columns) are in."""
+    return queries.settings(engine).get("currency", DEFAULT_CURRENCY)
 
 
 def _as_of(arguments: argparse.Namespace, engine: Engine) -> date:
@@ -706,6 +716,7 @@ def run_review_pack(arguments: argparse.Namespace, engine: Engine, out: TextIO) 
         snapshot=review.snapshot,
         notes=store_reviews.notes(engine, review.review_id).to_dict(orient="records"),
         decisions=store_reviews.decisions(engine, review.review_id).to_dict(orient="records"),
+        store_currency=_reporting_currency(engine),
     )
     data = pack_bytes(content, suffix)
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
@@ -732,7 +743,9 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
     """Print the scorecard of a quarter under an attribution model (the Campaigns page's)."""
     as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
-    calendar = queries.fiscal_calendar(queries.settings(engine))
+    store_settings = queries.settings(engine)
+    calendar = queries.fiscal_calendar(store_settings)
+    currency = store_settings.get("currency", DEFAULT_CURRENCY)
     period = _quarter(arguments, calendar, as_of)
     model = arguments.model or str(definitions["attribution"].parameters["model"])
     last = min(as_of, period.end)
@@ -741,7 +754,9 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
     level = arguments.level
     margin = float(definitions["payback"].parameters["gross_margin"])  # type: ignore[arg-type]
     card = scorecard(
-        active(found.campaigns) if level == "campaign" else found.channels, gross_margin=margin
+        active(found.campaigns) if level == "campaign" else found.channels,
+        gross_margin=margin,
+        currency=currency,
     )
     if arguments.json:
         records = []
@@ -760,6 +775,7 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
             "last_day": last.isoformat(),
             "model": model,
             "level": level,
+            "currency": currency,
             "pipeline_usd": float(found.credits["pipeline_usd"].sum()),
             "bookings_usd": float(found.credits["bookings_usd"].sum()),
             "rows": records,
@@ -775,12 +791,12 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
         pd.DataFrame(
             {
                 level: shown["name"] if level == "campaign" else shown["channel"],
-                "spend": shown["spend_usd"].map(format_usd),
+                "spend": shown["spend_usd"].map(lambda value: format_money(value, currency)),
                 "MQLs": shown["mqls"].map(_number),
                 "opps": shown["opportunities"].map(lambda value: f"{value:.1f}"),
-                "pipeline": shown["pipeline_usd"].map(format_usd),
-                "bookings": shown["bookings_usd"].map(format_usd),
-                "pipeline/$": shown["pipeline_roi"].map(
+                "pipeline": shown["pipeline_usd"].map(lambda value: format_money(value, currency)),
+                "bookings": shown["bookings_usd"].map(lambda value: format_money(value, currency)),
+                f"pipeline/{currency_symbol(currency).strip()}": shown["pipeline_roi"].map(
                     lambda value: "n/a" if pd.isna(value) else f"{value:.2f}"
                 ),
                 "note": shown["evidence"].where(shown["too_little_data"], ""),
@@ -811,7 +827,9 @@ def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> i
     """Print the ARR bridge with NRR and GRR per month and per quarter (the Revenue page's)."""
     as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
-    calendar = queries.fiscal_calendar(queries.settings(engine))
+    store_settings = queries.settings(engine)
+    calendar = queries.fiscal_calendar(store_settings)
+    currency = store_settings.get("currency", DEFAULT_CURRENCY)
     with engine.connect() as connection:
         if arguments.segment is not None:
             known = store_arr.segments(connection, as_of)
@@ -838,6 +856,7 @@ def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> i
         document = {
             "as_of": as_of.isoformat(),
             "segment": arguments.segment,
+            "currency": currency,
             "definitions": {
                 name: definitions[name].reference for name in ("arr", "nrr", "grr", "new_arr")
             },
@@ -855,7 +874,10 @@ def run_revenue(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> i
                 [
                     {
                         "period": row["period"],
-                        **{field: format_usd(float(row[field])) for field in BRIDGE_FIELDS},  # type: ignore[arg-type]
+                        **{
+                            field: format_money(float(row[field]), currency)  # type: ignore[arg-type]
+                            for field in BRIDGE_FIELDS
+                        },
                         "NRR": _share(row["nrr"]),
                         "GRR": _share(row["grr"]),
                     }
@@ -892,10 +914,12 @@ def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
     """Print coverage of this and next quarter and this quarter's waterfall."""
     as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
-    calendar = queries.fiscal_calendar(queries.settings(engine))
+    store_settings = queries.settings(engine)
+    calendar = queries.fiscal_calendar(store_settings)
+    currency = store_settings.get("currency", DEFAULT_CURRENCY)
     current = calendar.quarter_containing(as_of)
     reports = [
-        store_pipeline.coverage_report(engine, definitions, calendar, quarter, as_of)
+        store_pipeline.coverage_report(engine, definitions, calendar, quarter, as_of, currency)
         for quarter in (current, calendar.shift(current, 1))
     ]
     flow = store_pipeline.window_waterfall(
@@ -912,6 +936,7 @@ def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
     if arguments.json:
         document = {
             "as_of": as_of.isoformat(),
+            "currency": currency,
             "quarters": [_coverage_json(report) for report in reports],
             "waterfall": waterfall,
             "waterfall_reason": flow.reason,
@@ -929,9 +954,9 @@ def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
                     "required": "n/a" if report.required.value is None
                     else f"{report.required.value:.2f}x",
                     "status": report.status or "n/a",
-                    "open pipeline": format_usd(report.coverage.open_pipeline),
-                    "target": format_usd(report.coverage.target),
-                    "won to date": format_usd(report.coverage.won_to_date),
+                    "open pipeline": format_money(report.coverage.open_pipeline, currency),
+                    "target": format_money(report.coverage.target, currency),
+                    "won to date": format_money(report.coverage.won_to_date, currency),
                     "note": report.coverage.reason or report.required.reason or "",
                 }
                 for report in reports
@@ -945,7 +970,8 @@ def run_pipeline(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
     print(f"\nPipeline waterfall, {current.label} through {waterfall['through']}", file=out)
     for step in WATERFALL_STEPS:
         sign = "-" if step in WATERFALL_OUTFLOWS else ("" if step.startswith("open") else "+")
-        print(f"  {WATERFALL_LABELS[step]:<14} {sign}{format_usd(waterfall[step])}", file=out)  # type: ignore[arg-type]
+        amount = format_money(waterfall[step], currency)  # type: ignore[arg-type]
+        print(f"  {WATERFALL_LABELS[step]:<14} {sign}{amount}", file=out)
     return EXIT_OK
 
 
@@ -1377,7 +1403,9 @@ class UsageError(ValueError):
 def run_scenario(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Simulate a budget change on the store's fitted response curves."""
     as_of = _as_of(arguments, engine)
-    calendar = queries.fiscal_calendar(queries.settings(engine))
+    store_settings = queries.settings(engine)
+    calendar = queries.fiscal_calendar(store_settings)
+    currency = store_settings.get("currency", DEFAULT_CURRENCY)
     data = store_scenarios.scenario_data(engine, as_of)
     if data is None:
         raise CommandRefusedError("the store has no spend to fit response curves to")
@@ -1422,18 +1450,27 @@ def run_scenario(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
         for curve in curves
     }
     if arguments.json:
-        payload = {"as_of": as_of.isoformat(), **result.as_dict(), "curves": fits}
+        payload = {
+            "as_of": as_of.isoformat(),
+            "currency": currency,
+            **result.as_dict(),
+            "curves": fits,
+        }
         print(json.dumps(payload, indent=2), file=out)
         return EXIT_OK
-    print(summary_sentence(result, CHANNEL_LABELS), file=out)
+    print(summary_sentence(result, CHANNEL_LABELS, currency), file=out)
     print("", file=out)
+
+    def money(value: float) -> str:
+        return format_money(value, currency)
+
     rows = [
         {
             "measure": label,
-            "lost over 18 months": format_usd(outcome.loss),
-            "range (10-90%)": f"{format_usd(outcome.low)} to {format_usd(outcome.high)}",
-            f"this quarter ({model.this_quarter[0]})": format_usd(outcome.this_quarter[0]),
-            f"next quarter ({model.next_quarter[0]})": format_usd(outcome.next_quarter[0]),
+            "lost over 18 months": money(outcome.loss),
+            "range (10-90%)": f"{money(outcome.low)} to {money(outcome.high)}",
+            f"this quarter ({model.this_quarter[0]})": money(outcome.this_quarter[0]),
+            f"next quarter ({model.next_quarter[0]})": money(outcome.next_quarter[0]),
         }
         for label, outcome in (
             ("Pipeline", result.pipeline),

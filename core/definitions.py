@@ -245,7 +245,7 @@ PARAMETER_SPECS: Mapping[str, Mapping[str, ParameterSpec]] = MappingProxyType(
             "arr": (
                 ParameterSpec(
                     "minimum_account_arr_usd",
-                    "Smallest account ARR counted (USD)",
+                    "Smallest account ARR counted (reporting currency)",
                     "number",
                     "Accounts with ARR at or below this amount are left out (0 counts every "
                     "paying account).",
@@ -502,7 +502,7 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 "Marketing spend",
                 "usd",
                 "Spend on marketing channels in the period, from ad platforms and finance "
-                "exports, in USD.",
+                "exports, in the reporting currency.",
                 "CMO",
                 direction="neutral",
                 channels=PAID_CHANNELS,

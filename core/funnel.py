@@ -35,6 +35,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.formatting import DEFAULT_CURRENCY, format_money_exact
+
 FUNNEL_STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "customer")
 STAGE_LABELS = {
     "lead": "Lead",
@@ -114,7 +116,11 @@ class Coverage(Ratio):
 
 
 def pipeline_coverage(
-    open_pipeline: float, target: float | None, won_to_date: float, period_label: str = ""
+    open_pipeline: float,
+    target: float | None,
+    won_to_date: float,
+    period_label: str = "",
+    currency: str = DEFAULT_CURRENCY,
 ) -> Coverage:
     """Coverage = open pipeline due in the period / (target - closed-won to date).
 
@@ -128,6 +134,8 @@ def pipeline_coverage(
         Bookings already won in the period.
     period_label
         Names the period in the reason when the ratio is undefined.
+    currency
+        The store's reporting currency, for the amounts in the reason.
 
     Examples
     --------
@@ -153,7 +161,8 @@ def pipeline_coverage(
     if remaining <= 0:
         return Coverage(
             None,
-            f"the {name} target is already met (${won_to_date:,.0f} won against ${target:,.0f})",
+            f"the {name} target is already met ({format_money_exact(won_to_date, currency)} won "
+            f"against {format_money_exact(target, currency)})",
             **base,
         )
     return Coverage(open_pipeline / remaining, None, **base)

@@ -2,7 +2,8 @@
 
 Everything printed comes from the review's frozen snapshot (``core.store.reviews``), formatted
 as the app formats it, so the pack's numbers are the review's to the digit; the charts are the
-app's own Altair specs (``core.charts``) rendered to images offline by vl-convert.
+app's own Altair specs (``core.charts``) rendered to images offline by vl-convert. Money is
+written in the reporting currency the snapshot was frozen in (:attr:`PackContent.currency`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from pptx import Presentation
 from pptx.util import Inches, Pt
 
 from core import charts
-from core.formatting import format_day, format_metric, format_usd
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    currency_symbol,
+    currency_unit,
+    format_day,
+    format_metric,
+    format_money,
+    format_money_exact,
+)
 
 PACK_FORMATS = (".pdf", ".pptx")
 FONT_FILES = {
@@ -37,7 +46,11 @@ STATUS_WORDS = {"green": "On track", "amber": "At risk", "red": "Off track",
 
 @dataclass(frozen=True)
 class PackContent:
-    """What a pack shows: the frozen snapshot, and the review's notes and decisions."""
+    """What a pack shows: the frozen snapshot, and the review's notes and decisions.
+
+    ``store_currency`` is the store's reporting currency, for a snapshot frozen before
+    snapshots recorded theirs (the currency cannot change once amounts are stored).
+    """
 
     review_id: int
     review_date: date
@@ -45,6 +58,12 @@ class PackContent:
     snapshot: Mapping[str, object]
     notes: Sequence[Mapping[str, object]]
     decisions: Sequence[Mapping[str, object]]
+    store_currency: str = DEFAULT_CURRENCY
+
+    @property
+    def currency(self) -> str:
+        """The currency the snapshot's amounts are in: as frozen, else the store's."""
+        return str(self.snapshot.get("currency") or self.store_currency)
 
 
 def _day(text: object) -> str:
@@ -61,8 +80,8 @@ def _multiple(value: object) -> str:
     return "n/a" if value is None else f"{float(value):.1f}x"  # type: ignore[arg-type]
 
 
-def _money(value: object) -> str:
-    return format_usd(None if value is None else float(value))  # type: ignore[arg-type]
+def _money(value: object, currency: str) -> str:
+    return format_money(None if value is None else float(value), currency)  # type: ignore[arg-type]
 
 
 # -- Sections: (title, lines of text, tables, charts) --------------------------------------------
@@ -76,7 +95,7 @@ class Section:
     charts: tuple[alt.TopLevelMixin, ...] = ()
 
 
-def _headline_section(snapshot: Mapping[str, object]) -> Section:
+def _headline_section(snapshot: Mapping[str, object], currency: str) -> Section:
     rows = []
     for row in snapshot.get("headlines", []):  # type: ignore[union-attr]
         value, before = row["value"], row["last_year"]
@@ -84,8 +103,8 @@ def _headline_section(snapshot: Mapping[str, object]) -> Section:
         rows.append(
             (
                 str(row["label"]),
-                format_metric(value, str(row["unit"])),
-                format_metric(before, str(row["unit"])),
+                format_metric(value, str(row["unit"]), currency=currency),
+                format_metric(before, str(row["unit"]), currency=currency),
                 "n/a" if change is None else f"{change:+.1%}",
                 str(row["reference"]),
             )
@@ -93,9 +112,9 @@ def _headline_section(snapshot: Mapping[str, object]) -> Section:
     goals = [
         (
             "  " * int(goal.get("depth") or 0) + str(goal["name"]),
-            format_metric(goal.get("target"), str(goal["unit"])),
-            format_metric(goal.get("actual"), str(goal["unit"])),
-            format_metric(goal.get("projection"), str(goal["unit"])),
+            format_metric(goal.get("target"), str(goal["unit"]), currency=currency),
+            format_metric(goal.get("actual"), str(goal["unit"]), currency=currency),
+            format_metric(goal.get("projection"), str(goal["unit"]), currency=currency),
             STATUS_WORDS.get(str(goal.get("status")), str(goal.get("status"))),
         )
         for goal in snapshot.get("goals", [])  # type: ignore[union-attr]
@@ -110,24 +129,29 @@ def _headline_section(snapshot: Mapping[str, object]) -> Section:
     )
 
 
-def _revenue_section(snapshot: Mapping[str, object]) -> Section:
+def _revenue_section(snapshot: Mapping[str, object], currency: str) -> Section:
     revenue = snapshot.get("revenue", {})
     quarters = revenue.get("quarters", [])  # type: ignore[union-attr]
+
+    def outflow(amount: float) -> str:
+        return _money(-amount if amount else 0.0, currency)
+
     rows = tuple(
         (
             str(row["period"]),
-            _money(row["start_arr_usd"]),
-            _money(row["new_usd"]),
-            _money(row["reactivation_usd"]),
-            _money(row["expansion_usd"]),
-            _money(-row["contraction_usd"]) if row["contraction_usd"] else "$0",
-            _money(-row["churn_usd"]) if row["churn_usd"] else "$0",
-            _money(row["end_arr_usd"]),
+            _money(row["start_arr_usd"], currency),
+            _money(row["new_usd"], currency),
+            _money(row["reactivation_usd"], currency),
+            _money(row["expansion_usd"], currency),
+            outflow(row["contraction_usd"]),
+            outflow(row["churn_usd"]),
+            _money(row["end_arr_usd"], currency),
         )
         for row in quarters
     )
+    arr = _money(revenue.get("arr"), currency)  # type: ignore[union-attr]
     lines = (
-        f"ARR at the end of {revenue.get('month', 'n/a')}: {_money(revenue.get('arr'))}; "  # type: ignore[union-attr]
+        f"ARR at the end of {revenue.get('month', 'n/a')}: {arr}; "  # type: ignore[union-attr]
         f"NRR {_share(revenue.get('nrr'))}, GRR {_share(revenue.get('grr'))} (trailing 12 "  # type: ignore[union-attr]
         "months).",
     )
@@ -135,7 +159,7 @@ def _revenue_section(snapshot: Mapping[str, object]) -> Section:
     arr = pd.DataFrame(snapshot.get("charts", {}).get("arr", []))  # type: ignore[union-attr]
     if not arr.empty:
         arr["month"] = pd.to_datetime(arr["month"])
-        found.append(charts.arr_trend(arr).properties(width=640, height=240))
+        found.append(charts.arr_trend(arr, currency=currency).properties(width=640, height=240))
     if quarters:
         latest = quarters[-1]
         steps = pd.DataFrame(
@@ -152,13 +176,15 @@ def _revenue_section(snapshot: Mapping[str, object]) -> Section:
             ]
         )  # fmt: skip
         title = f"ARR bridge, {latest['period']}"
-        found.append(charts.waterfall(steps, title, from_zero=False).properties(width=640))
+        found.append(
+            charts.waterfall(steps, title, from_zero=False, currency=currency).properties(width=640)
+        )
     header = ("Quarter", "Start", "New", "Reactivation", "Expansion", "Contraction", "Churn",
               "End")  # fmt: skip
     return Section("Revenue", lines, ((header, rows),) if rows else (), tuple(found))
 
 
-def _pipeline_section(snapshot: Mapping[str, object]) -> Section:
+def _pipeline_section(snapshot: Mapping[str, object], currency: str) -> Section:
     pipeline = snapshot.get("pipeline", {})
     rows = tuple(
         (
@@ -166,9 +192,9 @@ def _pipeline_section(snapshot: Mapping[str, object]) -> Section:
             _multiple(row["coverage"]),
             _multiple(row["required"]),
             str(row["status"] or "n/a"),
-            _money(row["open_pipeline"]),
-            _money(row["target"]),
-            _money(row["won_to_date"]),
+            _money(row["open_pipeline"], currency),
+            _money(row["target"], currency),
+            _money(row["won_to_date"], currency),
             str(row["reason"] or ""),
         )
         for row in pipeline.get("coverage", [])  # type: ignore[union-attr]
@@ -179,11 +205,14 @@ def _pipeline_section(snapshot: Mapping[str, object]) -> Section:
     if flow.get("steps"):
         steps = pd.DataFrame(flow["steps"])
         found.append(
-            charts.waterfall(steps, f"Pipeline due in {flow['period']}").properties(width=640)
+            charts.waterfall(
+                steps, f"Pipeline due in {flow['period']}", currency=currency
+            ).properties(width=640)
         )
         lines.append(
             " · ".join(
-                f"{step['label']} {_money(abs(step['amount_usd']))}" for step in flow["steps"]
+                f"{step['label']} {_money(abs(step['amount_usd']), currency)}"
+                for step in flow["steps"]
             )
         )
     elif flow.get("reason"):
@@ -192,7 +221,7 @@ def _pipeline_section(snapshot: Mapping[str, object]) -> Section:
     return Section("Pipeline and coverage", tuple(lines), ((header, rows),), tuple(found))
 
 
-def _forecast_section(snapshot: Mapping[str, object]) -> Section:
+def _forecast_section(snapshot: Mapping[str, object], currency: str) -> Section:
     forecasts = snapshot.get("forecasts", {})
     lines = (str(forecasts.get("sentence") or "No bookings forecast has been judged yet."),)  # type: ignore[union-attr]
     calls = tuple(
@@ -200,10 +229,10 @@ def _forecast_section(snapshot: Mapping[str, object]) -> Section:
             str(call["metric"]),
             str(call["period"]),
             str(call["forecaster"]),
-            _money(call.get("commit")),
-            _money(call.get("most_likely")),
-            _money(call.get("best_case")),
-            _money(call.get("bias_adjusted")),
+            _money(call.get("commit"), currency),
+            _money(call.get("most_likely"), currency),
+            _money(call.get("best_case"), currency),
+            _money(call.get("bias_adjusted"), currency),
         )
         for call in forecasts.get("current", [])  # type: ignore[union-attr]
         if call["metric"] != "mqls"
@@ -241,15 +270,16 @@ def _forecast_section(snapshot: Mapping[str, object]) -> Section:
     )
 
 
-def _scenario_section(snapshot: Mapping[str, object]) -> Section:
+def _scenario_section(snapshot: Mapping[str, object], currency: str) -> Section:
     scenario = snapshot.get("scenario")
     if not scenario:
         return Section("Budget scenario", ("No budget scenario had been saved by this review.",))
     rows = tuple(
         (
             label,
-            _money(scenario[measure]["loss"]),  # type: ignore[index]
-            f"{_money(scenario[measure]['low'])} to {_money(scenario[measure]['high'])}",  # type: ignore[index]
+            _money(scenario[measure]["loss"], currency),  # type: ignore[index]
+            f"{_money(scenario[measure]['low'], currency)} to "  # type: ignore[index]
+            f"{_money(scenario[measure]['high'], currency)}",  # type: ignore[index]
         )
         for measure, label in (
             ("pipeline", "Pipeline"),
@@ -261,14 +291,14 @@ def _scenario_section(snapshot: Mapping[str, object]) -> Section:
     lines = (
         f"The latest saved scenario, “{scenario['name']}” (saved by {scenario['saved_by']}):",  # type: ignore[index]
         str(scenario["sentence"]),  # type: ignore[index]
-        f"Saves {_money(scenario['savings'])}.",  # type: ignore[index]
+        f"Saves {_money(scenario['savings'], currency)}.",  # type: ignore[index]
     )
     return Section(
         "Budget scenario", lines, ((("Lost over 18 months", "Estimate", "Range"), rows),)
     )
 
 
-def _working_section(snapshot: Mapping[str, object]) -> Section:
+def _working_section(snapshot: Mapping[str, object], currency: str) -> Section:
     working = snapshot.get("working", {})
     if not working.get("best"):  # type: ignore[union-attr]
         return Section("What's working and what isn't", ("Nothing had enough data to rank.",))
@@ -277,21 +307,22 @@ def _working_section(snapshot: Mapping[str, object]) -> Section:
         return tuple(
             (
                 str(row["name"]),
-                f"${float(row['pipeline_roi']):.2f}",  # type: ignore[arg-type]
-                _money(row["spend_usd"]),
-                _money(row["pipeline_usd"]),
-                _money(row["bookings_usd"]),
+                format_money_exact(float(row["pipeline_roi"]), currency, 2),  # type: ignore[arg-type]
+                _money(row["spend_usd"], currency),
+                _money(row["pipeline_usd"], currency),
+                _money(row["bookings_usd"], currency),
             )
             for row in rows
         )
 
-    header = ("Name", "Pipeline per $", "Spend", "Pipeline", "Bookings")
+    per = currency_symbol(currency).strip()
+    header = ("Name", f"Pipeline per {per}", "Spend", "Pipeline", "Bookings")
     level = "Campaigns" if working.get("level") == "campaign" else "Channels"  # type: ignore[union-attr]
     return Section(
         "What's working and what isn't",
         (
             f"{level} in {working['period']}, {working['model']} attribution, by pipeline "  # type: ignore[index]
-            "per dollar.",
+            f"per {currency_unit(currency)}.",
         ),
         (
             (("Working best", *header[1:]), table(working["best"])),  # type: ignore[index,arg-type]
@@ -331,14 +362,14 @@ def _definitions_section(snapshot: Mapping[str, object]) -> Section:
 
 def sections(content: PackContent) -> list[Section]:
     """The pack's sections in order, after the title page."""
-    snapshot = content.snapshot
+    snapshot, currency = content.snapshot, content.currency
     return [
-        _headline_section(snapshot),
-        _revenue_section(snapshot),
-        _pipeline_section(snapshot),
-        _forecast_section(snapshot),
-        _scenario_section(snapshot),
-        _working_section(snapshot),
+        _headline_section(snapshot, currency),
+        _revenue_section(snapshot, currency),
+        _pipeline_section(snapshot, currency),
+        _forecast_section(snapshot, currency),
+        _scenario_section(snapshot, currency),
+        _working_section(snapshot, currency),
         _commentary_section(content),
         _definitions_section(snapshot),
     ]
@@ -395,7 +426,7 @@ def pack_pdf(content: PackContent) -> bytes:
         f"{snapshot['period']} to {_day(snapshot['to_date'])} · data through "
         f"{_day(snapshot['data_through'])}",
         f"Numbers frozen when {content.started_by} started the review "
-        f"(review {content.review_id}).",
+        f"(review {content.review_id}); amounts in {content.currency}.",
     ):
         pdf.cell(0, 8, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
     for section in sections(content):
@@ -436,7 +467,8 @@ def pack_pptx(content: PackContent) -> bytes:
     title.shapes.title.text = f"Marketing review · {snapshot.get('company', '')}"
     title.placeholders[1].text = (
         f"Review of {format_day(content.review_date)} · {snapshot['period']} to "
-        f"{_day(snapshot['to_date'])} · frozen by {content.started_by}"
+        f"{_day(snapshot['to_date'])} · frozen by {content.started_by} · amounts in "
+        f"{content.currency}"
     )
     for section in sections(content):
         slide = deck.slides.add_slide(deck.slide_layouts[5])

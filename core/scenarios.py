@@ -46,7 +46,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from core.calendar import FiscalCalendar, add_months
-from core.formatting import format_usd
+from core.formatting import DEFAULT_CURRENCY, format_money
 from core.response import ResponseCurve, adstock, hill, season_features
 
 HORIZON_MONTHS = 18
@@ -674,8 +674,11 @@ def _as_day(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def summary_sentence(result: ScenarioResult, labels: Mapping[str, str]) -> str:
-    """One plain sentence for the CFO: what the scenario saves and what it costs.
+def summary_sentence(
+    result: ScenarioResult, labels: Mapping[str, str], currency: str = DEFAULT_CURRENCY
+) -> str:
+    """One plain sentence for the CFO: what the scenario saves and what it costs, in
+    ``currency`` (the store's reporting currency).
 
     Examples
     --------
@@ -693,20 +696,24 @@ def summary_sentence(result: ScenarioResult, labels: Mapping[str, str]) -> str:
     first = result.window[0]
     when = f"for {result.weeks} weeks from {first.day} {first:%b %Y}"
     pipeline, bookings, revenue = result.pipeline, result.bookings, result.revenue
+
+    def money(value: float) -> str:
+        return format_money(value, currency)
+
     if result.savings >= 0:
-        head = f"{what[0].upper()}{what[1:]} {when} saves {format_usd(result.savings)}"
+        head = f"{what[0].upper()}{what[1:]} {when} saves {money(result.savings)}"
         verb = "costs"
     else:
-        head = f"{what[0].upper()}{what[1:]} {when} spends {format_usd(-result.savings)} more"
+        head = f"{what[0].upper()}{what[1:]} {when} spends {money(-result.savings)} more"
         verb = "brings"
     sign = 1 if verb == "costs" else -1
     return (
-        f"{head} and {verb} about {format_usd(sign * pipeline.loss)} of pipeline "
-        f"(likely {format_usd(sign * (pipeline.low if sign > 0 else pipeline.high))} to "
-        f"{format_usd(sign * (pipeline.high if sign > 0 else pipeline.low))}), "
-        f"{format_usd(sign * bookings.loss)} of bookings and "
-        f"{format_usd(sign * revenue.loss)} of recognised revenue over the next "
-        f"{len(result.months)} months; {format_usd(sign * bookings.this_quarter[0])} of the "
+        f"{head} and {verb} about {money(sign * pipeline.loss)} of pipeline "
+        f"(likely {money(sign * (pipeline.low if sign > 0 else pipeline.high))} to "
+        f"{money(sign * (pipeline.high if sign > 0 else pipeline.low))}), "
+        f"{money(sign * bookings.loss)} of bookings and "
+        f"{money(sign * revenue.loss)} of recognised revenue over the next "
+        f"{len(result.months)} months; {money(sign * bookings.this_quarter[0])} of the "
         f"bookings fall in this quarter."
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from core.calendar import FiscalCalendar, FiscalPeriod, add_months, month_start
 from core.definitions import MetricDefinition
+from core.formatting import DEFAULT_CURRENCY
 from core.funnel import (
     Coverage,
     PipelineNeed,
@@ -175,12 +176,14 @@ def coverage_report(
     calendar: FiscalCalendar,
     period: FiscalPeriod,
     as_of: date,
+    currency: str = DEFAULT_CURRENCY,
 ) -> CoverageReport:
     """Coverage of ``period``'s bookings still to win, as of ``as_of`` (DOMAIN.md).
 
     Open pipeline is what the exports by ``as_of`` showed open with a close date in the period;
     won to date is bookings (its definition) from the period's start to ``as_of``; required
     coverage is 1 / the win rate (its definition) over the full quarters before ``as_of``'s.
+    ``currency`` (the store's reporting currency) writes the amounts in the reasons.
     """
     to_go = definitions["coverage_to_go"]
     types = parameter_values(to_go, "opportunity_types")
@@ -196,7 +199,7 @@ def coverage_report(
         )
     with engine.connect() as connection:
         target = metrics.bookings_target(connection, period.start, period.end)
-    coverage = pipeline_coverage(open_pipeline, target, won, period.label)
+    coverage = pipeline_coverage(open_pipeline, target, won, period.label, currency)
     first, last, label = win_rate_window(calendar, as_of, quarters)
     win_rate = metrics.metric_value(engine, definitions["win_rate"], first, last, definitions)
     required = required_coverage(win_rate, label)

@@ -23,6 +23,7 @@ from core.campaigns import active, scorecard, working_and_not
 from core.channels import CHANNEL_LABELS, channel_label
 from core.definitions import MetricDefinition
 from core.forecasting import summary_sentence as forecast_sentence
+from core.formatting import DEFAULT_CURRENCY
 from core.funnel import WATERFALL_LABELS
 from core.goals import goals_for_period, in_tree_order
 from core.overview import overview_windows
@@ -113,10 +114,13 @@ def _pipeline(
     calendar: FiscalCalendar,
     period: FiscalPeriod,
     as_of: date,
+    currency: str,
 ) -> dict[str, object]:
     coverage = []
     for quarter in (period, calendar.shift(period, 1)):
-        report = store_pipeline.coverage_report(engine, definitions, calendar, quarter, as_of)
+        report = store_pipeline.coverage_report(
+            engine, definitions, calendar, quarter, as_of, currency
+        )
         coverage.append(
             {
                 "period": quarter.label,
@@ -216,6 +220,7 @@ def _scenario(
     calendar: FiscalCalendar,
     as_of: date,
     prepared_scenarios: Callable[[], store_scenarios.PreparedScenarios | None] | None,
+    currency: str,
 ) -> dict[str, object] | None:
     saved = store_scenarios.saved_scenario_list(engine)
     if saved.empty:
@@ -248,7 +253,7 @@ def _scenario(
             "saved_by": latest["saved_by"],
             "saved_at": latest["saved_at"],
             "settings": settings,
-            "sentence": scenario_sentence(result, CHANNEL_LABELS),
+            "sentence": scenario_sentence(result, CHANNEL_LABELS, currency),
             "savings": result.savings,
             **measures,
         }
@@ -280,8 +285,10 @@ def build_snapshot(
 
     ``prepared_scenarios`` gives the fitted budget model when the caller has it cached (the
     app does); it is called only when a scenario has been saved. Without it the curves are
-    fitted here.
+    fitted here. The snapshot records the reporting currency its amounts are in, so a pack
+    printed from it names the right one.
     """
+    currency = settings.get("currency", DEFAULT_CURRENCY)
     windows = overview_windows(calendar, period, as_of)
     totals = store_overview.headline_totals(engine, definitions, calendar, period, as_of)
     headlines = [
@@ -299,6 +306,7 @@ def build_snapshot(
     snapshot = {
         "schema": SNAPSHOT_SCHEMA,
         "company": settings.get("company_name", "Your company"),
+        "currency": currency,
         "as_of": as_of,
         "period": period.label,
         "period_start": period.start,
@@ -321,10 +329,10 @@ def build_snapshot(
         "headlines": headlines,
         "goals": _goals(engine, definitions, period, as_of),
         "revenue": _revenue(engine, definitions, calendar, period, as_of),
-        "pipeline": _pipeline(engine, definitions, calendar, period, as_of),
+        "pipeline": _pipeline(engine, definitions, calendar, period, as_of, currency),
         "forecasts": _forecasts(engine, definitions, calendar, as_of),
         "working": _working(engine, definitions, calendar, period, as_of),
-        "scenario": _scenario(engine, calendar, as_of, prepared_scenarios)
+        "scenario": _scenario(engine, calendar, as_of, prepared_scenarios, currency)
         if with_scenario
         else None,
         "charts": _charts(engine, definitions, calendar, period, as_of),

@@ -237,3 +237,5 @@ def test_goal_effects_and_the_sentence():
     assert sentence.startswith("Cutting Events by 30% for 4 weeks from 2 Nov 2026 saves $1,200")
     assert "$6,000 of pipeline" in sentence
     assert summary_sentence(simulate(model, {}, 0, 4), {}).startswith("No spend is changed")
+    in_euros = summary_sentence(result, {"events": "Events"}, currency="EUR")
+    assert in_euros == sentence.replace("$", "€")  # the same numbers, in the store's currency
