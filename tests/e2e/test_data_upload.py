@@ -18,7 +18,7 @@ CAMPAIGNS = (
     "E2E-2,Browser Test Roadshow,Events,Demand generation,2026-11-10,2026-11-12,9000,,Owen Park\n"
 )
 BAD_SPEND = (
-    "date,channel,amount,campaign_id\n2026-11-02,events,-40,E2E-1\n2026-11-03,telepathy,12,E2E-1\n"
+    "date,channel,amount,campaign_id\n2026-11-02,events,-40,E2E-1\n2026-11-03,events,twelve,E2E-1\n"
 )
 
 

@@ -14,7 +14,7 @@ BAD_SPEND = (
     "date,channel,amount,campaign_id\n"
     "2026-11-02,events,1200.50,C-1\n"
     "2026-11-03,events,-40,C-1\n"
-    "2026-11-04,telepathy,12,C-1\n"
+    "2026-11-04,events,twelve,C-1\n"
 )
 RENAMED_SPEND = (
     "date,channel,Spend (USD),campaign_id,amount\n"
@@ -88,7 +88,7 @@ def test_a_malformed_export_shows_each_problem_and_changes_nothing(app_for, demo
         "value": "-40",
         "problem": "is negative; spend must be zero or more",
     }
-    assert problems.iloc[1]["row"] == 4 and problems.iloc[1]["column"] == "channel"
+    assert problems.iloc[1]["row"] == 4 and problems.iloc[1]["column"] == "amount"
     assert (
         next(button.label for button in app.get("download_button"))
         == "Download the 2 problems as CSV"
@@ -112,7 +112,7 @@ def test_keeping_rejects_loads_the_valid_rows_and_offers_them_for_download(app_f
         "where upload_id = (select max(upload_id) from uploads)",
     )
     assert reasons.startswith(
-        "is negative; spend must be zero or more (value: -40) | is not a known channel"
+        "is negative; spend must be zero or more (value: -40) | is not a number such as 1234.56"
     )
 
 

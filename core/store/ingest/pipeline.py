@@ -1100,28 +1100,46 @@ class _Run:
     def _value_counts(self) -> tuple[values.ValueCount, ...]:
         """Every distinct value of each vocabulary field, its rows and what it loads as."""
         found: list[values.ValueCount] = []
-        for mapped in self.report.mapping:
-            vocabulary = self.vocabularies.get(mapped.field.name)
-            if vocabulary is None or not mapped.column:
-                continue
-            raw = sql.quoted(f"raw_{mapped.field.name}")
+        fields = [
+            mapped
+            for mapped in self.report.mapping
+            if mapped.column and mapped.field.name in self.vocabularies
+        ]
+        if fields:
+            # One scan for every field: grouping sets count each field's values apart.
+            raws = [sql.quoted(f"raw_{mapped.field.name}") for mapped in fields]
+            sets = ", ".join(f"({raw})" for raw in raws)
+            which = ", ".join(f"grouping({raw}) as g{index}" for index, raw in enumerate(raws))
+            flags = ", ".join(f"g{index}" for index in range(len(raws)))
             rows = self.duck.execute(
-                f"select {raw}, count(*) from {self.typed_table} "
-                f"where skip_reason is null and {raw} is not null "
-                f"group by 1 order by 2 desc, 1 limit {values.VALUES_LISTED}"
-            ).fetchall()
-            for value, count in rows:
-                loads_as, origin = vocabulary.lookup(str(value))
-                found.append(
-                    values.ValueCount(
-                        mapped.field.name,
-                        mapped.column,
-                        str(value),
-                        int(count),
-                        loads_as or "",
-                        origin,
-                    )
+                f"""
+                with counted as (
+                    select {", ".join(raws)}, count(*) as n, {which} from {self.typed_table}
+                    where skip_reason is null group by grouping sets ({sets})
+                ),
+                ranked as (
+                    select *, row_number() over (partition by {flags} order by n desc) as rank
+                    from counted
                 )
+                select * exclude (rank) from ranked where rank <= {values.VALUES_LISTED + 1}
+                """
+            ).fetchall()
+            per_field: dict[int, list[tuple[str, int]]] = {}
+            for row in rows:
+                cells, count, flags = row[: len(raws)], int(row[len(raws)]), row[len(raws) + 1 :]
+                position = next(index for index, flag in enumerate(flags) if flag == 0)
+                if cells[position] is not None:
+                    per_field.setdefault(position, []).append((str(cells[position]), count))
+            for position, mapped in enumerate(fields):
+                vocabulary = self.vocabularies[mapped.field.name]
+                listed = sorted(per_field.get(position, []), key=lambda pair: (-pair[1], pair[0]))
+                for value, count in listed[: values.VALUES_LISTED]:
+                    loads_as, origin = vocabulary.lookup(value)
+                    found.append(
+                        values.ValueCount(
+                            mapped.field.name, mapped.column, value, count, loads_as or "", origin
+                        )
+                    )
         paid_social = sum(
             item.rows
             for item in found
