@@ -150,7 +150,7 @@ MAX_LINE_BYTES = 2 * 1024 * 1024
 FORMAT_SAMPLE_ROWS = 20_000
 # Parses whose typed value is worth storing; text is trimmed on the fly instead.
 _COMPUTED_PARSES = frozenset(
-    {"number", "percent", "integer", "date", "timestamp", "month", "boolean"}
+    {"number", "percent", "integer", "date", "timestamp", "month", "boolean", "currency"}
 )
 VOCABULARY_CELLS = 200  # distinct spellings of a vocabulary column read by lookup
 SAMPLE_RECORDS = 50_000  # records read first, to decide date and number formats
@@ -709,7 +709,9 @@ class _Run:
         deleted = self._deleted_sql()
         later_totals = (
             " ".join(
-                f"when regexp_matches({column}, '{_TOTAL_LABEL}', 'i') then 'total'"
+                # A cheap test first (most cells hold no "total:"), the exact pattern only then.
+                f"when contains(lower({column}), 'total:') "
+                f"and regexp_matches({column}, '{_TOTAL_LABEL}', 'i') then 'total'"
                 for column in list(self.file_columns.values())[1:3]
             )
             + self._summary_sql()
@@ -1047,7 +1049,7 @@ class _Run:
         if parse == "boolean":
             return sql.boolean_value(column)
         if parse == "currency":
-            return currency.currency_value(column)
+            return self._currency_expression(column)
         if parse in VOCABULARIES:
             vocabulary = self.vocabularies[mapped.field.name]
             general = values.vocabulary_sql(column, vocabulary)
@@ -1062,6 +1064,28 @@ class _Run:
             )
             return f"case {column} {cases} else {general} end"
         return sql.text_value(column)
+
+    def _currency_expression(self, column: str) -> str:
+        """A currency column's codes: the few a file uses decided once on the sample (a lookup
+        per row), any other by the pattern."""
+        cells = self.duck.execute(
+            f"select distinct {column} from {self.sample_table} where {column} is not null "
+            f"limit {VOCABULARY_CELLS + 1}"
+        ).fetchall()
+        general = currency.currency_value(column)
+        if len(cells) > VOCABULARY_CELLS:
+            return general
+        codes = [
+            (str(cell), str(cell).strip().upper())
+            for (cell,) in cells
+            if currency.CURRENCY_CODE.fullmatch(str(cell).strip().upper())
+        ]
+        if not codes:
+            return general
+        cases = " ".join(
+            f"when {sql.literal(cell)} then {sql.literal(code)}" for cell, code in codes
+        )
+        return f"case {column} {cases} else {general} end"
 
     def _vocabularies(self, preset: Preset) -> dict[str, values.Vocabulary]:
         """Each mapped vocabulary field's effective mapping (defaults, remembered, chosen)."""

@@ -404,8 +404,15 @@ def canonical_select(preset: Preset, report: IngestReport, table: str, money: Mo
         amount: str, day: str, store_column: str, blank_as: str = "null"
     ) -> tuple[str, str]:
         """(joins, columns): the converted amount as ``store_column`` and the originals."""
-        if money.all_reporting:
+        if money.all_reporting:  # every amount is in the reporting currency already
             joins, rate = "", "1.0"
+            return joins, (
+                f"coalesce({amount}, {blank_as}) as {store_column}, "
+                f"{amount} as original_amount, "
+                f"case when {amount} is not null then {sql.literal(money.reporting)} end "
+                "as original_currency, "
+                f"case when {amount} is not null then 1.0 end as exchange_rate, {day} as rate_day"
+            )
         else:
             joins = currency.rate_joins(money.rates_table, "fx", row_currency, day)
             rate = currency.rate_sql("fx", row_currency, money.reporting)
@@ -545,6 +552,8 @@ def _spend_select(
         f"coalesce({val('channel')}, {'campaign.channel, ' if joins else ''}{fallback_channel})"
     )
     spread = not has("spend_date") and has("range_start") and has("range_end")
+    if money.all_reporting:  # every amount is in the reporting currency: no lookup per row
+        row_currency = sql.literal(money.reporting)
     base = f"""
         select record_number, {val("spend_date")} as spend_date,
             {val("range_start")} as range_start, {val("range_end")} as range_end,
