@@ -238,8 +238,10 @@ def _table_start(lines: list[str]) -> tuple[int, str]:
     best: tuple[int, int, str] | None = None  # (score, -line index, separator)
     for separator in SEPARATORS:
         for index, line in enumerate(lines[:HEADER_SEARCH_LINES]):
-            width = len(_cells(line, separator))
-            if width < 2:
+            cells = _cells(line, separator)
+            width = len(cells)
+            # A title padded to the table's width (a workbook's title row) has one filled cell.
+            if width < 2 or sum(1 for cell in cells if cell.strip()) < 2:
                 continue
             following = [
                 len(_cells(other, separator))
