@@ -43,6 +43,7 @@ def test_tables_as_json(demo_template, tmp_path):
         "goals",
         "forecasts",
         "budgets",
+        "exchange_rates",
     }
     assert tables["opportunities"]["stored_rows"] > tables["opportunities"]["current_rows"] > 0
 
