@@ -709,8 +709,8 @@ class _Run:
         deleted = self._deleted_sql()
         later_totals = (
             " ".join(
-                # A cheap test first (most cells hold no "total:"), the exact pattern only then.
-                f"when contains(lower({column}), 'total:') "
+                # A cheap test first (most cells hold no colon), the exact pattern only then.
+                f"when contains({column}, ':') "
                 f"and regexp_matches({column}, '{_TOTAL_LABEL}', 'i') then 'total'"
                 for column in list(self.file_columns.values())[1:3]
             )
