@@ -152,7 +152,9 @@ def data_extent(engine: Engine) -> DataExtent:
             -- entering a forecast or renaming a campaign today does not make the data run to
             -- today (the current month would then read as a month with no revenue).
             select max(snapshot_date) filter (
-                       where kind not in ('goals', 'forecasts', 'budgets', 'campaigns', 'exchange_rates')
+                       where kind not in (
+                           'goals', 'forecasts', 'budgets', 'campaigns', 'exchange_rates'
+                       )
                    ) as data_through,
                    count(*) as upload_count, max(uploaded_at) as last_loaded_at
             from uploads
