@@ -1288,13 +1288,8 @@ class _Run:
 
     # -- validation --------------------------------------------------------------------------
     def _validate(self) -> None:
-        checks = validation_checks(
-            self.report, self.store_settings.get("currency", "USD"), self.typed_table, self.line_sql
-        )
-        union = (
-            " union all ".join(checks)
-            if checks
-            else "select null::bigint, null, null, null where false"
+        union = _union(
+            validation_checks(self.report, self.reporting_currency, self.typed_table, self.line_sql)
         )
         self.duck.execute(
             f"""
@@ -1312,12 +1307,7 @@ class _Run:
 
     def _warn(self) -> None:
         """Rows that load as the file says but deserve a look: listed, counted, kept."""
-        checks = warning_checks(self.report, self.typed_table)
-        union = (
-            " union all ".join(checks)
-            if checks
-            else "select null::bigint, null, null, null where false"
-        )
+        union = _union(warning_checks(self.report, self.typed_table))
         self.duck.execute(
             f"""
             create temp table {self.warning_table} as
@@ -1750,6 +1740,13 @@ class _Run:
                 self.duck.execute(f"drop table if exists {table}").fetchall()
         except duckdb.Error:
             return
+
+
+def _union(checks: list[str]) -> str:
+    """One query of every check's (record_number, column_label, value, text) rows."""
+    if not checks:
+        return "select null::bigint, null, null, null where false"
+    return " union all ".join(checks)
 
 
 def _parse_problem(error: str, header_line: int) -> str:
