@@ -3,7 +3,13 @@
 import streamlit as st
 
 from core.campaigns import ATTRIBUTION_MODELS, NO_TOUCH, working_and_not
-from core.formatting import escape_markdown, format_day, format_usd
+from core.formatting import (
+    currency_unit,
+    escape_markdown,
+    format_day,
+    format_money,
+    format_money_exact,
+)
 from core.safe_export import safe_csv
 from ui import campaigns as views
 from ui import context
@@ -14,7 +20,7 @@ from ui.tables import for_markdown
 review = context.open_page("Campaigns")
 
 url, version, as_of, calendar = review.cache_keys
-period = review.period
+period, currency = review.period, review.currency
 definitions = definitions_on(url, version, as_of)
 default_model = str(definitions["attribution"].parameters["model"])
 linked = st.query_params.get("model")
@@ -48,26 +54,27 @@ rank_by = controls[2].selectbox(
     "Rank what's working by",
     list(views.RANK_METRICS),
     key=views.RANK_KEY,
-    format_func=lambda metric: views.RANK_METRICS[metric][0],
+    format_func=lambda metric: views.rank_label(metric, currency),
 )
 st.query_params["model"] = model
 st.query_params["level"] = level
 
 with st.spinner("Sharing each deal's credit among the campaigns that touched it…"):
-    view = views.campaign_view(url, version, calendar, period.label, as_of, model)
+    view = views.campaign_view(url, version, calendar, period.label, as_of, model, currency)
 card = view.channels if level == "channel" else view.campaigns
 st.caption(
     f"{period.label}, {format_day(view.first_day)} – {format_day(view.last_day)}, under "
     f"{views.model_label(model)} attribution; trends against {format_day(view.prior_first)} – "
-    f"{format_day(view.prior_last)}. Attributed pipeline {format_usd(view.pipeline_total)} and "
-    f"bookings {format_usd(view.bookings_total)} equal the CRM's "
+    f"{format_day(view.prior_last)}. Attributed pipeline "
+    f"{format_money(view.pipeline_total, currency)} and bookings "
+    f"{format_money(view.bookings_total, currency)} equal the CRM's "
     f"({escape_markdown(definitions['pipeline_created'].reference)}, "
     f"{escape_markdown(definitions['bookings'].reference)}): deals no campaign touched are "
     f"listed as “{NO_TOUCH}”, not dropped."
 )
 
 # -- What's working and what isn't ------------------------------------------------------------
-label, higher_is_better = views.RANK_METRICS[rank_by]
+label, higher_is_better = views.rank_label(rank_by, currency), views.RANK_METRICS[rank_by][1]
 best, worst = working_and_not(card, rank_by, 3, higher_is_better)
 st.subheader("What's working, and what isn't")
 left, right = st.columns(2)
@@ -76,18 +83,19 @@ with left:
     if best.empty:
         st.caption("Nothing has enough data to rank yet.")
     else:
-        st.table(for_markdown(views.working_view(best, rank_by, level)), hide_index=True)
+        st.table(for_markdown(views.working_view(best, rank_by, level, currency)), hide_index=True)
 with right:
     st.markdown(f"**Working least** by {label.lower()}")
     if worst.empty:
         st.caption("Nothing has enough data to rank yet.")
     else:
-        st.table(for_markdown(views.working_view(worst, rank_by, level)), hide_index=True)
+        st.table(for_markdown(views.working_view(worst, rank_by, level, currency)), hide_index=True)
 flagged = card[card["too_little_data"]]
 if not flagged.empty:
     st.caption(
         f"{len(flagged)} with too little data to rank (fewer than 5 credited opportunities or "
-        "under $1,000 of spend) are in the scorecard below with their evidence, not ranked."
+        f"under {format_money_exact(1_000, currency)} of spend) are in the scorecard below with "
+        "their evidence, not ranked."
     )
 
 # -- Scorecard ---------------------------------------------------------------------------------
@@ -96,10 +104,10 @@ if card.empty:
     st.info(f"No spend, touches, leads or deals in {period.label} yet.")
 else:
     st.dataframe(
-        views.scorecard_frame(card, level),
+        views.scorecard_frame(card, level, currency),
         hide_index=True,
         width="stretch",
-        column_config=views.column_config(),
+        column_config=views.column_config(currency),
     )
     st.download_button(
         "Download the scorecard (CSV)",
@@ -121,11 +129,14 @@ marginal = views.incremental_roi(url, version, as_of, calendar)
 if marginal.empty:
     st.caption("The budget simulator has no response curves yet (no spend loaded).")
 else:
-    st.table(for_markdown(views.incremental_view(view.channels, marginal)), hide_index=True)
+    st.table(
+        for_markdown(views.incremental_view(view.channels, marginal, currency)), hide_index=True
+    )
     st.caption(
         "Attribution credits each channel with the pipeline of deals it touched; the response "
-        "curve (Budget scenarios) estimates the pipeline one more dollar would add at planned "
-        "spend. A channel can be well credited and still past the point where more spend pays."
+        f"curve (Budget scenarios) estimates the pipeline one more {currency_unit(currency)} "
+        "would add at planned spend. A channel can be well credited and still past the point "
+        "where more spend pays."
     )
 
 # -- Rankings across models ---------------------------------------------------------------------
@@ -136,7 +147,7 @@ with st.expander("How the ranking changes between models", icon=":material/swap_
         "Position-based models favour the campaigns that start or convert journeys; linear "
         "and time decay spread credit over the nurture in between."
     )
-    st.dataframe(views.rankings_view(ranks, level), hide_index=True, width="stretch")
+    st.dataframe(views.rankings_view(ranks, level, currency), hide_index=True, width="stretch")
 
 # -- Drill-down -----------------------------------------------------------------------------------
 st.subheader("Drill down")
@@ -144,10 +155,10 @@ channels = sorted(view.channels["channel"].unique(), key=views.channel_sort_key)
 channel = st.selectbox("Channel", channels, key=views.CHANNEL_KEY, format_func=views.channel_text)
 in_channel = view.campaigns[view.campaigns["channel"] == channel]
 st.dataframe(
-    views.scorecard_frame(in_channel, "campaign"),
+    views.scorecard_frame(in_channel, "campaign", currency),
     hide_index=True,
     width="stretch",
-    column_config=views.column_config(),
+    column_config=views.column_config(currency),
 )
 names = dict(zip(in_channel["campaign_id"], in_channel["name"], strict=True))
 if names:
@@ -167,6 +178,6 @@ if names:
             icon=":material/download:",
         )
     goals = goal_views.tracking(url, version, as_of)
-    linked_goals = views.goals_of(goals, campaign)
+    linked_goals = views.goals_of(goals, campaign, currency)
     for goal in linked_goals:
         st.markdown(f"- {escape_markdown(goal)}")

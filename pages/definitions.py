@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from core.definitions import PARAMETER_SPECS, ParameterSpec, ProposedChange, changed_parameters
-from core.formatting import escape_markdown, format_day
+from core.formatting import DEFAULT_CURRENCY, escape_markdown, format_day
 from core.store import definitions as store_definitions
 from ui import access, context, data
 from ui.definitions import change_effects, current_table, history_table
@@ -88,7 +88,13 @@ with effects_tab:
             if calendar is not None and not later.is_rule:
                 st.dataframe(
                     change_effects(
-                        store.url, store.version, calendar, metric, later.version, as_of
+                        store.url,
+                        store.version,
+                        calendar,
+                        metric,
+                        later.version,
+                        as_of,
+                        review.currency if review is not None else DEFAULT_CURRENCY,
                     ),
                     hide_index=True,
                     width="stretch",

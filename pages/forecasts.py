@@ -17,6 +17,7 @@ SAVED_KEY = "forecast_saved_message"
 review = context.open_page("Forecast accuracy")
 
 url, version, as_of, calendar = review.cache_keys
+currency = review.currency
 if SAVED_KEY in st.session_state:
     st.success(escape_markdown(st.session_state.pop(SAVED_KEY)), icon=":material/check_circle:")
 with st.spinner("Judging every forecast against its actual…"):
@@ -74,13 +75,13 @@ else:
     for period_label in open_periods:
         st.markdown(f"**{escape_markdown(period_label)}**")
         st.table(
-            views.current_view(current[current["period_label"] == period_label], metric),
+            views.current_view(current[current["period_label"] == period_label], metric, currency),
             hide_index=True,
         )
         call = baselines.get((metric, period_label))
         if call is not None and call.value is not None:
             st.markdown(
-                f"Data baseline: **{views.amount(call.value, metric)}**, "
+                f"Data baseline: **{views.amount(call.value, metric, currency)}**, "
                 f"{escape_markdown(call.note)}."
             )
             start = current.loc[current["period_label"] == period_label, "period_start"].iloc[0]
@@ -141,7 +142,7 @@ else:
     chosen_call = baselines.get((metric, chosen))
     st.altair_chart(
         views.call_history_chart(
-            scored, metric, chosen, None if chosen_call is None else chosen_call.value
+            scored, metric, chosen, None if chosen_call is None else chosen_call.value, currency
         ),
         width="stretch",
     )
@@ -159,7 +160,7 @@ else:
         "more than 10%. None is left out."
     )
     if not missed.empty:
-        st.table(views.misses_view(missed), hide_index=True)
+        st.table(views.misses_view(missed, currency), hide_index=True)
 
 # -- Enter a forecast ---------------------------------------------------------------------------
 st.subheader("Enter a forecast")

@@ -13,6 +13,7 @@ from ui.store import store_engine
 review = context.open_page("Goals")
 
 url, version, as_of, period = review.store_url, review.store_version, review.as_of, review.period
+currency = review.currency
 for message in goal_views.pop_flash():
     st.success(escape_markdown(message), icon=":material/check_circle:")
 tracked = goal_views.tracking(url, version, as_of)
@@ -42,7 +43,9 @@ with left:
         st.info(f"No quarterly goals are set for {period.label}.")
     else:
         st.dataframe(
-            goal_views.scorecard_table(quarter).drop(columns=["Level", "Commentary"]),
+            goal_views.scorecard_table(quarter, currency=currency).drop(
+                columns=["Level", "Commentary"]
+            ),
             hide_index=True,
             width="stretch",
             column_config=goal_views.SCORECARD_CONFIG,
@@ -64,13 +67,16 @@ with right:
         else:
             milestones = goal_views.milestones(tracked, goal["goal_id"])
             st.altair_chart(
-                charts.goal_trajectory(paths, milestones, goal["goal_name"]), width="stretch"
+                charts.goal_trajectory(paths, milestones, goal["goal_name"], currency),
+                width="stretch",
             )
             unit = goal["unit"]
             st.caption(
                 f"{goal_views.status_text(goal['status'])}: at the growth rate of the last 12 "
-                f"months the vision ends at {format_metric(goal['projection'], unit)} against "
-                f"{format_metric(goal['target'], unit)} ({goal['pacing_method']}). Diamonds "
+                f"months the vision ends at "
+                f"{format_metric(goal['projection'], unit, currency=currency)} against "
+                f"{format_metric(goal['target'], unit, currency=currency)} "
+                f"({goal['pacing_method']}). Diamonds "
                 "are the annual milestones."
             )
 
@@ -89,7 +95,7 @@ st.caption(
     "the others contribute."
 )
 st.dataframe(
-    goal_views.tree_table(current, tracked),
+    goal_views.tree_table(current, tracked, currency),
     hide_index=True,
     width="stretch",
     column_config={"Goal": st.column_config.TextColumn(width="large")},
@@ -110,14 +116,14 @@ if chosen is not None:
         st.markdown("Serves: " + " → ".join(escape_markdown(name) for name in reversed(chain)))
     detail, side = st.columns([3, 2], gap="large")
     with detail:
-        st.dataframe(goal_views.detail_rows(goal), hide_index=True, width="stretch")
+        st.dataframe(goal_views.detail_rows(goal, currency), hide_index=True, width="stretch")
     with side:
         serving = goal_views.campaigns_serving(url, version, as_of, chosen)
         if serving.empty:
             st.caption("No campaign is linked to this goal.")
         else:
             st.dataframe(
-                goal_views.campaign_table(serving, goal),
+                goal_views.campaign_table(serving, goal, currency),
                 hide_index=True,
                 width="stretch",
             )

@@ -5,7 +5,15 @@ from datetime import date
 import streamlit as st
 
 from core import charts
-from core.formatting import escape_markdown, format_change, format_day, format_usd, plural
+from core.formatting import (
+    currency_unit,
+    escape_markdown,
+    format_change,
+    format_day,
+    format_money,
+    format_money_exact,
+    plural,
+)
 from core.overview import Headline, overview_windows
 from ui import access, context, data
 from ui import campaigns as campaign_views
@@ -26,6 +34,7 @@ review = context.stop_if_empty(
 )
 
 windows = overview_windows(review.calendar, review.period, review.as_of)
+currency = review.currency
 if not windows.has_started:
     st.info(
         f"{review.period.label} starts on {format_day(review.period.start)}, after the as-of date."
@@ -83,8 +92,8 @@ for column, metric in zip(columns, data.OVERVIEW_METRICS, strict=True):
     change = format_change(headline.change)
     column.metric(
         labels[metric],
-        format_usd(value),
-        delta=f"{change} vs {format_usd(last_year)} last year" if change else None,
+        format_money(value, currency),
+        delta=f"{change} vs {format_money(last_year, currency)} last year" if change else None,
         delta_color=DELTA_COLORS[headline.definition.direction],
         help=headline.definition.help_text(),
         border=True,
@@ -114,7 +123,7 @@ else:
     )
     latest = goal_views.latest_comments(review.store_url, review.store_version)
     st.dataframe(
-        goal_views.scorecard_table(scorecard, latest),
+        goal_views.scorecard_table(scorecard, latest, currency),
         hide_index=True,
         width="stretch",
         column_config=goal_views.SCORECARD_CONFIG,
@@ -136,11 +145,12 @@ ranked = campaign_views.what_is_working(
     review.period.label,
     review.as_of,
     model,
+    currency,
 )
 if ranked is None:
     st.caption(
         f"Nothing has enough data in {review.period.label} or the quarter before to rank (5 "
-        "credited opportunities and $1,000 of spend)."
+        f"credited opportunities and {format_money_exact(1_000, currency)} of spend)."
     )
 else:
     left, right = st.columns(2)
@@ -149,12 +159,12 @@ else:
         (right, ranked.worst, "Working least"),
     ):
         with column:
-            st.markdown(f"**{title}** in {ranked.period_label}, by pipeline per dollar")
+            st.markdown(
+                f"**{title}** in {ranked.period_label}, by pipeline per {currency_unit(currency)}"
+            )
             if not rows.empty:
-                st.table(
-                    for_markdown(campaign_views.working_view(rows, "pipeline_roi", ranked.level)),
-                    hide_index=True,
-                )
+                working = campaign_views.working_view(rows, "pipeline_roi", ranked.level, currency)
+                st.table(for_markdown(working), hide_index=True)
     st.caption(
         f"{campaign_views.model_label(model)} attribution "
         f"({definitions['attribution'].reference}); what has too little data is not ranked. "
@@ -173,7 +183,7 @@ if restated:
         icon=":material/history_edu:",
     )
     st.dataframe(
-        restatement_table(restated),
+        restatement_table(restated, currency),
         hide_index=True,
         width="stretch",
         column_config={
@@ -198,7 +208,7 @@ with left:
         st.info("No ARR recorded in the last two years.")
     else:
         chart = charts.arr_trend(
-            trends["arr"], f"ARR by month (definition v{definitions['arr'].version})"
+            trends["arr"], f"ARR by month (definition v{definitions['arr'].version})", currency
         )
         st.altair_chart(chart, width="stretch")
 for index, (metric, title) in enumerate(titles.items()):
@@ -210,7 +220,9 @@ for index, (metric, title) in enumerate(titles.items()):
         else:
             running = None if windows.is_complete else review.period.label
             versioned = f"{title} (definition v{definitions[metric].version})"
-            chart = charts.quarterly_comparison(frame, year, versioned, in_progress=running)
+            chart = charts.quarterly_comparison(
+                frame, year, versioned, in_progress=running, currency=currency
+            )
             st.altair_chart(chart, width="stretch")
 st.caption(
     f"Bars compare FY{year} with FY{year - 1}; {review.period.label} counts the days to "

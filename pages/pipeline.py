@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts
-from core.formatting import escape_markdown, format_day, format_usd
+from core.formatting import escape_markdown, format_day, format_money
 from core.funnel import WATERFALL_LABELS
 from ui import context
 from ui import pipeline as views
@@ -13,7 +13,14 @@ from ui.tables import for_markdown
 review = context.open_page("Pipeline & Sales")
 
 url, version, as_of, calendar = review.cache_keys
-period = review.period
+period, currency = review.period, review.currency
+
+
+def money(value: float | None) -> str:
+    """An amount in the store's reporting currency."""
+    return format_money(value, currency)
+
+
 definitions = definitions_on(url, version, as_of)
 st.caption(
     f"{escape_markdown(review.company_name)} · {period.label} · as of {format_day(as_of)} · "
@@ -24,7 +31,7 @@ st.caption(
 st.subheader("Coverage")
 next_period = calendar.shift(period, 1)
 reports = [
-    views.coverage(url, version, calendar, label, as_of)
+    views.coverage(url, version, calendar, label, as_of, currency)
     for label in (period.label, next_period.label)
 ]
 columns = st.columns(3)
@@ -37,8 +44,8 @@ for column, report in zip(columns, reports, strict=False):
         views.coverage_delta(report),
         delta_color="normal",
         border=True,
-        help=f"{to_go.help_text()} Open: {format_usd(value.open_pipeline)}; target: "
-        f"{format_usd(value.target)}; won so far: {format_usd(value.won_to_date)}.",
+        help=f"{to_go.help_text()} Open: {money(value.open_pipeline)}; target: "
+        f"{money(value.target)}; won so far: {money(value.won_to_date)}.",
     )
     if value.reason:
         column.caption(f"n/a: {escape_markdown(value.reason)}.")
@@ -69,28 +76,28 @@ for report in reports:
     label = report.period.label
     if need.required_pipeline is None:
         st.markdown(
-            f"- **{label}**: {format_usd(need.in_hand)} of pipeline is open with a close date in "
+            f"- **{label}**: {money(need.in_hand)} of pipeline is open with a close date in "
             f"the quarter; no need can be worked out ({escape_markdown(need.reason or '')})."
         )
         continue
     if need.gap:
         share = (
             f" At marketing's {views.share(need.sourced_share)} share of pipeline created over "
-            f"the last four quarters, that is **{format_usd(need.sourced_needed)} of "
+            f"the last four quarters, that is **{money(need.sourced_needed)} of "
             "marketing-sourced pipeline** due in the quarter."
             if need.sourced_needed is not None
             else ""
         )
         st.markdown(
             f"- **{label}**: keeping coverage at the required "
-            f"{views.multiple(report.required.value)} needs {format_usd(need.required_pipeline)} "
-            f"of pipeline due in the quarter; {format_usd(need.in_hand)} is in hand, "
-            f"**{format_usd(need.gap)} short**.{share}"
+            f"{views.multiple(report.required.value)} needs {money(need.required_pipeline)} "
+            f"of pipeline due in the quarter; {money(need.in_hand)} is in hand, "
+            f"**{money(need.gap)} short**.{share}"
         )
     else:
         st.markdown(
-            f"- **{label}**: {format_usd(need.in_hand)} of pipeline due in the quarter covers the "
-            f"{format_usd(need.required_pipeline)} the required "
+            f"- **{label}**: {money(need.in_hand)} of pipeline due in the quarter covers the "
+            f"{money(need.required_pipeline)} the required "
             f"{views.multiple(report.required.value)} needs; nothing more is needed to keep "
             "coverage."
         )
@@ -106,6 +113,7 @@ else:
             flow.waterfall.steps(),
             f"Pipeline due in {period.label}, {format_day(period.start)} to "
             f"{format_day(flow.end_day)}",
+            currency=currency,
         ),
         width="stretch",
     )
@@ -114,7 +122,7 @@ else:
         "created or first seen + pulled in from other quarters - pushed out + increased - "
         "decreased - won - lost = open at the end. "
         + " · ".join(
-            f"{WATERFALL_LABELS[step]} {format_usd(getattr(flow.waterfall, step))}"
+            f"{WATERFALL_LABELS[step]} {money(getattr(flow.waterfall, step))}"
             for step in ("created", "pulled_in", "pushed_out")
         )
         + f". {escape_markdown(to_go.reference)} says which deal types count."
@@ -128,11 +136,16 @@ if created.empty:
 else:
     st.altair_chart(
         charts.stacked_bars(
-            created, "period", "amount_usd", "source", "Pipeline created per quarter"
+            created,
+            "period",
+            "amount_usd",
+            "source",
+            "Pipeline created per quarter",
+            currency=currency,
         ),
         width="stretch",
     )
-    st.table(for_markdown(views.created_view(created)), hide_index=True)
+    st.table(for_markdown(views.created_view(created, currency)), hide_index=True)
     st.caption(definitions["pipeline_created"].help_text())
 
 # -- Funnel ----------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ st.subheader("Win rates and sales cycle by source")
 if rates.empty:
     st.info(f"No deals closed {format_day(first)} – {format_day(last)}.")
 else:
-    st.dataframe(views.win_rate_view(rates), hide_index=True, width="stretch")
+    st.dataframe(views.win_rate_view(rates, currency), hide_index=True, width="stretch")
     st.caption(
         f"Deals closed {format_day(first)} – {format_day(last)}. "
         f"{escape_markdown(definitions['win_rate'].help_text())}"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts
-from core.formatting import escape_markdown, format_day, format_usd
+from core.formatting import escape_markdown, format_day, format_money
 from ui import context
 from ui import revenue as views
 from ui.data import definitions_on
@@ -14,7 +14,7 @@ SEGMENT_KEY = "revenue_segment"
 review = context.open_page("Revenue")
 
 url, version, as_of, calendar = review.cache_keys
-period = review.period
+period, currency = review.period, review.currency
 definitions = definitions_on(url, version, as_of)
 segments = views.revenue_view(url, version, calendar, period.label, as_of).segments
 choices = [views.ALL_SEGMENTS, *segments]
@@ -55,8 +55,8 @@ else:
         change = bridge["end_arr_usd"] - bridge["start_arr_usd"]
         cards[0].metric(
             f"ARR at end of {view.last_month:%b %Y}",
-            format_usd(bridge["end_arr_usd"]),
-            f"{format_usd(change)} in {period.label}",
+            format_money(bridge["end_arr_usd"], currency),
+            f"{format_money(change, currency)} in {period.label}",
             delta_color="normal",
             border=True,
             help=definitions["arr"].help_text(),
@@ -100,19 +100,20 @@ else:
         st.altair_chart(
             charts.waterfall(
                 views.bridge_steps(bridge),
-                f"From {format_usd(bridge['start_arr_usd'])} to "
-                f"{format_usd(bridge['end_arr_usd'])}"
+                f"From {format_money(bridge['start_arr_usd'], currency)} to "
+                f"{format_money(bridge['end_arr_usd'], currency)}"
                 + (f" ({months} month{'s' if months > 1 else ''} so far)" if months < 3 else ""),
                 from_zero=False,
+                currency=currency,
             ),
             width="stretch",
         )
     st.markdown(
         "**By quarter** (start + new + reactivation + expansion − contraction − churn = end)"
     )
-    st.table(for_markdown(views.bridge_table(view.quarters, "period")), hide_index=True)
+    st.table(for_markdown(views.bridge_table(view.quarters, "period", currency)), hide_index=True)
     with st.expander("By month, the last twelve", icon=":material/calendar_month:"):
-        st.table(for_markdown(views.bridge_table(view.months, "month")), hide_index=True)
+        st.table(for_markdown(views.bridge_table(view.months, "month", currency)), hide_index=True)
     st.caption(
         "New: an account's first ARR. Reactivation: ARR again after a month or more without. "
         f"{escape_markdown(definitions['new_arr'].reference)} counts "
@@ -153,6 +154,7 @@ else:
             "Won per quarter, by type",
             order=views.TYPE_ORDER,
             colours=views.TYPE_COLOURS,
+            currency=currency,
         ),
         width="stretch",
     )
@@ -168,7 +170,9 @@ for column, (metric, label, value) in zip(st.columns(2), shares, strict=True):
     column.metric(
         label,
         views.share_text(value),
-        None if value is None else f"{format_usd(value.part)} of {format_usd(value.whole)}",
+        None
+        if value is None
+        else f"{format_money(value.part, currency)} of {format_money(value.whole, currency)}",
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -178,7 +182,7 @@ for value in (view.sourced, view.influenced):
     if value is not None and value.reason:
         st.caption(f"n/a: {escape_markdown(value.reason)}")
 if not view.ownership.empty:
-    st.table(for_markdown(views.ownership_table(view.ownership)), hide_index=True)
+    st.table(for_markdown(views.ownership_table(view.ownership, currency)), hide_index=True)
     st.caption(
         f"Won deals by close date. Sourced: the source channel is one of "
         f"{escape_markdown(definitions['sourced_pipeline'].reference)}'s marketing channels. "

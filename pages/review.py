@@ -63,6 +63,8 @@ chosen_id = st.selectbox(
 )
 chosen = store_reviews.load_review(engine, int(chosen_id))
 snapshot = chosen.snapshot
+# Frozen amounts are in the currency they were frozen in (it cannot change once money is stored).
+currency = str(snapshot.get("currency") or review.currency)
 
 st.subheader(f"As frozen on {format_day(chosen.review_date)}")
 st.caption(
@@ -71,7 +73,7 @@ st.caption(
     " · these numbers never change"
 )
 for column, (label, value, delta, help_text) in zip(
-    st.columns(4), views.headline_view(snapshot), strict=False
+    st.columns(4), views.headline_view(snapshot, currency), strict=False
 ):
     column.metric(label, value, delta or None, border=True, help=help_text)
 
@@ -82,16 +84,19 @@ if goals.empty:
     st.caption("No goals to compare.")
 else:
     st.markdown("**Goals**, the biggest movement first")
-    st.table(for_markdown(views.movements_view(goals)), hide_index=True)
+    st.table(for_markdown(views.movements_view(goals, currency)), hide_index=True)
 st.markdown("**Headline numbers**")
-st.table(for_markdown(views.headlines_view(headline_changes(snapshot, since))), hide_index=True)
+st.table(
+    for_markdown(views.headlines_view(headline_changes(snapshot, since), currency)),
+    hide_index=True,
+)
 calls = forecast_changes(snapshot, since)
 moved = calls[calls["change"].fillna(1) != 0]
 if moved.empty:
     st.caption("No forecast call changed.")
 else:
     st.markdown("**Forecast calls that moved**")
-    st.table(for_markdown(views.forecasts_view(moved)), hide_index=True)
+    st.table(for_markdown(views.forecasts_view(moved, currency)), hide_index=True)
 uploads = store_reviews.uploads_since(engine, snapshot, chosen.started_at)
 if uploads.empty:
     st.caption("No upload since this review: the numbers moved only with the calendar.")

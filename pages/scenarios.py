@@ -3,7 +3,13 @@
 import streamlit as st
 
 from core.channels import CHANNEL_LABELS, channel_label
-from core.formatting import escape_markdown, format_day, format_usd
+from core.formatting import (
+    currency_unit,
+    escape_markdown,
+    format_day,
+    format_money,
+    money_slider_format,
+)
 from core.scenarios import (
     goal_effects,
     least_harm,
@@ -22,6 +28,14 @@ from ui.tables import for_markdown
 review = context.open_page("Budget scenarios")
 
 url, version, as_of = review.store_url, review.store_version, review.as_of
+currency = review.currency
+
+
+def money(value: float) -> str:
+    """An amount in the store's reporting currency."""
+    return format_money(value, currency)
+
+
 with st.spinner("Fitting each channel's response curve (once per data version)…"):
     prepared = views.prepared(url, version, as_of, review.calendar)
 if prepared is None:
@@ -97,7 +111,7 @@ def scenario_panel() -> None:
         window_spend = model.window_spend(start_week, weeks)
         for index, channel in enumerate(model.channels):
             st.slider(
-                f"{channel_label(channel)} · plan {format_usd(window_spend[index])}",
+                f"{channel_label(channel)} · plan {money(window_spend[index])}",
                 -100,
                 50,
                 step=5,
@@ -117,7 +131,7 @@ def scenario_panel() -> None:
             int(total // step * step),
             step=int(step),
             key=views.SAVING_KEY,
-            format="$%d",
+            format=money_slider_format(currency),
             help="Spend to remove from the window, across channels.",
         )
         left, right = st.columns(2)
@@ -135,14 +149,14 @@ def scenario_panel() -> None:
     result = simulate(model, changes, start_week, weeks)
     with results:
         st.subheader("What it costs")
-        st.markdown(escape_markdown(summary_sentence(result, CHANNEL_LABELS)))
+        st.markdown(escape_markdown(summary_sentence(result, CHANNEL_LABELS, currency)))
         months = len(result.months)
         # Two even rows: the saving and what it costs now, then what it costs the P&L.
         cards = [*st.columns(3), *st.columns(3)[:2]]
         window_plan = float(window_spend.sum())
         cards[0].metric(
             "Saves",
-            format_usd(result.savings),
+            money(result.savings),
             f"{result.savings / window_plan:.0%} of planned spend" if window_plan else None,
             delta_color="off",
             delta_arrow="off",
@@ -153,8 +167,8 @@ def scenario_panel() -> None:
             outcome = result.outcome(measure)
             cards[index + 1].metric(
                 f"{views.CARD_LABELS[measure]} lost ({months} mo)",
-                format_usd(outcome.loss),
-                f"{format_usd(outcome.low)} to {format_usd(outcome.high)}",
+                money(outcome.loss),
+                f"{money(outcome.low)} to {money(outcome.high)}",
                 delta_color="off",
                 delta_arrow="off",
                 border=True,
@@ -162,15 +176,15 @@ def scenario_panel() -> None:
                 "below it the 10-90% range.",
             )
         # A static table wraps its cells, so every range stays readable on a projector.
-        st.table(for_markdown(views.impact_table(result, model)), hide_index=True)
+        st.table(for_markdown(views.impact_table(result, model, currency)), hide_index=True)
         saving = float(st.session_state.get(views.SAVING_KEY, 0))
         if saving > 0:
             best = least_harm(model, saving, start_week, weeks)
             even = pro_rata(model, saving, start_week, weeks)
             st.markdown(
-                f"**Saving {format_usd(saving)}:** the least-harm cut loses "
-                f"{format_usd(best.pipeline_loss)} of pipeline; the same saving cut pro rata "
-                f"loses {format_usd(even.pipeline_loss)}."
+                f"**Saving {money(saving)}:** the least-harm cut loses "
+                f"{money(best.pipeline_loss)} of pipeline; the same saving cut pro rata "
+                f"loses {money(even.pipeline_loss)}."
             )
             st.dataframe(
                 [
@@ -184,7 +198,7 @@ def scenario_panel() -> None:
                 hide_index=True,
             )
         st.markdown("**Month by month** (the line is the estimate, the band the 10-90% range)")
-        st.altair_chart(views.impact_chart(views.monthly_frame(result)), width="stretch")
+        st.altair_chart(views.impact_chart(views.monthly_frame(result), currency), width="stretch")
 
         st.markdown("**Effect on the goals**")
         tracked = goal_views.tracking(url, version, as_of)
@@ -221,7 +235,7 @@ def scenario_panel() -> None:
         else:
             st.markdown(
                 f"- Pipeline expected to be open on {format_day(first)} with a close date in "
-                f"{label}: {format_usd(planned)} before, {format_usd(after)} after (no bookings "
+                f"{label}: {money(planned)} before, {money(after)} after (no bookings "
                 f"target is set for {label} yet, so no coverage ratio)."
             )
         if not effects and not result.savings:
@@ -271,7 +285,7 @@ def _save_and_compare(changes: dict[str, float], result: object) -> None:
         }
         start_week, weeks = views.window_of(model, settings)
         compared[row.name] = simulate(model, known, start_week, weeks)
-    st.dataframe(views.comparison_table(compared), hide_index=True, width="stretch")
+    st.dataframe(views.comparison_table(compared, currency), hide_index=True, width="stretch")
     st.caption(
         "Link to this scenario: copy the address bar; it keeps every slider, the start and the "
         "duration."
@@ -284,16 +298,17 @@ st.subheader("Response curves")
 st.caption(
     "Weekly pipeline each channel sources at a steady weekly spend, in an average week, with "
     "the 10-90% band. Red: planned spend for the next 13 weeks. Orange: the spend above which "
-    "an extra dollar brings less than a dollar of pipeline."
+    f"an extra {currency_unit(currency)} brings less than one {currency_unit(currency)} of "
+    "pipeline."
 )
-curves, marks = views.curve_frame(model)
-st.altair_chart(views.curves_chart(curves, marks), width="stretch")
+curves, marks = views.curve_frame(model, currency)
+st.altair_chart(views.curves_chart(curves, marks, currency), width="stretch")
 with st.expander("How far to trust each curve", icon=":material/query_stats:"):
     st.caption(
         "R² is in-sample on weekly pipeline, which is lumpy (a few deals a week), so it is low "
         "even for a good curve; the error on the last 13 weeks is from a fit that never saw "
         "them (sum of absolute weekly errors over the sum of pipeline). Leads sourced by each "
-        "channel pin the curve's shape; pipeline sets its dollars."
+        "channel pin the curve's shape; pipeline sets its amounts."
     )
     st.dataframe(
         views.fit_table(model), hide_index=True, width="stretch", column_config=views.FIT_CONFIG

@@ -25,7 +25,15 @@ from core.campaigns import (
 )
 from core.channels import PAID_CHANNELS, channel_label
 from core.definitions import ATTRIBUTION_MODEL_LABELS
-from core.formatting import format_metric, format_usd
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    currency_symbol,
+    currency_unit,
+    format_metric,
+    format_money,
+    format_money_exact,
+    money_column_format,
+)
 from core.goals import STATUS_LABELS
 from core.store import campaigns as store_campaigns
 from ui.data import CACHE, definitions_on
@@ -44,6 +52,11 @@ RANK_METRICS = {
     "cost_per_mql": ("Cost per MQL", False),
     "pipeline_usd": ("Pipeline", True),
 }
+
+
+def rank_label(metric: str, currency: str = DEFAULT_CURRENCY) -> str:
+    """How a ranking metric reads in the store's currency: ``Pipeline per euro``."""
+    return RANK_METRICS[metric][0].replace("per dollar", f"per {currency_unit(currency)}")
 
 
 @dataclass(frozen=True)
@@ -88,8 +101,10 @@ def campaign_view(
     period_label: str,
     as_of: date,
     model: str,
+    currency: str = DEFAULT_CURRENCY,
 ) -> CampaignView:
-    """Scorecards of campaigns and channels for the quarter to date under ``model``."""
+    """Scorecards of campaigns and channels for the quarter to date under ``model`` (the
+    evidence text in ``currency``, the store's)."""
     period = calendar.parse(period_label)
     last = min(as_of, period.end)
     prior = calendar.shift(period, -1)
@@ -100,7 +115,7 @@ def campaign_view(
     margin = float(definitions_on(url, version, last)["payback"].parameters["gross_margin"])  # type: ignore[arg-type]
 
     def card(rows: pd.DataFrame) -> pd.DataFrame:
-        return scorecard(rows, gross_margin=margin)
+        return scorecard(rows, gross_margin=margin, currency=currency)
 
     campaigns = with_trend(
         card(active(now.campaigns)), card(before.campaigns), "campaign_id", TREND_COLUMNS
@@ -192,14 +207,22 @@ SCORECARD_COLUMNS = {
 }
 
 
-def scorecard_frame(card: pd.DataFrame, level: str) -> pd.DataFrame:
+def scorecard_labels(currency: str = DEFAULT_CURRENCY) -> dict[str, str]:
+    """:data:`SCORECARD_COLUMNS` in the store's currency: ``Pipeline per €``."""
+    per = f"per {currency_symbol(currency).strip()}"
+    return {column: label.replace("per $", per) for column, label in SCORECARD_COLUMNS.items()}
+
+
+def scorecard_frame(
+    card: pd.DataFrame, level: str, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """The scorecard as the page's sortable table: numbers kept numeric, names readable."""
     frame = pd.DataFrame(
         {"Channel" if level == "channel" else "Campaign": card.apply(name_of, axis=1, level=level)}
     )
     if level == "campaign":
         frame["Channel"] = card["channel"].map(channel_label)
-    for column, label in SCORECARD_COLUMNS.items():
+    for column, label in scorecard_labels(currency).items():
         frame[label] = card[column]
     frame["MQL → SQL 95% range"] = [
         "" if math.isnan(low) else f"{low:.0%}–{high:.0%}"
@@ -213,25 +236,26 @@ def scorecard_frame(card: pd.DataFrame, level: str) -> pd.DataFrame:
     return frame
 
 
-def column_config() -> dict[str, object]:
+def column_config(currency: str = DEFAULT_CURRENCY) -> dict[str, object]:
+    labels = scorecard_labels(currency)
     money = {
-        label: st.column_config.NumberColumn(label, format="dollar")
-        for column, label in SCORECARD_COLUMNS.items()
+        label: st.column_config.NumberColumn(label, format=money_column_format(currency))
+        for column, label in labels.items()
         if column.endswith("_usd") or column in ("cost_per_mql", "cost_per_opportunity", "cac")
     }
     ratios = {
         label: st.column_config.NumberColumn(label, format="%.2f")
-        for column, label in SCORECARD_COLUMNS.items()
+        for column, label in labels.items()
         if column in ("pipeline_roi", "bookings_roi")
     }
     shares = {
         label: st.column_config.NumberColumn(label, format="percent")
-        for column, label in SCORECARD_COLUMNS.items()
+        for column, label in labels.items()
         if column in ("mql_to_sql", "win_rate", "pipeline_usd_change", "pipeline_roi_change")
     }
     counts = {
         label: st.column_config.NumberColumn(label, format="%.1f")
-        for column, label in SCORECARD_COLUMNS.items()
+        for column, label in labels.items()
         if column in ("opportunities", "payback_months")
     }
     return {**money, **ratios, **shares, **counts}
@@ -244,42 +268,52 @@ def download_frame(card: pd.DataFrame, level: str) -> pd.DataFrame:
     return card[[column for column in columns if column in card.columns]]
 
 
-def working_view(rows: pd.DataFrame, metric: str, level: str) -> pd.DataFrame:
-    """Top or bottom rows with the evidence behind them, as text."""
-    label, _ = RANK_METRICS[metric]
+def working_view(
+    rows: pd.DataFrame, metric: str, level: str, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
+    """Top or bottom rows with the evidence behind them, as text (money in ``currency``)."""
+
+    def money(value: float) -> str:
+        return format_money(value, currency)
+
     return pd.DataFrame(
         {
             "Campaign" if level == "campaign" else "Channel": rows.apply(
                 name_of, axis=1, level=level
             ),
-            label: [_metric_text(metric, value) for value in rows[metric]],
-            "Spend": rows["spend_usd"].map(format_usd),
-            "Pipeline": rows["pipeline_usd"].map(format_usd),
+            rank_label(metric, currency): [
+                _metric_text(metric, value, currency) for value in rows[metric]
+            ],
+            "Spend": rows["spend_usd"].map(money),
+            "Pipeline": rows["pipeline_usd"].map(money),
             "Opportunities": rows["opportunities"].map(lambda count: f"{count:.1f}"),
-            "Bookings": rows["bookings_usd"].map(format_usd),
+            "Bookings": rows["bookings_usd"].map(money),
         }
     )
 
 
-def _metric_text(metric: str, value: float) -> str:
+def _metric_text(metric: str, value: float, currency: str) -> str:
     if value is None or math.isnan(value):
         return "n/a"
     if metric.endswith("_roi"):
-        return f"${value:.2f}"
-    return format_usd(value)
+        return format_money_exact(value, currency, 2)
+    return format_money(value, currency)
 
 
-def incremental_view(channels: pd.DataFrame, marginal: pd.DataFrame) -> pd.DataFrame:
+def incremental_view(
+    channels: pd.DataFrame, marginal: pd.DataFrame, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Credited pipeline per dollar (attribution) beside incremental (the simulator's curve)."""
     merged = channels.merge(marginal, on="channel", how="inner")
+    per = currency_symbol(currency).strip()
     return pd.DataFrame(
         {
             "Channel": merged["channel"].map(channel_label),
-            "Credited pipeline per $ (attribution)": [
-                _metric_text("pipeline_roi", value) for value in merged["pipeline_roi"]
+            f"Credited pipeline per {per} (attribution)": [
+                _metric_text("pipeline_roi", value, currency) for value in merged["pipeline_roi"]
             ],
-            "Incremental pipeline per extra $ (response curve)": [
-                _metric_text("pipeline_roi", value) for value in merged["marginal_roi"]
+            f"Incremental pipeline per extra {per} (response curve)": [
+                _metric_text("pipeline_roi", value, currency) for value in merged["marginal_roi"]
             ],
             "Curve": merged["method"].map(
                 {"fitted": "fitted", "average": "average return (no trustworthy curve)"}
@@ -328,21 +362,25 @@ def deals_view(deals: pd.DataFrame, details: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def goals_of(tracked: pd.DataFrame, campaign_id: str) -> list[str]:
+def goals_of(
+    tracked: pd.DataFrame, campaign_id: str, currency: str = DEFAULT_CURRENCY
+) -> list[str]:
     """``Goal name: $310K of $340K target (green)`` for each goal the campaign is linked to."""
     if tracked.empty or "campaign_id" not in tracked.columns:
         return []
     rows = tracked[tracked["campaign_id"] == campaign_id]
     return [
         f"Goal “{row['goal_name']}” ({row['period_label']}): "
-        f"{format_metric(row['actual'], row['unit'])} of "
-        f"{format_metric(row['target'], row['unit'])} target, "
+        f"{format_metric(row['actual'], row['unit'], currency=currency)} of "
+        f"{format_metric(row['target'], row['unit'], currency=currency)} target, "
         f"{STATUS_LABELS.get(row['status'], row['status'])}"
         for row in rows.to_dict(orient="records")
     ]
 
 
-def rankings_view(ranks: pd.DataFrame, level: str) -> pd.DataFrame:
+def rankings_view(
+    ranks: pd.DataFrame, level: str, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Rank and credited pipeline per model, one column per model, for what earned any."""
     if ranks.empty:
         return pd.DataFrame()
@@ -356,7 +394,7 @@ def rankings_view(ranks: pd.DataFrame, level: str) -> pd.DataFrame:
     table = pd.DataFrame({"Channel" if level == "channel" else "Campaign": names})
     for model in ATTRIBUTION_MODELS:
         table[model_label(model)] = [
-            "" if pd.isna(rank) else f"#{int(rank)} · {format_usd(pipeline)}"
+            "" if pd.isna(rank) else f"#{int(rank)} · {format_money(pipeline, currency)}"
             for rank, pipeline in zip(
                 earned[f"{model}_rank"], earned[f"{model}_pipeline_usd"], strict=True
             )
@@ -382,6 +420,7 @@ def what_is_working(
     period_label: str,
     as_of: date,
     model: str,
+    currency: str = DEFAULT_CURRENCY,
 ) -> Ranked | None:
     """Top and bottom three by pipeline per dollar: campaigns of the quarter to date, else its
     channels, else (early in a quarter) the quarter before; ``None`` when nothing can be ranked.
@@ -391,7 +430,7 @@ def what_is_working(
     tries = ((period, ""), (previous, f"Too early in {period.label} to rank: {previous.label}."))
     for quarter, note in tries:
         day = min(as_of, quarter.end)
-        view = campaign_view(url, version, calendar, quarter.label, day, model)
+        view = campaign_view(url, version, calendar, quarter.label, day, model, currency)
         for level, card in (("campaign", view.campaigns), ("channel", view.channels)):
             best, worst = working_and_not(card, "pipeline_roi", 3)
             if not best.empty:

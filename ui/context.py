@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager  # internal: see below
 
 from core.calendar import FiscalCalendar, FiscalPeriod
-from core.formatting import escape_markdown, format_day
+from core.formatting import DEFAULT_CURRENCY, escape_markdown, format_day
 from core.store import queries
 from ui import data
 from ui.store import Store
@@ -54,6 +54,11 @@ class ReviewContext:
     def company_name(self) -> str:
         """The company the store describes."""
         return self.settings.get("company_name", "Your company")
+
+    @property
+    def currency(self) -> str:
+        """The reporting currency every amount in the store is in (ISO 4217, e.g. ``EUR``)."""
+        return self.settings.get("currency", DEFAULT_CURRENCY)
 
 
 def _from_link(key: str) -> str | None:

@@ -12,25 +12,29 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.definitions import MetricDefinition, changed_parameters
-from core.formatting import format_day, format_metric
+from core.formatting import DEFAULT_CURRENCY, format_day, format_metric
 from core.store import metrics
 from ui import data
 from ui.store import store_engine
 
 
-def restatement_table(rows: list[dict[str, object]]) -> pd.DataFrame:
+def restatement_table(
+    rows: list[dict[str, object]], currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Reported-versus-restated rows (from ``data.restatements``) as text a reader can scan."""
     table = []
     for row in rows:
         unit = str(row["unit"])
+        reported, restated, difference = (
+            format_metric(row[field], unit, signed=field == "difference", currency=currency)  # type: ignore[arg-type]
+            for field in ("reported", "restated", "difference")
+        )
         table.append(
             {
                 "Metric": row["metric"],
-                "As reported": f"{format_metric(row['reported'], unit)} "  # type: ignore[arg-type]
-                f"(v{row['reported_version']})",
-                "Restated": f"{format_metric(row['restated'], unit)} "  # type: ignore[arg-type]
-                f"(v{row['restated_version']})",
-                "Difference": format_metric(row["difference"], unit, signed=True),  # type: ignore[arg-type]
+                "As reported": f"{reported} (v{row['reported_version']})",
+                "Restated": f"{restated} (v{row['restated_version']})",
+                "Difference": difference,
                 "Why it changed": row["reason"],
             }
         )
@@ -53,9 +57,16 @@ def last_complete_quarters(
 
 @st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
 def change_effects(
-    url: str, version: int, calendar: FiscalCalendar, metric: str, new_version: int, as_of: date
+    url: str,
+    version: int,
+    calendar: FiscalCalendar,
+    metric: str,
+    new_version: int,
+    as_of: date,
+    currency: str = DEFAULT_CURRENCY,
 ) -> pd.DataFrame:
-    """A change's effect on the last four complete quarters: the metric before and after it."""
+    """A change's effect on the last four complete quarters: the metric before and after it
+    (money in ``currency``)."""
     histories = data.definition_histories(url, version)
     versions = {definition.version: definition for definition in histories[metric]}
     before, after = versions[new_version - 1], versions[new_version]
@@ -67,10 +78,13 @@ def change_effects(
         rows.append(
             {
                 "Quarter": quarter.label,
-                f"Under v{before.version}": format_metric(old, after.unit),
-                f"Under v{after.version}": format_metric(new, after.unit),
+                f"Under v{before.version}": format_metric(old, after.unit, currency=currency),
+                f"Under v{after.version}": format_metric(new, after.unit, currency=currency),
                 "Difference": format_metric(
-                    None if old is None or new is None else new - old, after.unit, signed=True
+                    None if old is None or new is None else new - old,
+                    after.unit,
+                    signed=True,
+                    currency=currency,
                 ),
             }
         )

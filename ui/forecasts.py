@@ -15,9 +15,15 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
-from core.charts import MONEY_AXIS, NAVY, STEEL
+from core.charts import NAVY, STEEL, money_axis
 from core.definitions import default_definition
-from core.formatting import escape_markdown, format_day, format_metric
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    escape_markdown,
+    format_day,
+    format_metric,
+    money_title,
+)
 from core.store import forecasts as store_forecasts
 from ui.data import CACHE, definitions_on
 from ui.store import store_engine
@@ -77,10 +83,11 @@ def percent(value: object, signed: bool = False) -> str:
     return f"{float(value):+.1%}" if signed else f"{float(value):.1%}"  # type: ignore[arg-type]
 
 
-def amount(value: object, metric: str) -> str:
+def amount(value: object, metric: str, currency: str = DEFAULT_CURRENCY) -> str:
+    """A forecast value in its metric's unit (money in ``currency``); an em dash if none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return format_metric(float(value), unit_of(metric))  # type: ignore[arg-type]
+    return format_metric(float(value), unit_of(metric), currency=currency)  # type: ignore[arg-type]
 
 
 def accuracy_view(table: pd.DataFrame, by: str = "forecaster") -> pd.DataFrame:
@@ -102,21 +109,23 @@ def accuracy_view(table: pd.DataFrame, by: str = "forecaster") -> pd.DataFrame:
     ).map(escape_markdown)
 
 
-def current_view(current: pd.DataFrame, metric: str) -> pd.DataFrame:
+def current_view(
+    current: pd.DataFrame, metric: str, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """The latest call per open period and forecaster."""
     rows = current[current["metric"] == metric]
     return pd.DataFrame(
         {
             "Forecaster": rows["forecaster"],
             "Submitted": [format_day(day) for day in rows["submitted_on"]],
-            "Commit": [amount(v, metric) for v in rows["commit"]],
-            "Most likely": [amount(v, metric) for v in rows["most_likely"]],
-            "Best case": [amount(v, metric) for v in rows["best_case"]],
+            "Commit": [amount(v, metric, currency) for v in rows["commit"]],
+            "Most likely": [amount(v, metric, currency) for v in rows["most_likely"]],
+            "Best case": [amount(v, metric, currency) for v in rows["best_case"]],
             "Their past bias, as far out": [
                 f"{percent(bias, signed=True)} ({horizon} out)"
                 for bias, horizon in zip(rows["bias"], rows["horizon"], strict=True)
             ],
-            "Bias-adjusted": [amount(v, metric) for v in rows["bias_adjusted"]],
+            "Bias-adjusted": [amount(v, metric, currency) for v in rows["bias_adjusted"]],
             "Actuals inside commit-best case": [
                 "—" if math.isnan(share) else f"{share:.0%} of {int(periods)} periods"
                 for share, periods in zip(rows["range_share"], rows["range_periods"], strict=True)
@@ -125,7 +134,7 @@ def current_view(current: pd.DataFrame, metric: str) -> pd.DataFrame:
     ).map(escape_markdown)
 
 
-def misses_view(misses: pd.DataFrame) -> pd.DataFrame:
+def misses_view(misses: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
     """Every missed period, largest misses of the latest periods first."""
     return pd.DataFrame(
         {
@@ -133,15 +142,18 @@ def misses_view(misses: pd.DataFrame) -> pd.DataFrame:
             "Metric": [metric_label(m) for m in misses["metric"]],
             "Forecaster": misses["forecaster"],
             "Forecast": [
-                amount(v, m) for v, m in zip(misses["value"], misses["metric"], strict=True)
+                amount(v, m, currency)
+                for v, m in zip(misses["value"], misses["metric"], strict=True)
             ],
             "Actual": [
-                amount(v, m) for v, m in zip(misses["actual"], misses["metric"], strict=True)
+                amount(v, m, currency)
+                for v, m in zip(misses["actual"], misses["metric"], strict=True)
             ],
             "Miss": [
                 "forecast on an actual of zero"
                 if zero
-                else f"{amount(abs(error), metric)} {'over' if error > 0 else 'under'} ({ape:.0%})"
+                else f"{amount(abs(error), metric, currency)} "
+                f"{'over' if error > 0 else 'under'} ({ape:.0%})"
                 for zero, error, ape, metric in zip(
                     misses["zero_actual"],
                     misses["error"],
@@ -155,7 +167,11 @@ def misses_view(misses: pd.DataFrame) -> pd.DataFrame:
 
 
 def call_history_chart(
-    scored: pd.DataFrame, metric: str, period_label: str, baseline: float | None
+    scored: pd.DataFrame,
+    metric: str,
+    period_label: str,
+    baseline: float | None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> alt.LayerChart:
     """Each forecaster's most likely call, submission by submission, with the commit-best case
     band; the actual (or, for an open period, the baseline) as a horizontal rule."""
@@ -179,7 +195,11 @@ def call_history_chart(
     )
     x = alt.X("submitted:T", title="Submitted on", axis=alt.Axis(format="%d %b %y"))
     money = unit_of(metric) == "usd"
-    y_axis = MONEY_AXIS if money else alt.Axis(format=",.0f", title=None, grid=True)
+    y_axis = money_axis(currency) if money else alt.Axis(format=",.0f", title=None, grid=True)
+
+    def title(text: str) -> str:
+        return money_title(text, currency) if money else text
+
     scale = alt.Scale(zero=False)
     band = (
         alt.Chart(wide)
@@ -201,9 +221,9 @@ def call_history_chart(
             tooltip=[
                 alt.Tooltip("forecaster:N", title="Forecaster"),
                 alt.Tooltip("submitted:T", title="Submitted", format="%d %b %Y"),
-                alt.Tooltip("commit:Q", title="Commit", format=",.0f"),
-                alt.Tooltip("most_likely:Q", title="Most likely", format=",.0f"),
-                alt.Tooltip("best_case:Q", title="Best case", format=",.0f"),
+                alt.Tooltip("commit:Q", title=title("Commit"), format=",.0f"),
+                alt.Tooltip("most_likely:Q", title=title("Most likely"), format=",.0f"),
+                alt.Tooltip("best_case:Q", title=title("Best case"), format=",.0f"),
             ],
         )
     )

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.formatting import escape_markdown, format_day, format_metric
+from core.formatting import DEFAULT_CURRENCY, escape_markdown, format_day, format_metric
 from core.goals import LEVEL_LABELS, RELATION_LABELS, STATUS_LABELS, goals_for_period, roll_up
 from core.store import goals as store_goals
 from ui import access
@@ -86,10 +86,10 @@ def for_period(tracked: pd.DataFrame, first_day: date, last_day: date) -> pd.Dat
     return goals_for_period(tracked, first_day, last_day)
 
 
-def _value(value: object, unit: str) -> str:
+def _value(value: object, unit: str, currency: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return format_metric(float(value), unit)  # type: ignore[arg-type]
+    return format_metric(float(value), unit, currency=currency)  # type: ignore[arg-type]
 
 
 def _share(value: object) -> str:
@@ -103,8 +103,11 @@ def status_text(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '⚪')} {STATUS_LABELS.get(status, status)}"
 
 
-def scorecard_table(goals: pd.DataFrame, latest: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per goal as the review reads it: status, numbers in their units, trend, note."""
+def scorecard_table(
+    goals: pd.DataFrame, latest: pd.DataFrame | None = None, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
+    """One row per goal as the review reads it: status, numbers in their units (money in
+    ``currency``), trend, note."""
     notes = {}
     if latest is not None and not latest.empty:
         for row in latest.itertuples(index=False):
@@ -120,11 +123,11 @@ def scorecard_table(goals: pd.DataFrame, latest: pd.DataFrame | None = None) -> 
                 "Goal": f"{indent}{goal.goal_name}{lower}",
                 "Level": LEVEL_LABELS.get(goal.level, goal.level),
                 "Owner": goal.owner or "—",
-                "Target": _value(goal.target, unit),
-                "Actual to date": _value(goal.actual, unit),
-                "Expected by now": _value(goal.expected, unit),
+                "Target": _value(goal.target, unit, currency),
+                "Actual to date": _value(goal.actual, unit, currency),
+                "Expected by now": _value(goal.expected, unit, currency),
                 "Pace": _share(goal.pace),
-                "Projected": _value(goal.projection, unit),
+                "Projected": _value(goal.projection, unit, currency),
                 "Chance": _share(goal.probability),
                 "Trend": list(goal.trend) if isinstance(goal.trend, list) else [],
                 "Commentary": notes.get(goal.goal_id, ""),
@@ -145,25 +148,29 @@ SCORECARD_CONFIG = {
 }
 
 
-def detail_rows(goal: pd.Series) -> pd.DataFrame:
+def detail_rows(goal: pd.Series, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
     """The figures behind one goal's status, each with how it was worked out."""
     unit = goal["unit"]
     per_week = goal["aggregation"] in ("sum", "level")
     owner = goal["owner"] or "no owner"
-    needed = _value(goal["required_per_week"], unit) if per_week else "—"
-    so_far = _value(goal["current_per_week"], unit) if per_week else "—"
+
+    def value(field: str) -> str:
+        return _value(goal[field], unit, currency)
+
+    needed = value("required_per_week") if per_week else "—"
+    so_far = value("current_per_week") if per_week else "—"
     rows = [
-        ("Target", _value(goal["target"], unit), f"{goal['period_label']}, owned by {owner}"),
+        ("Target", value("target"), f"{goal['period_label']}, owned by {owner}"),
         (
             "Actual to date",
-            _value(goal["actual"], unit),
+            value("actual"),
             f"Definition v{goal['definition_version']} of {goal['metric']}",
         ),
         ("Elapsed", _share(goal["elapsed_share"]), "Share of the period's days gone"),
-        ("Expected by now", _value(goal["expected"], unit), f"Pacing: {goal['pacing_method']}"),
+        ("Expected by now", value("expected"), f"Pacing: {goal['pacing_method']}"),
         ("Pace", _share(goal["pace"]), "Actual to date over expected by now"),
-        ("Projected at period end", _value(goal["projection"], unit), "If the rest goes as so far"),
-        ("Gap to target", _value(goal["gap"], unit), "Projected minus target"),
+        ("Projected at period end", value("projection"), "If the rest goes as so far"),
+        ("Gap to target", value("gap"), "Projected minus target"),
         ("Needed per week from here", needed, "What is still missing over the weeks left"),
         ("Run so far per week", so_far, "What the period has averaged so far"),
         ("Chance of reaching target", _share(goal["probability"]), goal["probability_note"]),
@@ -172,7 +179,9 @@ def detail_rows(goal: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Figure", "Value", "How"])
 
 
-def tree_table(goals: pd.DataFrame, every_goal: pd.DataFrame) -> pd.DataFrame:
+def tree_table(
+    goals: pd.DataFrame, every_goal: pd.DataFrame, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Goals with their place in the tree and what rolls up into what.
 
     Roll-ups count every child in ``every_goal`` (all four quarters of a year, not only the
@@ -197,8 +206,8 @@ def tree_table(goals: pd.DataFrame, every_goal: pd.DataFrame) -> pd.DataFrame:
                 "Goal": "    " * int(goal.depth) + str(goal.goal_name),
                 "Status": status_text(goal.status),
                 "Period": goal.period_label,
-                "Target": _value(goal.target, unit),
-                "Actual": _value(goal.actual, unit),
+                "Target": _value(goal.target, unit, currency),
+                "Actual": _value(goal.actual, unit, currency),
                 "How it serves its parent": note,
             }
         )
@@ -268,7 +277,9 @@ def milestones(tracked: pd.DataFrame, goal_id: str) -> pd.DataFrame:
     )
 
 
-def campaign_table(serving: pd.DataFrame, goal: pd.Series) -> pd.DataFrame:
+def campaign_table(
+    serving: pd.DataFrame, goal: pd.Series, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Campaigns linked to a goal with their part of its metric and of its actual so far."""
     actual = goal["actual"]
     shares = [
@@ -280,7 +291,7 @@ def campaign_table(serving: pd.DataFrame, goal: pd.Series) -> pd.DataFrame:
             "Campaign serving this goal": serving["campaign_name"],
             "Channel": serving["channel"],
             goal["metric"].replace("_", " ").capitalize(): [
-                _value(value, goal["unit"]) for value in serving["value"]
+                _value(value, goal["unit"], currency) for value in serving["value"]
             ],
             "Share of the goal so far": shares,
         }

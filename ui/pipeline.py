@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar, add_months, month_start
 from core.channels import channel_label
-from core.formatting import format_usd
+from core.formatting import DEFAULT_CURRENCY, format_money
 from core.funnel import (
     FUNNEL_STAGES,
     STAGE_LABELS,
@@ -42,12 +42,17 @@ STATUS_TEXT = {
 
 @st.cache_data(**CACHE)
 def coverage(
-    url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
+    url: str,
+    version: int,
+    calendar: FiscalCalendar,
+    period_label: str,
+    as_of: date,
+    currency: str = DEFAULT_CURRENCY,
 ) -> store_pipeline.CoverageReport:
-    """Coverage of a quarter as of the day."""
+    """Coverage of a quarter as of the day (its reasons naming amounts in ``currency``)."""
     definitions = definitions_on(url, version, as_of)
     return store_pipeline.coverage_report(
-        store_engine(url), definitions, calendar, calendar.parse(period_label), as_of
+        store_engine(url), definitions, calendar, calendar.parse(period_label), as_of, currency
     )
 
 
@@ -217,14 +222,14 @@ def conversion_view(table: pd.DataFrame, group: str, group_label: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def win_rate_view(table: pd.DataFrame) -> pd.DataFrame:
-    """Win rates and cycle per channel as text."""
+def win_rate_view(table: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
+    """Win rates and cycle per channel as text (amounts in ``currency``)."""
     return pd.DataFrame(
         {
             "Source": table["channel"].map(channel_label),
             "Won": table["won_count"].map("{:,}".format),
             "Lost": table["lost_count"].map("{:,}".format),
-            "Won amount": table["won_usd"].map(format_usd),
+            "Won amount": table["won_usd"].map(lambda amount: format_money(amount, currency)),
             "Win rate (amount)": table["win_rate_amount"].map(share),
             "Win rate (count)": table["win_rate_count"].map(share),
             "Median days to win": table["median_cycle_days"].map(
@@ -250,7 +255,7 @@ def sla_months_view(months: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def created_view(totals: pd.DataFrame) -> pd.DataFrame:
+def created_view(totals: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
     """Pipeline created per quarter (rows: sources, columns: quarters) as text."""
     if totals.empty:
         return pd.DataFrame()
@@ -260,4 +265,5 @@ def created_view(totals: pd.DataFrame) -> pd.DataFrame:
     table = table[list(dict.fromkeys(totals["period"]))]
     table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
     table.loc["Total"] = table.sum()
-    return table.map(format_usd).reset_index().rename(columns={"source": "Source"})
+    text = table.map(lambda amount: format_money(amount, currency))
+    return text.reset_index().rename(columns={"source": "Source"})

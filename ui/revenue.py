@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar, add_months, month_start
-from core.formatting import format_usd
+from core.formatting import DEFAULT_CURRENCY, format_money
 from core.revenue import BRIDGE_COMPONENTS, LogoChurn, Share, share
 from core.series import sum_by_period
 from core.store import arr as store_arr
@@ -183,20 +183,22 @@ def bridge_steps(row: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(steps)
 
 
-def bridge_table(bridge: pd.DataFrame, period_column: str) -> pd.DataFrame:
-    """A bridge (per quarter or month) as text, one row per period."""
+def bridge_table(
+    bridge: pd.DataFrame, period_column: str, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
+    """A bridge (per quarter or month) as text, one row per period (money in ``currency``)."""
     rows = []
     for record in bridge.to_dict(orient="records"):
         period = record[period_column]
         name = f"{period:%b %Y}" if isinstance(period, pd.Timestamp) else str(period)
-        row = {"Period": name, "Start": format_usd(record["start_arr_usd"])}
+        row = {"Period": name, "Start": format_money(record["start_arr_usd"], currency)}
         for component in BRIDGE_COMPONENTS:
             amount = record[f"{component}_usd"]
             negative = component in ("contraction", "churn")
-            row[COMPONENT_LABELS[component]] = (
-                format_usd(-amount) if negative and amount else format_usd(amount)
+            row[COMPONENT_LABELS[component]] = format_money(
+                -amount if negative and amount else amount, currency
             )
-        row["End"] = format_usd(record["end_arr_usd"])
+        row["End"] = format_money(record["end_arr_usd"], currency)
         if "nrr" in record:
             row["NRR"] = percent(record["nrr"])
             row["GRR"] = percent(record["grr"])
@@ -222,16 +224,20 @@ def share_text(value: Share | None) -> str:
     return "n/a" if value is None or value.value is None else f"{value.value:.0%}"
 
 
-def ownership_table(ownership: pd.DataFrame) -> pd.DataFrame:
-    """Marketing's part of bookings per quarter, as text."""
+def ownership_table(ownership: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
+    """Marketing's part of bookings per quarter, as text (money in ``currency``)."""
+
+    def money(value: float) -> str:
+        return format_money(value, currency)
+
     return pd.DataFrame(
         {
             "Quarter": ownership["period"],
-            "New-business bookings": ownership["new_business_usd"].map(format_usd),
-            "Marketing-sourced": ownership["sourced_new_business_usd"].map(format_usd),
+            "New-business bookings": ownership["new_business_usd"].map(money),
+            "Marketing-sourced": ownership["sourced_new_business_usd"].map(money),
             "Sourced share": ownership["sourced_share"].map(_share_cell),
-            "Expansion and renewal bookings": ownership["existing_usd"].map(format_usd),
-            "Marketing-influenced": ownership["influenced_existing_usd"].map(format_usd),
+            "Expansion and renewal bookings": ownership["existing_usd"].map(money),
+            "Marketing-influenced": ownership["influenced_existing_usd"].map(money),
             "Influenced share": ownership["influenced_share"].map(_share_cell),
         }
     )

@@ -12,7 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import FiscalCalendar
-from core.formatting import escape_markdown, format_day, format_metric, format_usd
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    escape_markdown,
+    format_day,
+    format_metric,
+    format_money,
+)
 from core.review import next_review_date
 from core.review_pack import PackContent, pack_bytes
 from core.store import queries
@@ -123,7 +129,9 @@ def pop_flash() -> str | None:
     return st.session_state.pop(FLASH_KEY, None)
 
 
-def headline_view(snapshot: dict[str, object]) -> list[tuple[str, str, str, str]]:
+def headline_view(
+    snapshot: dict[str, object], currency: str = DEFAULT_CURRENCY
+) -> list[tuple[str, str, str, str]]:
     """(label, value, change vs last year, help) for each frozen headline."""
     cards = []
     for row in snapshot.get("headlines", []):  # type: ignore[union-attr]
@@ -132,7 +140,7 @@ def headline_view(snapshot: dict[str, object]) -> list[tuple[str, str, str, str]
         cards.append(
             (
                 f"{row['label']}, {snapshot['period']}",
-                format_metric(row["value"], row["unit"]),
+                format_metric(row["value"], row["unit"], currency=currency),
                 "" if change is None else f"{change:+.1%} vs last year",
                 str(row["reference"]),
             )
@@ -140,7 +148,7 @@ def headline_view(snapshot: dict[str, object]) -> list[tuple[str, str, str, str]
     return cards
 
 
-def movements_view(movements: pd.DataFrame) -> pd.DataFrame:
+def movements_view(movements: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
     """Goal movements as text."""
     return pd.DataFrame(
         {
@@ -148,11 +156,11 @@ def movements_view(movements: pd.DataFrame) -> pd.DataFrame:
             "Then": movements["status_then"].map(STATUS_WORDS).fillna("(new)"),
             "Now": movements["status_now"].map(STATUS_WORDS).fillna("(gone)"),
             "Projection then": [
-                format_metric(value, unit)
+                format_metric(value, unit, currency=currency)
                 for value, unit in zip(movements["projection_then"], movements["unit"], strict=True)
             ],
             "Projection now": [
-                format_metric(value, unit)
+                format_metric(value, unit, currency=currency)
                 for value, unit in zip(movements["projection_now"], movements["unit"], strict=True)
             ],
             "Move (share of target)": movements["move"].map(
@@ -162,35 +170,40 @@ def movements_view(movements: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def headlines_view(changes: pd.DataFrame) -> pd.DataFrame:
+def headlines_view(changes: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Measure": changes["label"],
             "At the last review": [
-                format_metric(v, u) for v, u in zip(changes["then"], changes["unit"], strict=True)
+                format_metric(v, u, currency=currency)
+                for v, u in zip(changes["then"], changes["unit"], strict=True)
             ],
             "Now": [
-                format_metric(v, u) for v, u in zip(changes["now"], changes["unit"], strict=True)
+                format_metric(v, u, currency=currency)
+                for v, u in zip(changes["now"], changes["unit"], strict=True)
             ],
             "Change": [
-                format_metric(v, u, signed=True)
+                format_metric(v, u, signed=True, currency=currency)
                 for v, u in zip(changes["change"], changes["unit"], strict=True)
             ],
         }
     )
 
 
-def forecasts_view(changes: pd.DataFrame) -> pd.DataFrame:
+def forecasts_view(changes: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.DataFrame:
+    def money(value: float | None, signed: bool = False) -> str:
+        if value is None or value != value:
+            return "n/a"
+        return ("+" if signed and value > 0 else "") + format_money(value, currency)
+
     return pd.DataFrame(
         {
             "Metric": changes["metric"],
             "Period": changes["period"],
             "Forecaster": changes["forecaster"],
-            "Most likely then": changes["then"].map(lambda v: format_usd(v) if v == v else "n/a"),
-            "Now": changes["now"].map(lambda v: format_usd(v) if v == v else "n/a"),
-            "Change": changes["change"].map(
-                lambda v: "n/a" if v is None or v != v else ("+" if v > 0 else "") + format_usd(v)
-            ),
+            "Most likely then": changes["then"].map(money),
+            "Now": changes["now"].map(money),
+            "Change": changes["change"].map(lambda value: money(value, signed=True)),
         }
     )
 
@@ -235,5 +248,6 @@ def pack(url: str, review_id: int, suffix: str, notes_count: int, decisions_vers
         snapshot=review.snapshot,
         notes=store_reviews.notes(engine, review_id).to_dict(orient="records"),
         decisions=store_reviews.decisions(engine, review_id).to_dict(orient="records"),
+        store_currency=queries.settings(engine).get("currency", DEFAULT_CURRENCY),
     )
     return pack_bytes(content, suffix)

@@ -19,8 +19,15 @@ from sqlalchemy.engine import Engine
 
 from core.calendar import FiscalCalendar
 from core.channels import channel_label
-from core.charts import MONEY_AXIS, NAVY, STEEL
-from core.formatting import format_day, format_usd
+from core.charts import NAVY, STEEL, money_axis, money_tooltip
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    axis_money_label_expr,
+    currency_symbol,
+    format_day,
+    format_money,
+    format_money_exact,
+)
 from core.scenarios import (
     MAX_CHANGE,
     MIN_CHANGE,
@@ -188,8 +195,11 @@ MEASURE_LABELS = {
 CARD_LABELS = {**MEASURE_LABELS, "revenue": "Revenue"}  # "Recognised revenue lost" is cut off
 
 
-def _with_range(value: float, low: float, high: float) -> str:
-    return f"{format_usd(value)} ({format_usd(low)}–{format_usd(high)})"
+def _with_range(value: float, low: float, high: float, currency: str) -> str:
+    return (
+        f"{format_money(value, currency)} "
+        f"({format_money(low, currency)}–{format_money(high, currency)})"
+    )
 
 
 def goal_title(effect: GoalEffect) -> str:
@@ -204,7 +214,9 @@ def moves_visibly(effect: GoalEffect) -> bool:
     return round(effect.before * 100) != round(effect.after * 100)
 
 
-def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
+def impact_table(
+    result: ScenarioResult, model: ScenarioModel, currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Loss per measure: this quarter, next quarter and the horizon, each with its range."""
     rows = []
     for measure, label in MEASURE_LABELS.items():
@@ -212,10 +224,12 @@ def impact_table(result: ScenarioResult, model: ScenarioModel) -> pd.DataFrame:
         rows.append(
             {
                 "Lost (10-90% range)": label,
-                f"{model.this_quarter[0]} (this quarter)": _with_range(*outcome.this_quarter),
-                f"{model.next_quarter[0]}": _with_range(*outcome.next_quarter),
+                f"{model.this_quarter[0]} (this quarter)": _with_range(
+                    *outcome.this_quarter, currency
+                ),
+                f"{model.next_quarter[0]}": _with_range(*outcome.next_quarter, currency),
                 f"{len(result.months)} months": _with_range(
-                    outcome.loss, outcome.low, outcome.high
+                    outcome.loss, outcome.low, outcome.high, currency
                 ),
             }
         )
@@ -241,21 +255,21 @@ def monthly_frame(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def impact_chart(monthly: pd.DataFrame) -> alt.FacetChart:
-    """Loss per month with its 10-90% band, one panel per measure."""
+def impact_chart(monthly: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> alt.FacetChart:
+    """Loss per month with its 10-90% band, one panel per measure (money in ``currency``)."""
     base = alt.Chart(monthly).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0))
     )
     band = base.mark_area(opacity=0.25, color=STEEL).encode(
-        y=alt.Y("low:Q", axis=MONEY_AXIS), y2="high:Q"
+        y=alt.Y("low:Q", axis=money_axis(currency)), y2="high:Q"
     )
     line = base.mark_line(color=NAVY, point=True).encode(
-        y=alt.Y("loss:Q", axis=MONEY_AXIS),
+        y=alt.Y("loss:Q", axis=money_axis(currency)),
         tooltip=[
             alt.Tooltip("month:T", format="%b %Y", title="Month"),
-            alt.Tooltip("loss:Q", format="$,.0f", title="Lost"),
-            alt.Tooltip("low:Q", format="$,.0f", title="Low (10%)"),
-            alt.Tooltip("high:Q", format="$,.0f", title="High (90%)"),
+            money_tooltip("loss:Q", "Lost", currency),
+            money_tooltip("low:Q", "Low (10%)", currency),
+            money_tooltip("high:Q", "High (90%)", currency),
         ],
     )
     return (
@@ -269,7 +283,14 @@ def impact_chart(monthly: pd.DataFrame) -> alt.FacetChart:
     )
 
 
-def curve_frame(model: ScenarioModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def break_even_label(currency: str = DEFAULT_CURRENCY) -> str:
+    """The break-even marker's name: ``Marginal return falls below €1``."""
+    return f"Marginal return falls below {format_money_exact(1, currency)}"
+
+
+def curve_frame(
+    model: ScenarioModel, currency: str = DEFAULT_CURRENCY
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each channel's steady-state weekly response curve, and its markers.
 
     Markers: planned weekly spend over the first quarter of the horizon, and the spend above
@@ -306,23 +327,30 @@ def curve_frame(model: ScenarioModel) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "channel": label,
                     "spend": break_even,
                     "pipeline": float(curve.weekly_response(np.array([break_even]))[0]),
-                    "marker": "Marginal return falls below $1",
+                    "marker": break_even_label(currency),
                 }
             )
     return pd.DataFrame(rows), pd.DataFrame(marks)
 
 
-def curves_chart(curves: pd.DataFrame, marks: pd.DataFrame) -> alt.FacetChart:
+def curves_chart(
+    curves: pd.DataFrame, marks: pd.DataFrame, currency: str = DEFAULT_CURRENCY
+) -> alt.FacetChart:
     """Small multiples of weekly spend -> weekly pipeline, with planned spend and break-even."""
     data = pd.concat([curves.assign(kind="curve"), marks.assign(kind="mark")], ignore_index=True)
+    markers = ["Planned spend", break_even_label(currency)]
     base = alt.Chart().encode(
-        x=alt.X("spend:Q", title="Weekly spend", axis=alt.Axis(labelExpr=MONEY_AXIS.labelExpr))
+        x=alt.X(
+            "spend:Q",
+            title="Weekly spend",
+            axis=alt.Axis(labelExpr=axis_money_label_expr(currency)),
+        )
     )
     curve = base.transform_filter("datum.kind == 'curve'")
     band = curve.mark_area(opacity=0.25, color=STEEL).encode(
-        y=alt.Y("low:Q", axis=MONEY_AXIS), y2="high:Q"
+        y=alt.Y("low:Q", axis=money_axis(currency)), y2="high:Q"
     )
-    line = curve.mark_line(color=NAVY).encode(y=alt.Y("pipeline:Q", axis=MONEY_AXIS))
+    line = curve.mark_line(color=NAVY).encode(y=alt.Y("pipeline:Q", axis=money_axis(currency)))
     points = (
         base.transform_filter("datum.kind == 'mark'")
         .mark_point(filled=True, size=90)
@@ -330,23 +358,20 @@ def curves_chart(curves: pd.DataFrame, marks: pd.DataFrame) -> alt.FacetChart:
             y="pipeline:Q",
             shape=alt.Shape(
                 "marker:N",
-                scale=alt.Scale(domain=["Planned spend", "Marginal return falls below $1"]),
+                scale=alt.Scale(domain=markers),
                 title=None,
                 legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             color=alt.Color(
                 "marker:N",
-                scale=alt.Scale(
-                    domain=["Planned spend", "Marginal return falls below $1"],
-                    range=["#C0392B", "#E67E22"],
-                ),
+                scale=alt.Scale(domain=markers, range=["#C0392B", "#E67E22"]),
                 legend=alt.Legend(orient="bottom", labelLimit=0),
                 title=None,
             ),
             tooltip=[
                 alt.Tooltip("marker:N", title="Point"),
-                alt.Tooltip("spend:Q", format="$,.0f", title="Weekly spend"),
-                alt.Tooltip("pipeline:Q", format="$,.0f", title="Weekly pipeline"),
+                money_tooltip("spend:Q", "Weekly spend", currency),
+                money_tooltip("pipeline:Q", "Weekly pipeline", currency),
             ],
         )
     )
@@ -384,8 +409,15 @@ FIT_CONFIG = {
 }
 
 
-def comparison_table(results: Mapping[str, ScenarioResult]) -> pd.DataFrame:
+def comparison_table(
+    results: Mapping[str, ScenarioResult], currency: str = DEFAULT_CURRENCY
+) -> pd.DataFrame:
     """Saved scenarios side by side: savings and what each loses over the horizon."""
+
+    def money(value: float) -> str:
+        return format_money(value, currency)
+
+    per = currency_symbol(currency).strip()
     rows = []
     for name, result in results.items():
         changes = ", ".join(
@@ -399,12 +431,12 @@ def comparison_table(results: Mapping[str, ScenarioResult]) -> pd.DataFrame:
                 "Changes": changes or "none",
                 "From": format_day(result.window[0]),
                 "Weeks": result.weeks,
-                "Saves": format_usd(result.savings),
-                "Pipeline lost": format_usd(result.pipeline.loss),
-                "Bookings lost": format_usd(result.bookings.loss),
-                "New ARR lost": format_usd(result.new_arr.loss),
-                "Revenue lost": format_usd(result.revenue.loss),
-                "Pipeline lost per $ saved": (
+                "Saves": money(result.savings),
+                "Pipeline lost": money(result.pipeline.loss),
+                "Bookings lost": money(result.bookings.loss),
+                "New ARR lost": money(result.new_arr.loss),
+                "Revenue lost": money(result.revenue.loss),
+                f"Pipeline lost per {per} saved": (
                     f"{result.pipeline.loss / result.savings:.2f}" if result.savings > 0 else "–"
                 ),
             }

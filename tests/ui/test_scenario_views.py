@@ -1,10 +1,12 @@
 """Budget scenario view helpers: what the page shows and how the curves are keyed."""
 
+import json
+
 import pandas as pd
 import pytest
 
 from core.scenarios import GoalEffect
-from ui.scenarios import curves_chart, goal_title, moves_visibly
+from ui.scenarios import break_even_label, curves_chart, goal_title, moves_visibly
 
 
 def _effect(before: float, after: float) -> GoalEffect:
@@ -52,3 +54,19 @@ def test_a_goal_names_its_period_once():
     assert goal_title(effect) == "ARR (FY2027)"
     named = GoalEffect(**{**effect.__dict__, "goal_name": "Pipeline in FY2027"})
     assert goal_title(named) == "Pipeline in FY2027"
+
+
+def test_the_curves_chart_is_drawn_in_the_store_currency():
+    curves = pd.DataFrame(
+        {"channel": ["events"] * 2, "spend": [0.0, 1.0], "pipeline": [0.0, 2.0],
+         "low": [0.0, 1.0], "high": [0.0, 3.0]}
+    )  # fmt: skip
+    marks = pd.DataFrame(
+        {"channel": ["events"], "spend": [0.8], "pipeline": [1.5],
+         "marker": [break_even_label("EUR")]}
+    )  # fmt: skip
+    found = curves_chart(curves, marks, "EUR").to_dict()
+    found.pop("$schema", None)
+    spec = json.dumps(found, ensure_ascii=False)
+    assert "Marginal return falls below €1" in spec and "'€'" in spec
+    assert "$" not in spec
