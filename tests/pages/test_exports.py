@@ -36,7 +36,8 @@ CAMPAIGN_HEADER = (
 BAD_SPEND = (
     "date,channel,amount,campaign_id\n"
     "2026-11-02,events,1200.50,C-1\n"
-    f'2026-11-03,"{FORMULA.replace(chr(34), chr(34) * 2)}",12,C-1\n'
+    # The formula in the amount (an unknown channel would load as Other, not be refused).
+    f'2026-11-03,events,"{FORMULA.replace(chr(34), chr(34) * 2)}",C-1\n'
     "2026-11-04,events,-40,C-1\n"
     f"{DDE},events,12,C-1\n"
 )
@@ -166,7 +167,7 @@ def test_every_csv_export_neutralises_formulas(app_for, demo_store_url, demo_tem
     assert app.error
     problems = latest(downloads, "problems-")
     assert_neutralised(problems)
-    assert problems.rows()[1][:3] == ["3", "channel", NEUTRALISED]
+    assert problems.rows()[1][:3] == ["3", "amount", NEUTRALISED]
     app.checkbox[0].check().run()
     app.text_input(key="uploader_name").input(FORMULA).run()
     load_button(app).click().run()
