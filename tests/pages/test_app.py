@@ -151,7 +151,7 @@ def test_data_page_lists_what_the_store_holds(app_for, demo_store_url, demo_temp
     tables = app.dataframe[0].value
     assert list(tables["table_label"]) == [
         "Campaigns", "Spend", "Campaign touches", "Leads and contacts", "Opportunities",
-        "ARR by account and month", "Goals", "Forecasts", "Budgets",
+        "ARR by account and month", "Goals", "Forecasts", "Budgets", "Exchange rates",
     ]  # fmt: skip
     assert len(app.dataframe[1].value) == 200  # the 200 latest uploads
 
