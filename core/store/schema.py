@@ -842,7 +842,7 @@ def _migration_14(connection: Connection) -> None:
             ("exchange_rates_refresh_upload", "exchange_rates", "upload_id"),
             ("exchange_rates_refresh_key", "exchange_rates", "currency, rate_date, rate_period"),
             (
-                "current_exchange_rates_key",
+                "current_exchange_rates_refresh_key",
                 "current_exchange_rates",
                 "currency, rate_date, rate_period",
             ),
