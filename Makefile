@@ -33,7 +33,7 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/python -m core demo --if-empty
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 		--server.fileWatcherType none --browser.gatherUsageStats false
 
 demo: setup

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.store.engine import create_store_engine
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -520,6 +520,14 @@ scenario_fits = sa.Table(
     sa.Column("curves_json", sa.String, nullable=False),
 )
 
+# The measures of the ARR summary (money as 64-bit DOUBLE since schema 15).
+ARR_SUMMARY_MONEY = (
+    "start_arr_usd", "new_usd", "reactivation_usd", "expansion_usd", "contraction_usd",
+    "churn_usd", "end_arr_usd", "cohort_accounts", "cohort_arr_usd", "net_retained_usd",
+    "gross_retained_usd",
+)  # fmt: skip
+
+
 # ARR of all accounts per month (index year * 12 + month - 1): rows, the bridge and retention
 # over 12 months, rebuilt with every revenue write (core.store.arr.refresh_summary), so pages
 # read a few dozen rows instead of ranking every account-month.
@@ -528,15 +536,8 @@ arr_summary = sa.Table(
     metadata,
     sa.Column("m", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("row_count", sa.Integer, nullable=False),
-    *(
-        sa.Column(name, sa.Float, nullable=False)
-        for name in (
-            "start_arr_usd", "new_usd", "reactivation_usd", "expansion_usd", "contraction_usd",
-            "churn_usd", "end_arr_usd", "cohort_accounts", "cohort_arr_usd", "net_retained_usd",
-            "gross_retained_usd",
-        )
-    ),
-)  # fmt: skip
+    *(sa.Column(name, sa.Double, nullable=False) for name in ARR_SUMMARY_MONEY),
+)
 
 # Natural key of every versioned fact table: its current table keeps one row per key.
 VERSIONED_TABLES: Mapping[str, tuple[str, ...]] = {
@@ -860,6 +861,19 @@ def _add_columns(connection: Connection, table: str, columns: tuple[tuple[str, s
             connection.execute(sa.text(f"alter table {table} add column {name} {kind}"))
 
 
+def _migration_15(connection: Connection) -> None:
+    """The ARR summary as 64-bit DOUBLE: 32-bit FLOAT lost cents (the bridge missed by $0.11)."""
+    if not _has_table(connection, "arr_summary"):
+        return
+    for column in ARR_SUMMARY_MONEY:
+        connection.execute(
+            sa.text(f"alter table arr_summary alter column {column} type double precision")
+        )
+    from core.store.arr import refresh_summary  # recomputed at full precision
+
+    refresh_summary(connection)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -876,6 +890,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     12: ("ARR bridge and retention of all accounts per month", _migration_12),
     13: ("PostgreSQL: indexes for the refresh every write runs", _migration_13),
     14: ("currencies, exchange rates, value mappings, spread spend, load warnings", _migration_14),
+    15: ("the ARR summary as 64-bit DOUBLE, not 32-bit FLOAT", _migration_15),
 }
 
 
