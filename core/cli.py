@@ -43,7 +43,13 @@ from core.company import (
 )
 from core.definitions import DEFAULT_DEFINITIONS, MetricDefinition
 from core.demo import DemoDirectoryError, DemoOptions, default_as_of, generate_demo
-from core.formatting import DEFAULT_CURRENCY, currency_symbol, format_metric, format_money
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    currency_symbol,
+    format_metric,
+    format_money,
+    format_money_exact,
+)
 from core.funnel import WATERFALL_LABELS, WATERFALL_OUTFLOWS, WATERFALL_STEPS
 from core.goals import STATUS_LABELS, active_on, in_tree_order
 from core.review_pack import PACK_FORMATS, PackContent, pack_bytes
@@ -242,9 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
         "rates",
         parents=[common],
         help="exchange rates to the reporting currency: list them, or add some by hand",
-        description="List the rates in force, or add monthly rates (loaded like a rates file: "
-        "archived, audited, undoable). A rate is how many units of the reporting currency one "
-        "unit of CURRENCY buys.",
+        description="List the rates in force and what they restated, or add monthly rates "
+        "(loaded like a rates file: archived, audited, undoable). A rate is how many units of "
+        "the reporting currency one unit of CURRENCY buys. Amounts already loaded follow the "
+        "rates in force (restated); the upload history keeps them as reported.",
     )
     rates.add_argument(
         "--add",
@@ -255,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="e.g. --add AUD 2026-06 0.6021 (repeatable)",
     )
     rates.add_argument("--by", default=None, help="who is adding (default: your login name)")
+    rates.add_argument(
+        "--restated",
+        action="store_true",
+        help="list only what new rates restated: per table, currency and month, the total as "
+        "reported beside the total restated",
+    )
     channels = commands.add_parser(
         "channels",
         parents=[common],
@@ -1292,11 +1305,13 @@ def run_rates(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: T
             for row in report.errors.head(50).itertuples(index=False):
                 print(f"  row {row.row}, {row.column}: {row.value!r} {row.problem}", file=err)
         return EXIT_OK if report.loaded else EXIT_REFUSED
+    reporting = queries.settings(engine).get("currency", "USD")
+    if arguments.restated:
+        return _print_restatements(engine, arguments.json, reporting, out)
     frame = store_rates.current_rates(engine)
     if arguments.json:
         print(frame.to_json(orient="records", date_format="iso"), file=out)
         return EXIT_OK
-    reporting = queries.settings(engine).get("currency", "USD")
     if frame.empty:
         print(
             f"No exchange rates yet: amounts in currencies other than {reporting} are refused "
@@ -1308,6 +1323,40 @@ def run_rates(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: T
     for row in frame.itertuples(index=False):
         when = f"{row.rate_date:%Y-%m}" if row.rate_period == "month" else f"{row.rate_date}"
         print(f"  {row.currency}  {when:<10}  {row.rate:g}", file=out)
+    if store_rates.rate_restatements(engine, limit=1):
+        print("", file=out)
+        _print_restatements(engine, False, reporting, out)
+    return EXIT_OK
+
+
+def _print_restatements(engine: Engine, as_json: bool, reporting: str, out: TextIO) -> int:
+    """What new rates restated: as reported beside restated, per table, currency and month."""
+    from core.store import rates as store_rates
+
+    found = store_rates.rate_restatements(engine)
+    if as_json:
+        frame = store_rates.restatements_frame(found)
+        frame["month"] = frame["month"].astype(str)  # 2026-07-01, not a timestamp
+        print(frame.to_json(orient="records", double_precision=2), file=out)
+        return EXIT_OK
+    if not found:
+        print("Nothing restated: every amount stands at the rate it loaded at.", file=out)
+        return EXIT_OK
+    print(
+        f"Restated at the rates in force ({reporting}; the upload history keeps them as "
+        "reported, and undoing the rates upload takes the restatement back):",
+        file=out,
+    )
+    for item in found:
+        reported, restated, difference = (
+            format_money_exact(float(value), reporting, 2)
+            for value in (item.reported, item.restated, item.difference)
+        )
+        print(
+            f"  {item.table:<13} {item.currency}  {item.month:%Y-%m}  {item.records:>7,} records"
+            f"  as reported {reported}  restated {restated}  ({difference})",
+            file=out,
+        )
     return EXIT_OK
 
 

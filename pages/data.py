@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.formatting import escape_markdown, format_day
-from ui import company, context, data, ingest
+from ui import company, context, data, ingest, rates
 from ui.store import open_store
 
 context.current()  # makes sure the frame (sidebar, banner) ran; the page reads no period
@@ -77,6 +77,7 @@ with tables_tab:
             ),
         },
     )
+    rates.rates_section(store, data.store_settings(store.url, store.version).get("currency", "USD"))
 
 # --------------------------------------------------------------------------------------------
 with history_tab:

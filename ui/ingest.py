@@ -16,6 +16,7 @@ import streamlit as st
 from core.access import AccessDeniedError, Actor
 from core.formatting import escape_markdown, plural
 from core.safe_export import safe_csv
+from core.store import queries
 from core.store import scenarios as store_scenarios
 from core.store.ingest.detect import UnreadableFileError
 from core.store.ingest.pipeline import (
@@ -357,6 +358,7 @@ def history_section(store: Store) -> None:
             "rows_inserted",
             "rows_updated",
             "rows_rejected",
+            "rows_warned",
             "uploaded_by",
             "uploaded_at",
             "status",
@@ -381,6 +383,12 @@ def history_section(store: Store) -> None:
             ),
             "rows_rejected": st.column_config.NumberColumn(
                 "Rejected", format="localized", width="small"
+            ),
+            "rows_warned": st.column_config.NumberColumn(
+                "Warnings",
+                format="localized",
+                width="small",
+                help="Rows that loaded as the file says but deserve a look (download below)",
             ),
             "uploaded_by": st.column_config.TextColumn("By", width="small"),
             "uploaded_at": st.column_config.DatetimeColumn(
@@ -427,6 +435,15 @@ def _upload_actions(store: Store, history: object) -> None:
             mime="text/csv",
             icon=":material/download:",
             key=f"rejects_{chosen}",
+        )
+    if row.rows_warned:
+        actions[1].download_button(
+            f"Download the {plural(int(row.rows_warned), 'warning')}",
+            data=safe_csv(queries.warnings_of(store.engine, chosen)),
+            file_name=f"warnings-upload-{chosen}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"warnings_{chosen}",
         )
     if row.status != "loaded":
         actions[2].caption(f"Upload {chosen} is {row.status}.")

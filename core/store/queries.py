@@ -520,7 +520,17 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
             order by upload_id desc
             limit :limit
         )
-        select * from recent
+        select recent.upload_id, file_name, source, kind, snapshot_date, rows_read,
+               rows_inserted, rows_updated, rows_rejected,
+               coalesce(warned.rows_warned, 0) as rows_warned,
+               uploaded_by, uploaded_at, status, sha256
+        from recent
+        left join (
+            select upload_id, count(*) as rows_warned from upload_warnings
+            where upload_id in (select upload_id from recent)
+            group by upload_id
+        ) as warned on warned.upload_id = recent.upload_id
+        order by recent.upload_id desc
         """
     )
     with engine.connect() as connection:
@@ -530,6 +540,20 @@ def upload_history(engine: Engine, limit: int = 100) -> pd.DataFrame:
     )
     history.insert(5, "table_label", history["kind"].map(TABLE_LABELS).fillna(history["kind"]))
     return history
+
+
+def warnings_of(engine: Engine, upload_id: int, limit: int = 100_000) -> pd.DataFrame:
+    """The rows of an upload that loaded with a warning: row, column, value, warning."""
+    with engine.connect() as connection:
+        return pd.read_sql(
+            sa.text(
+                "select row_number as row, column_name as column, value, warning "
+                "from upload_warnings where upload_id = :upload_id "
+                "order by row_number, column_name limit :limit"
+            ),
+            connection,
+            params={"upload_id": int(upload_id), "limit": int(limit)},
+        )
 
 
 # Opportunity versions as they stood on a day: the latest export at or before it (the versions

@@ -1,5 +1,5 @@
 """Exchange rates typed by hand (Data page, ``python -m core rates --add``), the rates in force,
-and the channels a company adds.
+what they restate, and the channels a company adds.
 
 Typed rates are written as a rates file and loaded through the ingest path like any export, so
 they are archived, audited, listed among the uploads and can be undone; nothing reaches the
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from core.access import Actor, acting
 from core.channels import CHANNEL_LABELS, channel_key
@@ -28,6 +28,8 @@ from core.store.engine import ensure_writable
 from core.store.ingest.currency import parse_currency_code
 from core.store.ingest.pipeline import IngestOptions, IngestReport, ingest_file
 from core.store.ingest.values import CUSTOM_CHANNELS_SETTING, custom_channels
+from core.store.restate import Restatement, restatements
+from core.store.schema import VERSIONED_TABLES
 from core.store.writes import set_setting
 
 MAX_TYPED_RATES = 1_000
@@ -101,6 +103,51 @@ def current_rates(engine: Engine, limit: int = 5_000) -> pd.DataFrame:
             connection,
             params={"limit": int(limit)},
         )
+
+
+def rate_restatements(engine: Engine, limit: int = 1_000) -> list[Restatement]:
+    """What stands restated at the rates in force: per money table, currency and month, the
+    records, their total as reported (at the rate they loaded at) and as restated now."""
+    with engine.connect() as connection:
+        if not _has_rates(connection):
+            return []
+        return restatements(connection, VERSIONED_TABLES, limit=limit)
+
+
+def restatements_frame(found: Sequence[Restatement]) -> pd.DataFrame:
+    """Restatements as a table a person reads (amounts in the reporting currency, exact)."""
+    return pd.DataFrame(
+        [
+            {
+                "table": item.table,
+                "currency": item.currency,
+                "month": item.month,
+                "records": item.records,
+                "reported": float(item.reported),
+                "restated": float(item.restated),
+                "difference": float(item.difference),
+                "rate_reported": _rate_text(item.rates_reported),
+                "rate_now": _rate_text(item.rate_now),
+            }
+            for item in found
+        ],
+        columns=[
+            "table", "currency", "month", "records", "reported", "restated", "difference",
+            "rate_reported", "rate_now",
+        ],
+    )  # fmt: skip
+
+
+def _rate_text(bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    return f"{low:g}" if low == high else f"{low:g} to {high:g}"
+
+
+def _has_rates(connection: Connection) -> bool:
+    return (
+        connection.execute(sa.text("select 1 from current_exchange_rates limit 1")).first()
+        is not None
+    )
 
 
 def add_channel(

@@ -29,8 +29,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.store.engine import create_store_engine
+from core.store.restate import (
+    MONEY_COLUMNS,
+    RATES_TABLE,
+    converted_rows_sql,
+    restated_joins,
+    restated_select_list,
+)
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 metadata = sa.MetaData()
 upload_id_sequence = sa.Sequence("uploads_upload_id_seq", metadata=metadata)
@@ -561,15 +568,19 @@ def fact_columns(table_name: str) -> list[str]:
     ]
 
 
-def current_view_sql(table_name: str) -> str:
-    """``create view live_current_<table>``: the latest loaded version per natural key.
+def current_view_sql(table_name: str, restate: bool = True) -> str:
+    """``create view live_current_<table>``: the latest loaded version per natural key, its
+    amount restated at the exchange rates in force (:mod:`core.store.restate`; as loaded when
+    ``restate`` is false, a store that has no rates table yet).
 
     The definition of ``current_<table>`` (which :func:`refresh_current` keeps equal to it).
     Portable SQL (window function in a subquery) so it runs on DuckDB and PostgreSQL alike.
     """
     key = ", ".join(f"fact.{column}" for column in VERSIONED_TABLES[table_name])
-    columns = ", ".join(fact_columns(table_name))
-    fact_list = ", ".join(f"fact.{column}" for column in fact_columns(table_name))
+    columns = fact_columns(table_name)
+    fact_list = ", ".join(f"fact.{column}" for column in columns)
+    latest = restated_select_list(table_name, columns, "latest", restate=restate)
+    joins = restated_joins(table_name, "latest", restate=restate)
     return f"""
 create view live_current_{table_name} as
 with loaded_versions as (
@@ -584,20 +595,26 @@ with loaded_versions as (
     inner join uploads as upload on upload.upload_id = fact.upload_id
     where upload.status = 'loaded'
 )
-select {columns}, upload_id from loaded_versions where version_rank = 1
+select {latest}, latest.upload_id from loaded_versions as latest {joins}
+where latest.version_rank = 1
 """  # noqa: S608 - table and column names come from this module, never from input
 
 
-OPPORTUNITY_VERSIONS_SQL = """
+def opportunity_versions_sql(restate: bool = True) -> str:
+    """``create view opportunity_versions``: every loaded version with its snapshot day, the
+    amount restated at the rates in force."""
+    columns = [column.name for column in metadata.tables["opportunities"].columns]
+    select_list = restated_select_list("opportunities", columns, "fact", restate=restate)
+    joins = restated_joins("opportunities", "fact", restate=restate)
+    return f"""
 create view opportunity_versions as
-with loaded_versions as (
-    select fact.*, upload.snapshot_date
-    from opportunities as fact
-    inner join uploads as upload on upload.upload_id = fact.upload_id
-    where upload.status = 'loaded'
-)
-select * from loaded_versions
-"""
+select {select_list}, upload.snapshot_date
+from opportunities as fact
+inner join uploads as upload on upload.upload_id = fact.upload_id
+{joins}
+where upload.status = 'loaded'
+"""  # noqa: S608 - names from this module
+
 
 VIEW_NAMES: tuple[str, ...] = (
     *(f"live_current_{name}" for name in VERSIONED_TABLES),
@@ -626,10 +643,11 @@ def _drop_views(connection: Connection) -> None:
 
 def _recreate_views(connection: Connection) -> None:
     _drop_views(connection)
+    restate = _has_table(connection, RATES_TABLE)  # schema 14 adds the rates
     for name in VERSIONED_TABLES:
         if _has_table(connection, name):  # a table a later migration adds is not there yet
-            connection.execute(sa.text(current_view_sql(name)))
-    connection.execute(sa.text(OPPORTUNITY_VERSIONS_SQL))
+            connection.execute(sa.text(current_view_sql(name, restate)))
+    connection.execute(sa.text(opportunity_versions_sql(restate)))
 
 
 FIRST_SCHEMA_TABLES = (
@@ -750,12 +768,16 @@ def _migration_9(connection: Connection) -> None:
 
 def _migration_10(connection: Connection) -> None:
     """Opportunity versions with the day each stopped being the latest (``valid_until``)."""
-    connection.execute(sa.text(f"create table opportunity_history as {_history_select()}"))
+    connection.execute(
+        sa.text(f"create table opportunity_history as {_history_select(restate=False)}")
+    )
 
 
 def _migration_11(connection: Connection) -> None:
     """Each deal's first open version in each stage (the forecast's stage win rates)."""
-    connection.execute(sa.text(f"create table opportunity_stage_visits as {_STAGE_VISITS}"))
+    connection.execute(
+        sa.text(f"create table opportunity_stage_visits as {_stage_visits_select(restate=False)}")
+    )
 
 
 def _migration_12(connection: Connection) -> None:
@@ -874,6 +896,19 @@ def _migration_15(connection: Connection) -> None:
     refresh_summary(connection)
 
 
+def _migration_16(connection: Connection) -> None:
+    """Amounts restated at the exchange rates in force (the fact tables keep them as loaded)."""
+    _recreate_views(connection)  # the restating views, which the rebuild below reads
+    if not _has_table(connection, RATES_TABLE) or not _has_table(connection, "current_tables"):
+        return
+    if connection.execute(sa.text("select 1 from current_exchange_rates limit 1")).first() is None:
+        return  # no rates: every amount already stands as loaded
+    connection.execute(
+        current_tables.delete().where(current_tables.c.table_name.in_(list(MONEY_COLUMNS)))
+    )
+    refresh_current(connection)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     1: ("tables and views of the first schema", _migration_1),
@@ -891,6 +926,7 @@ MIGRATIONS: Mapping[int, tuple[str, Migration]] = {
     13: ("PostgreSQL: indexes for the refresh every write runs", _migration_13),
     14: ("currencies, exchange rates, value mappings, spread spend, load warnings", _migration_14),
     15: ("the ARR summary as 64-bit DOUBLE, not 32-bit FLOAT", _migration_15),
+    16: ("amounts restated at the exchange rates in force", _migration_16),
 }
 
 
@@ -1090,7 +1126,8 @@ def _appended(before: list[int], now: list[tuple[int, date]]) -> list[int] | Non
 
 def refresh_current(connection: Connection) -> dict[str, str]:
     """Bring every ``current_*`` table up to its ``live_current_*`` view, inside the caller's
-    transaction; return table -> what was done ("appended N", "rebuilt"), changed tables only.
+    transaction; return table -> what was done ("appended N", "rebuilt", "restated": new
+    exchange rates restate its amounts), changed tables only.
 
     A store not yet at schema 8 (a migration under way) has views, not tables: nothing to do.
     """
@@ -1104,12 +1141,17 @@ def refresh_current(connection: Connection) -> dict[str, str]:
     }
     loaded = _loaded_uploads(connection)
     done: dict[str, str] = {}
-    for name, key in VERSIONED_TABLES.items():
+    moved: set[str] = set()  # currencies whose rates in force changed
+    # The rates first: a change of rates restates the money tables (core.store.restate).
+    for name in sorted(VERSIONED_TABLES, key=lambda table: table != "exchange_rates"):
+        key = VERSIONED_TABLES[name]
         now = loaded.get(name, [])
         before = reflected.get(name)
-        if before is not None and before == [upload_id for upload_id, _ in now]:
+        restate = bool(moved) and before is not None and _holds(connection, name, moved)
+        if before is not None and before == [upload_id for upload_id, _ in now] and not restate:
             continue
-        added = None if before is None else _appended(before, now)
+        rates_before = _rates_in_force(connection) if name == "exchange_rates" else set()
+        added = None if before is None or restate else _appended(before, now)
         columns = ", ".join((*fact_columns(name), "upload_id"))
         if added is None:
             connection.execute(sa.text(f"delete from current_{name}"))  # noqa: S608
@@ -1119,7 +1161,7 @@ def refresh_current(connection: Connection) -> dict[str, str]:
                     f"select {columns} from live_current_{name}"
                 )
             )
-            done[name] = "rebuilt"
+            done[name] = "restated" if restate else "rebuilt"
         else:
             match = " and ".join(f"old.{column} = new.{column}" for column in key)
             for index, upload_id in enumerate(added):
@@ -1173,15 +1215,42 @@ def refresh_current(connection: Connection) -> dict[str, str]:
                 .where(current_tables.c.table_name == name)
                 .values(upload_ids=ids_text, refreshed_at=sa.func.now())
             )
+        if name == "exchange_rates":
+            moved = {row[0] for row in rates_before ^ _rates_in_force(connection)}
     return done
+
+
+def _rates_in_force(connection: Connection) -> set[tuple[object, ...]]:
+    """The current rates as (currency, period, day, rate) rows (a small table)."""
+    return {
+        tuple(row)
+        for row in connection.execute(
+            sa.text("select currency, rate_period, rate_date, rate from current_exchange_rates")
+        )
+    }
+
+
+def _holds(connection: Connection, name: str, currencies: set[str]) -> bool:
+    """Whether the money table ``name`` holds amounts in one of ``currencies`` (which a change
+    of their rates restates)."""
+    if name not in MONEY_COLUMNS:
+        return False
+    found = connection.execute(
+        sa.text(converted_rows_sql(name)).bindparams(sa.bindparam("currencies", expanding=True)),
+        {"currencies": sorted(currencies)},
+    )
+    return found.first() is not None
 
 
 # Every loaded opportunity version with the snapshot day it was exported on and the day the
 # next version replaced it (``valid_until``, exclusive; null while it is the latest). "The deal
 # as the store saw it on day D" is then a filter (snapshot_date <= D < valid_until), not a
 # ranking of every version on every read: the forecast track record asks it for many days.
-def _history_select() -> str:
-    facts = ", ".join(f"fact.{column}" for column in fact_columns("opportunities"))
+def _history_select(restate: bool = True) -> str:
+    facts = restated_select_list(
+        "opportunities", fact_columns("opportunities"), "fact", restate=restate
+    )
+    joins = restated_joins("opportunities", "fact", restate=restate)
     return f"""
     select {facts}, fact.upload_id, upload.snapshot_date,
            lead(upload.snapshot_date) over (
@@ -1189,6 +1258,7 @@ def _history_select() -> str:
            ) as valid_until
     from opportunities as fact
     inner join uploads as upload on upload.upload_id = fact.upload_id
+    {joins}
     where upload.status = 'loaded'
     """  # noqa: S608 - names from this module
 
@@ -1207,7 +1277,10 @@ def _refresh_history(
     if added is None:
         connection.execute(sa.text("delete from opportunity_history"))
         connection.execute(
-            sa.text(f"insert into opportunity_history ({columns}) {_history_select()}")
+            sa.text(
+                f"insert into opportunity_history ({columns}) "
+                f"{_history_select(_has_table(connection, RATES_TABLE))}"
+            )
         )
         _refresh_stage_visits(connection, None)
         return
@@ -1236,21 +1309,25 @@ def _refresh_history(
 # Each deal's first open version in each stage, per opportunity type (the type filter of the
 # stage win rates comes before the choice of first visit): loaded versions only. A newer upload
 # never changes a first visit, it can only add one; an undo or a late older export rebuilds.
-_STAGE_VISITS = """
+def _stage_visits_select(restate: bool = True) -> str:
+    amount = restated_select_list("opportunities", ["amount_usd"], "fact", restate=restate)
+    joins = restated_joins("opportunities", "fact", restate=restate)
+    return f"""
 select opportunity_id, stage, opportunity_type, snapshot_date, upload_id, amount_usd
 from (
     select fact.opportunity_id, fact.stage, fact.opportunity_type, upload.snapshot_date,
-           fact.upload_id, fact.amount_usd,
+           fact.upload_id, {amount},
            row_number() over (
                partition by fact.opportunity_id, fact.stage, fact.opportunity_type
                order by upload.snapshot_date, fact.upload_id
            ) as visit
     from opportunities as fact
     inner join uploads as upload on upload.upload_id = fact.upload_id
+    {joins}
     where upload.status = 'loaded' and not fact.is_closed
 ) as ranked
 where visit = 1
-"""
+"""  # noqa: S608 - names from this module
 
 
 def _refresh_stage_visits(connection: Connection, added: list[int] | None) -> None:
@@ -1261,7 +1338,10 @@ def _refresh_stage_visits(connection: Connection, added: list[int] | None) -> No
     if added is None:
         connection.execute(sa.text("delete from opportunity_stage_visits"))
         connection.execute(
-            sa.text(f"insert into opportunity_stage_visits ({columns}) {_STAGE_VISITS}")
+            sa.text(
+                f"insert into opportunity_stage_visits ({columns}) "
+                f"{_stage_visits_select(_has_table(connection, RATES_TABLE))}"
+            )
         )
         return
     for upload_id in added:
@@ -1322,11 +1402,13 @@ TABLE_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
         (
             *(
                 (f"current_{name}", f"The latest loaded version of each {name} key (facts' "
-                 "columns and `upload_id`).")
+                 "columns and `upload_id`)"
+                 + (": amounts restated at the exchange rates in force (the facts keep "
+                    "them as loaded)." if name in MONEY_COLUMNS else "."))
                 for name in VERSIONED_TABLES
             ),
             ("opportunity_versions", "View: every loaded opportunity version with its "
-             "snapshot date."),
+             "snapshot date, amounts restated at the rates in force."),
             ("opportunity_history", "Every loaded opportunity version with its snapshot date "
              "and `valid_until`, the next version's date (null: still current)."),
             ("opportunity_stage_visits", "Each deal's first open version in each stage."),

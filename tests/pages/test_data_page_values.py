@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.company import CompanySettings
+from core.store import queries
 from core.store.company import save_company_settings
 from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import IngestOptions, ingest_file
@@ -279,6 +280,17 @@ def test_rows_with_a_warning_are_listed_before_and_after_loading(app_for, eur_wi
         f"select count(*) from upload_warnings where upload_id = {newest_upload(eur_with_rates_url)}",
     )
     assert stored == 10
+    # Later, in the upload history: counted, and downloadable exactly as listed.
+    history = next(frame.value for frame in app.dataframe if "rows_warned" in frame.value.columns)
+    assert history.loc[history["file_name"] == SALESFORCE, "rows_warned"].tolist() == [10]
+    assert "Download the 10 warnings" in [item.label for item in app.get("download_button")]
+    engine = create_store_engine(eur_with_rates_url)
+    try:
+        kept = queries.warnings_of(engine, newest_upload(eur_with_rates_url))
+    finally:
+        engine.dispose()
+    assert list(kept.columns) == ["row", "column", "value", "warning"]
+    assert sorted(kept["row"]) == sorted(listed["row"])
 
 
 def test_a_currency_set_for_a_file_that_names_none_is_converted(app_for, eur_url):
@@ -293,3 +305,38 @@ def test_a_currency_set_for_a_file_that_names_none_is_converted(app_for, eur_url
     app.text_input(key=fixed_key(tag_of(name), "currency")).input("usd").run()
     assert not app.error
     assert text(app.warning[0]).startswith("No exchange rate to EUR for USD in")
+
+
+def test_new_rates_show_what_they_restated_as_reported_beside_restated(
+    app_for, eur_with_rates_url, tmp_path
+):
+    engine = create_store_engine(eur_with_rates_url)
+    try:
+        deals = ingest_file(
+            engine,
+            REAL / "salesforce_dataloader_opportunities_multicurrency.csv",
+            IngestOptions(uploaded_by="tester"),
+        )
+        assert deals.loaded, deals.message
+        new_rate = tmp_path / "aud_july.csv"
+        new_rate.write_text("month,currency,rate\n2026-07,AUD,0.65\n", encoding="utf-8")
+        assert ingest_file(engine, new_rate, IngestOptions(uploaded_by="tester")).loaded
+    finally:
+        engine.dispose()
+    with REAL.joinpath("salesforce_dataloader_opportunities_multicurrency.csv").open(
+        encoding="utf-8-sig", newline=""
+    ) as handle:
+        deals_in_july = [
+            row
+            for row in csv.DictReader(handle)
+            if row["CURRENCYISOCODE"] == "AUD" and row["CLOSEDATE"].startswith("2026-07")
+        ]
+    app = open_page(app_for, eur_with_rates_url, DATA)
+    assert [item.value for item in app.subheader] == ["Exchange rates"]
+    assert "restated amounts already loaded in 1 table-month" in app.warning[0].value
+    restated = next(frame.value for frame in app.dataframe if "rate_now" in frame.value.columns)
+    assert restated[["table", "currency", "records", "rate_now"]].values.tolist() == [
+        ["Opportunities", "AUD", len(deals_in_july), "0.65"]
+    ]
+    rates = next(frame.value for frame in app.dataframe if "rate_period" in frame.value.columns)
+    assert ("AUD", 0.65) in set(zip(rates["currency"], rates["rate"], strict=True))

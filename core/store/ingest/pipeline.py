@@ -108,7 +108,7 @@ from core.store.ingest.rules import (
     has_field,
     mapped_field,
     natural_keys,
-    rows_at_other_rates,
+    restated_by_rates,
     validation_checks,
     warning_checks,
 )
@@ -1668,7 +1668,9 @@ class _Run:
                 )
         report.upload_id = upload_id
         if preset.kind == "exchange_rates":
-            report.decisions.extend(rows_at_other_rates(self.connection, upload_id))
+            report.decisions.extend(
+                restated_by_rates(self.connection, upload_id, self.reporting_currency)
+            )
         report.status = "loaded_with_rejects" if report.rows_rejected else "loaded"
         loaded = f"Loaded {plural(report.rows_valid, 'row')} into {preset.kind}"
         if report.rows_stored != report.rows_valid:

@@ -16,10 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.definitions import DEFAULT_DEFINITIONS, FORECAST_METRICS
-from core.formatting import plural
+from core.formatting import format_money_exact, plural
 from core.store.ingest import currency, sql
 from core.store.ingest.presets import OPEN_VOCABULARIES, VOCABULARIES, Preset
 from core.store.ingest.report import IngestReport, MappedField
+from core.store.restate import restatements
+from core.store.schema import VERSIONED_TABLES
+
+MAX_RESTATEMENT_SENTENCES = 12
 
 
 @dataclass(frozen=True)
@@ -37,47 +41,34 @@ class Money:
 
 
 # The day whose rate converted a stored row, per money table (see core.store.ingest.currency).
-RATE_DAY_COLUMNS: Mapping[str, str] = {
-    "opportunities": "close_date",
-    "spend": "spend_date",
-    "revenue": "month",
-    "budgets": "period_start",
-    "campaigns": "start_date",
-}
+def restated_by_rates(connection: Connection, upload_id: int, reporting: str) -> list[str]:
+    """Sentences naming what stands restated, after a rates upload, in the currencies it names.
 
-
-def rows_at_other_rates(connection: Connection, upload_id: int) -> list[str]:
-    """Sentences naming the stored amounts converted at another rate than this upload's.
-
-    Rates apply to files loaded after them: amounts already loaded keep the rate they were
-    converted at (as reported). This says which would change, so nobody is surprised.
+    Amounts already loaded follow the rates in force (:mod:`core.store.restate`): the upload
+    history keeps them as reported, and undoing these rates takes the restatement back.
     """
-    sentences = []
-    for table, day in RATE_DAY_COLUMNS.items():
-        row = connection.execute(
-            sa.text(
-                f"""
-                select count(*), count(distinct fact.upload_id)
-                from current_{table} as fact
-                join exchange_rates as rates on rates.upload_id = :upload_id
-                    and rates.currency = fact.original_currency
-                    and ((rates.rate_period = 'month'
-                          and rates.rate_date = cast(date_trunc('month', fact.{day}) as date))
-                      or (rates.rate_period = 'day' and rates.rate_date = fact.{day}))
-                where fact.exchange_rate is not null and fact.exchange_rate <> rates.rate
-                """
-            ),
+    named = [
+        str(code)
+        for (code,) in connection.execute(
+            sa.text("select distinct currency from exchange_rates where upload_id = :upload_id"),
             {"upload_id": int(upload_id)},
-        ).one()
-        rows, uploads_count = int(row[0]), int(row[1])
-        if rows:
-            sentences.append(
-                f"{plural(rows, 'current record')} of {table} from "
-                f"{plural(uploads_count, 'upload')} were converted at another rate for the same "
-                "currency and month: they keep the amounts as reported. To restate them at these "
-                "rates, undo those uploads and load their files again (the upload history keeps "
-                "every original)."
-            )
+        )
+    ]
+    found = restatements(connection, VERSIONED_TABLES, named)
+    sentences = []
+    for item in found[:MAX_RESTATEMENT_SENTENCES]:
+        sentences.append(
+            f"Restated at the rates in force: {plural(item.records, f'{item.table} record')} in "
+            f"{item.currency}, {item.month:%B %Y}: "
+            f"{format_money_exact(float(item.reported), reporting, 2)} as reported, "
+            f"{format_money_exact(float(item.restated), reporting, 2)} restated. The upload "
+            "history keeps every amount as reported; undo these rates to take it back."
+        )
+    if len(found) > MAX_RESTATEMENT_SENTENCES:
+        sentences.append(
+            f"{plural(len(found) - MAX_RESTATEMENT_SENTENCES, 'more month')} restated: "
+            "python -m core rates lists them all."
+        )
     return sentences
 
 

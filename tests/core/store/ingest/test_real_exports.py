@@ -67,19 +67,6 @@ def money(value: object) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@pytest.fixture
-def acme(tmp_path: Path) -> Engine:
-    """A fresh store set up as Acme (fiscal year from April, EUR) with the monthly rates."""
-    engine = create_store_engine(fresh_store_url(tmp_path / "acme.duckdb"))
-    migrate(engine)
-    save_company_settings(engine, ACME, None, "tester", NOW)
-    report = load(engine, "rates_monthly_eur.csv")
-    assert report.status == "loaded", report.message
-    assert report.preset is not None and report.preset.name == "generic_rates"
-    yield engine
-    engine.dispose()
-
-
 def load(engine: Engine, name: str, **options: object) -> IngestReport:
     return ingest_file(engine, REAL / name, IngestOptions(now=NOW, **options))  # type: ignore[arg-type]
 
@@ -480,32 +467,6 @@ def test_warnings_are_kept_with_the_upload(acme):
         ).scalar_one()
     assert kept == report.warning_count
     assert rejects_of(acme, report.upload_id).empty
-
-
-def test_a_new_rate_says_which_amounts_keep_the_old_one(acme, tmp_path):
-    report = load(acme, "salesforce_dataloader_opportunities_multicurrency.csv")
-    assert report.status == "loaded", report.message
-    stored = rows_of(acme, "opportunities", report.upload_id)
-    affected = int(
-        (
-            (stored["original_currency"] == "AUD")
-            & (pd.to_datetime(stored["close_date"]).dt.strftime("%Y-%m") == "2026-07")
-        ).sum()
-    )
-    assert affected  # the file has AUD deals closing in July
-    rates = tmp_path / "new_aud_july.csv"
-    rates.write_text("month,currency,rate\n2026-07,AUD,0.6500\n", encoding="utf-8")
-    changed = ingest_file(acme, rates, IngestOptions(now=NOW))
-    assert changed.status == "loaded", changed.message
-    said = [d for d in changed.decisions if "converted at another rate" in d]
-    assert said == [
-        f"{affected} current record{'s' if affected > 1 else ''} of opportunities from 1 upload "
-        "were converted at another rate for the same currency and month: they keep the amounts "
-        "as reported. To restate them at these rates, undo those uploads and load their files "
-        "again (the upload history keeps every original)."
-    ]
-    again = rows_of(acme, "opportunities", report.upload_id)
-    assert again["amount_usd"].tolist() == stored["amount_usd"].tolist()  # as reported
 
 
 def test_hubspot_paid_social_without_its_drill_down_is_called_out(acme, tmp_path):

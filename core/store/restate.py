@@ -1,0 +1,183 @@
+"""Amounts restated at the exchange rates in force, the way a changed definition restates.
+
+A money row keeps the amount as the file wrote it (``original_amount``), its currency and the
+rate it was converted at when it loaded. The fact tables never change: they hold every amount
+**as reported**. What the app reads (``current_*``, ``opportunity_versions``, the opportunity
+history and stage visits, the ARR summary) holds every amount **restated** at the rate in force
+now for its currency and day (the day's rate, else its month's): when a rates upload changes a
+rate, or an undo takes one back, those relations are rebuilt and every affected amount follows.
+A row whose currency has no rate in force any more keeps the rate it loaded at.
+
+:func:`restated_select_list` and :func:`rate_joins` are the one definition, used by the views
+and the refresh alike (portable SQL: DuckDB and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+RATES_TABLE = "current_exchange_rates"
+
+# The store column holding each money table's converted amount, and the day whose rate
+# converts a row (a campaign without a start day keeps the rate it loaded at).
+MONEY_COLUMNS: Mapping[str, str] = {
+    "campaigns": "budget_usd",
+    "spend": "amount_usd",
+    "opportunities": "amount_usd",
+    "revenue": "arr_usd",
+    "budgets": "planned_spend_usd",
+}
+RATE_DAY_COLUMNS: Mapping[str, str] = {
+    "opportunities": "close_date",
+    "spend": "spend_date",
+    "revenue": "month",
+    "budgets": "period_start",
+    "campaigns": "start_date",
+}
+DECIMAL_AMOUNT = "decimal(38, 6)"
+DECIMAL_RATE = "decimal(38, 12)"
+CENT = Decimal("0.01")
+
+
+def rate_now_sql(alias: str) -> str:
+    """SQL: the rate in force for the row the joins of :func:`rate_joins` (``alias``) found."""
+    return f"coalesce({alias}_day.rate, {alias}_month.rate)"
+
+
+def rate_joins(table: str, row: str, alias: str = "fx") -> str:
+    """LEFT JOINs bringing the rate in force for each row of ``table`` (aliased ``row``)."""
+    day = f"{row}.{RATE_DAY_COLUMNS[table]}"
+    month = f"cast(date_trunc('month', {day}) as date)"
+    currency = f"{row}.original_currency"
+    return (
+        f" left join {RATES_TABLE} as {alias}_day on {alias}_day.currency = {currency} "
+        f"and {alias}_day.rate_period = 'day' and {alias}_day.rate_date = {day}"
+        f" left join {RATES_TABLE} as {alias}_month on {alias}_month.currency = {currency} "
+        f"and {alias}_month.rate_period = 'month' and {alias}_month.rate_date = {month}"
+    )
+
+
+def restated_amount_sql(table: str, row: str, alias: str = "fx") -> str:
+    """SQL: the row's amount at the rate in force, rounded to the cent in decimal arithmetic;
+    the amount as loaded when the rate is the one it loaded at or none is in force."""
+    rate = rate_now_sql(alias)
+    money = f"{row}.{MONEY_COLUMNS[table]}"
+    amount = f"cast({row}.original_amount as {DECIMAL_AMOUNT})"
+    product = f"round({amount} * cast({rate} as {DECIMAL_RATE}), 2)"
+    return (
+        f"case when {row}.original_amount is null or {rate} is null "
+        f"or {rate} = {row}.exchange_rate then {money} "
+        f"else cast({product} as double precision) end"
+    )
+
+
+def restated_rate_sql(row: str, alias: str = "fx") -> str:
+    """SQL: the rate a restated row stands at (the one it loaded at when none is in force)."""
+    return (
+        f"case when {row}.original_amount is null then {row}.exchange_rate "
+        f"else coalesce({rate_now_sql(alias)}, {row}.exchange_rate) end"
+    )
+
+
+def restated_select_list(
+    table: str, columns: Sequence[str], row: str, alias: str = "fx", restate: bool = True
+) -> str:
+    """``columns`` of ``row`` as a select list, the money column and the rate restated (as
+    loaded when ``restate`` is false: a store mid-migration, before rates existed)."""
+    parts = []
+    for column in columns:
+        if restate and table in MONEY_COLUMNS and column == MONEY_COLUMNS[table]:
+            parts.append(f"{restated_amount_sql(table, row, alias)} as {column}")
+        elif restate and table in MONEY_COLUMNS and column == "exchange_rate":
+            parts.append(f"{restated_rate_sql(row, alias)} as {column}")
+        else:
+            parts.append(f"{row}.{column}")
+    return ", ".join(parts)
+
+
+def restated_joins(table: str, row: str, alias: str = "fx", restate: bool = True) -> str:
+    """The joins :func:`restated_select_list` reads (none for a table without money)."""
+    return rate_joins(table, row, alias) if restate and table in MONEY_COLUMNS else ""
+
+
+def converted_rows_sql(table: str) -> str:
+    """SQL: whether ``table`` holds any amount in one of ``:currencies`` (so a change of their
+    rates restates it); bind ``currencies`` as an expanding parameter."""
+    return (
+        f"select 1 from {table} "  # noqa: S608 - names from this module
+        "where original_currency in :currencies limit 1"
+    )
+
+
+# -- what a change of rates restated --------------------------------------------------------
+@dataclass(frozen=True)
+class Restatement:
+    """Current records of one table, currency and month standing at another rate than the one
+    they loaded at: their total as reported (at load) and as restated (at the rate in force)."""
+
+    table: str
+    currency: str
+    month: date
+    records: int
+    reported: Decimal
+    restated: Decimal
+    rates_reported: tuple[float, float]  # lowest and highest rate they loaded at
+    rate_now: tuple[float, float]  # lowest and highest rate in force (days may differ)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.restated - self.reported
+
+
+def _restatement_sql(table: str, keys: Sequence[str]) -> str:
+    money, day = MONEY_COLUMNS[table], RATE_DAY_COLUMNS[table]
+    match = " and ".join(f"fact.{column} is not distinct from cur.{column}" for column in keys)
+    return f"""
+        select cur.original_currency, cast(date_trunc('month', cur.{day}) as date), count(*),
+               sum(cast(fact.{money} as {DECIMAL_AMOUNT})),
+               sum(cast(cur.{money} as {DECIMAL_AMOUNT})),
+               min(fact.exchange_rate), max(fact.exchange_rate),
+               min(cur.exchange_rate), max(cur.exchange_rate)
+        from current_{table} as cur
+        inner join {table} as fact on fact.upload_id = cur.upload_id and {match}
+        where cur.original_currency in (select currency from current_exchange_rates)
+          and cur.exchange_rate <> fact.exchange_rate
+        group by 1, 2
+        order by 2, 1
+        limit :limit
+    """  # noqa: S608 - names from this module
+
+
+def restatements(
+    connection: Connection,
+    keys: Mapping[str, Sequence[str]],
+    currencies: Sequence[str] | None = None,
+    limit: int = 1_000,
+) -> list[Restatement]:
+    """Every (table, currency, month) whose current amounts stand restated, optionally only for
+    ``currencies``. ``keys``: each money table's natural key (``schema.VERSIONED_TABLES``)."""
+    found: list[Restatement] = []
+    for table in MONEY_COLUMNS:
+        rows = connection.execute(sa.text(_restatement_sql(table, keys[table])), {"limit": limit})
+        for code, month, records, reported, restated, low, high, now_low, now_high in rows:
+            if currencies is not None and code not in currencies:
+                continue
+            found.append(
+                Restatement(
+                    table=table,
+                    currency=str(code),
+                    month=month,
+                    records=int(records),
+                    reported=Decimal(str(reported)).quantize(CENT),
+                    restated=Decimal(str(restated)).quantize(CENT),
+                    rates_reported=(float(low), float(high)),
+                    rate_now=(float(now_low), float(now_high)),
+                )
+            )
+    return found

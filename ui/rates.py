@@ -1,0 +1,87 @@
+"""Data page: the exchange rates in force and what a change of rates restated.
+
+A change of rates restates amounts already loaded the way a changed definition restates a
+metric: the pages show every amount at the rate in force now, and this section shows, per
+table, currency and month, the total as reported (at the rate it loaded at) beside the total
+restated, so nobody wonders why last month's spend moved.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.formatting import escape_markdown, money_column_format, plural
+from core.store import rates as store_rates
+from ui.data import CACHE
+from ui.store import Store, store_engine
+
+TABLE_LABELS = {
+    "opportunities": "Opportunities",
+    "spend": "Spend",
+    "revenue": "Revenue (ARR)",
+    "budgets": "Budgets",
+    "campaigns": "Campaign budgets",
+}
+
+
+@st.cache_data(**CACHE)
+def rates_in_force(url: str, version: int) -> pd.DataFrame:
+    """The rates in force, newest first."""
+    del version
+    return store_rates.current_rates(store_engine(url))
+
+
+@st.cache_data(**CACHE)
+def restated(url: str, version: int) -> pd.DataFrame:
+    """What stands restated at the rates in force (as reported beside restated)."""
+    del version
+    return store_rates.restatements_frame(store_rates.rate_restatements(store_engine(url)))
+
+
+def rates_section(store: Store, reporting: str) -> None:
+    """The rates in force and, when a change of rates restated amounts, reported vs restated."""
+    rates = rates_in_force(store.url, store.version)
+    if rates.empty:
+        return
+    st.subheader("Exchange rates")
+    st.caption(
+        f"How many {escape_markdown(reporting)} one unit of each currency buys. Every amount "
+        "is shown at the rate in force for its day (else its month); the upload history keeps "
+        "each amount as it was converted when it loaded."
+    )
+    changes = restated(store.url, store.version)
+    if not changes.empty:
+        months = len(changes)
+        st.warning(
+            f"New rates restated amounts already loaded in {plural(months, 'table-month')}: "
+            "the pages show them restated; as reported and restated side by side below. "
+            "Undo the rates upload in Upload history to go back.",
+            icon=":material/currency_exchange:",
+        )
+        money = money_column_format(reporting)
+        st.dataframe(
+            changes.assign(table=changes["table"].map(TABLE_LABELS).fillna(changes["table"])),
+            hide_index=True,
+            column_config={
+                "table": st.column_config.TextColumn("Table"),
+                "currency": st.column_config.TextColumn("Currency"),
+                "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                "records": st.column_config.NumberColumn("Records", format="localized"),
+                "reported": st.column_config.NumberColumn("As reported", format=money),
+                "restated": st.column_config.NumberColumn("Restated", format=money),
+                "difference": st.column_config.NumberColumn("Difference", format=money),
+                "rate_reported": st.column_config.TextColumn("Rate when loaded"),
+                "rate_now": st.column_config.TextColumn("Rate in force"),
+            },
+        )
+    st.dataframe(
+        rates,
+        hide_index=True,
+        column_config={
+            "currency": st.column_config.TextColumn("Currency"),
+            "rate_period": st.column_config.TextColumn("Per"),
+            "rate_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
+            "rate": st.column_config.NumberColumn(f"{reporting} per unit", format="%.6g"),
+        },
+    )
