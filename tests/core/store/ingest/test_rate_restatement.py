@@ -16,10 +16,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.store.company import save_company_settings
+from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import IngestOptions, ingest_file, undo_upload
 from core.store.restate import restatements
-from core.store.schema import VERSIONED_TABLES
+from core.store.schema import MIGRATIONS, VERSIONED_TABLES, migrate
 from tests.core.store.ingest.test_real_exports import (
+    ACME,
     NOW,
     RATES,
     REAL,
@@ -27,6 +30,7 @@ from tests.core.store.ingest.test_real_exports import (
     rows_of,
 )
 from tests.core.store.test_current_tables import assert_current_is_live
+from tests.stores import fresh_store_url
 
 CENT = Decimal("0.01")
 NEW_AUD_JULY = Decimal("0.6500")
@@ -174,3 +178,36 @@ def test_a_rate_for_a_currency_nobody_loaded_restates_nothing(acme, tmp_path):
         assert restatements(connection, VERSIONED_TABLES) == []
     # Only the rates table moved: no money table was rebuilt for a currency none holds.
     assert _refreshed(acme) == before
+
+
+def test_schema_16_restates_a_store_that_kept_amounts_as_loaded(tmp_path):
+    """Before schema 16 the current tables kept every amount at the rate it loaded at."""
+    engine = create_store_engine(fresh_store_url(tmp_path / "old.duckdb"))
+    try:
+        up_to_15 = {version: MIGRATIONS[version] for version in range(1, 16)}
+        assert migrate(engine, up_to_15) == 15
+        save_company_settings(engine, ACME, None, "tester", NOW)
+        assert load(engine, "rates_monthly_eur.csv").loaded
+        deals = load(engine, "salesforce_dataloader_opportunities_multicurrency.csv")
+        _new_rates(engine, tmp_path, f"month,currency,rate\n2026-07,AUD,{NEW_AUD_JULY}\n")
+        ids = sorted(_aud_july_deals())
+        with engine.begin() as connection:  # as release 15 left it: amounts as loaded
+            connection.execute(
+                sa.text(
+                    "update current_opportunities as cur set amount_usd = fact.amount_usd, "
+                    "exchange_rate = fact.exchange_rate from opportunities as fact "
+                    "where fact.upload_id = cur.upload_id "
+                    "and fact.opportunity_id = cur.opportunity_id"
+                )
+            )
+        old_rate = RATES[("AUD", "2026-07")]
+        amounts = _aud_july_deals()
+        as_loaded = {key: float(_cents(amounts[key] * old_rate)) for key in ids}
+        assert _current(engine, "current_opportunities", ids) == as_loaded
+        assert migrate(engine) == 16
+        restated = {key: float(_cents(amounts[key] * NEW_AUD_JULY)) for key in ids}
+        assert _current(engine, "current_opportunities", ids) == restated
+        assert rows_of(engine, "opportunities", deals.upload_id)["amount_usd"].notna().all()
+        assert_current_is_live(engine)
+    finally:
+        engine.dispose()
