@@ -1302,6 +1302,8 @@ def run_rates(arguments: argparse.Namespace, engine: Engine, out: TextIO, err: T
         else:
             stream = out if report.loaded else err
             print(report.message, file=stream)
+            for sentence in report.restated:
+                print(f"  {sentence}", file=out)
             for row in report.errors.head(50).itertuples(index=False):
                 print(f"  row {row.row}, {row.column}: {row.value!r} {row.problem}", file=err)
         return EXIT_OK if report.loaded else EXIT_REFUSED

@@ -325,7 +325,9 @@ def _load_controls(
         if loaded.loaded:
             if loaded.kind in store_scenarios.FIT_INPUTS:
                 scenario_views.fit_in_background(store.engine)
-            st.session_state["_data_notice"] = f"{arrival.file_name}: {loaded.message}"
+            st.session_state["_data_notice"] = " ".join(
+                [f"{arrival.file_name}: {loaded.message}", *loaded.restated]
+            )
             file_values.keep_loaded_warnings(loaded)
             st.session_state["history_upload"] = loaded.upload_id  # the history shows it next
             st.session_state["_uploader_round"] = round_number + 1

@@ -85,25 +85,87 @@ def restated_rate_sql(row: str, alias: str = "fx") -> str:
     )
 
 
+# A total over a date range loaded spread over its days (``spend.is_spread``) was converted per
+# month at the month's rate and then spread by cents, so its days add up to the converted total
+# exactly. It is restated the same way: the month's written cents of its campaign in its upload,
+# times the month's rate in force, rounded to the cent, spread again (earlier days take the
+# remainder).
+def spread_join(row: str) -> str:
+    """A LEFT JOIN bringing each spread spend day (of ``row``) its month's written cents, the
+    days of that month and its index among them (windows over the spread rows alone)."""
+    group = "upload_id, campaign_id, source, cast(date_trunc('month', spend_date) as date)"
+    return (
+        " left join (select upload_id, campaign_id, source, spend_date, "  # noqa: S608
+        f"sum(cast(round(original_amount * 100) as bigint)) over (partition by {group}) "
+        "as month_cents, "
+        f"count(*) over (partition by {group}) as days, "
+        f"row_number() over (partition by {group} order by spend_date) - 1 as day_index "
+        "from spend where is_spread) as spread "
+        f"on {row}.is_spread and spread.upload_id = {row}.upload_id "
+        f"and spread.campaign_id = {row}.campaign_id and spread.source = {row}.source "
+        f"and spread.spend_date = {row}.spend_date"
+    )
+
+
+def _spread_amount_sql(row: str, alias: str) -> str:
+    rate = f"{alias}_month.rate"
+    cents = (
+        f"cast(round(cast(spread.month_cents as {DECIMAL_AMOUNT}) "
+        f"* cast({rate} as {DECIMAL_RATE})) as bigint)"
+    )
+    share = (
+        f"(cast(({cents} - {cents} % spread.days) / spread.days as bigint) "
+        f"+ case when spread.day_index < {cents} % spread.days then 1 else 0 end) / 100.0"
+    )
+    return (
+        f"case when {row}.original_amount is null or {rate} is null "
+        f"or {rate} = {row}.exchange_rate or spread.days is null then {row}.amount_usd "
+        f"else cast({share} as double precision) end"
+    )
+
+
 def restated_select_list(
-    table: str, columns: Sequence[str], row: str, alias: str = "fx", restate: bool = True
+    table: str,
+    columns: Sequence[str],
+    row: str,
+    alias: str = "fx",
+    restate: bool = True,
+    spread: bool = False,
 ) -> str:
     """``columns`` of ``row`` as a select list, the money column and the rate restated (as
-    loaded when ``restate`` is false: a store mid-migration, before rates existed)."""
+    loaded when ``restate`` is false: a store mid-migration, before rates existed). ``spread``:
+    the query joins :func:`spread_join`, so spread spend restates exactly."""
     parts = []
     for column in columns:
         if restate and table in MONEY_COLUMNS and column == MONEY_COLUMNS[table]:
-            parts.append(f"{restated_amount_sql(table, row, alias)} as {column}")
+            amount = restated_amount_sql(table, row, alias)
+            if spread:
+                amount = (
+                    f"case when {row}.is_spread then {_spread_amount_sql(row, alias)} "
+                    f"else {amount} end"
+                )
+            parts.append(f"{amount} as {column}")
         elif restate and table in MONEY_COLUMNS and column == "exchange_rate":
-            parts.append(f"{restated_rate_sql(row, alias)} as {column}")
+            rate = restated_rate_sql(row, alias)
+            if spread:
+                month = (
+                    f"case when {row}.original_amount is null then {row}.exchange_rate "
+                    f"else coalesce({alias}_month.rate, {row}.exchange_rate) end"
+                )
+                rate = f"case when {row}.is_spread then {month} else {rate} end"
+            parts.append(f"{rate} as {column}")
         else:
             parts.append(f"{row}.{column}")
     return ", ".join(parts)
 
 
-def restated_joins(table: str, row: str, alias: str = "fx", restate: bool = True) -> str:
+def restated_joins(
+    table: str, row: str, alias: str = "fx", restate: bool = True, spread: bool = False
+) -> str:
     """The joins :func:`restated_select_list` reads (none for a table without money)."""
-    return rate_joins(table, row, alias) if restate and table in MONEY_COLUMNS else ""
+    if not restate or table not in MONEY_COLUMNS:
+        return ""
+    return rate_joins(table, row, alias) + (spread_join(row) if spread else "")
 
 
 def converted_rows_sql(table: str) -> str:

@@ -579,8 +579,9 @@ def current_view_sql(table_name: str, restate: bool = True) -> str:
     key = ", ".join(f"fact.{column}" for column in VERSIONED_TABLES[table_name])
     columns = fact_columns(table_name)
     fact_list = ", ".join(f"fact.{column}" for column in columns)
-    latest = restated_select_list(table_name, columns, "latest", restate=restate)
-    joins = restated_joins(table_name, "latest", restate=restate)
+    spread = restate and table_name == "spend"  # spread totals restate exactly, per month
+    latest = restated_select_list(table_name, columns, "latest", restate=restate, spread=spread)
+    joins = restated_joins(table_name, "latest", restate=restate, spread=spread)
     return f"""
 create view live_current_{table_name} as
 with loaded_versions as (

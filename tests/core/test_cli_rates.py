@@ -71,6 +71,11 @@ def test_a_rate_typed_by_hand_restates_and_says_so(acme_url):
     code, out, err = cli("rates", "--db", acme_url, "--add", "AUD", "2026-07", "0.65")
     assert (code, err) == (0, ""), err
     assert out.startswith("Loaded 1 row into exchange_rates")
+    assert (
+        f"  Restated at the rates in force: {len(amounts)} opportunities "
+        f"record{'s' if len(amounts) > 1 else ''} in AUD, "
+        f"July 2026: €{reported:,.2f} as reported, €{restated:,.2f} restated."
+    ) in out
 
     code, out, err = cli("rates", "--db", acme_url)
     assert (code, err) == (0, "")

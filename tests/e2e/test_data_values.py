@@ -53,7 +53,9 @@ def eur_app_server(tmp_path: Path) -> Iterator[str]:
         yield base_url
 
 
-def test_a_missing_rate_is_typed_in_and_the_file_loads(page: Page, eur_app_server: str) -> None:
+def test_a_missing_rate_is_typed_in_and_the_file_loads(
+    page: Page, eur_app_server: str, tmp_path: Path
+) -> None:
     page.goto(f"{eur_app_server}/data")
     wait_for_app(page, "Data")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(EXPORT))
@@ -85,6 +87,31 @@ def test_a_missing_rate_is_typed_in_and_the_file_loads(page: Page, eur_app_serve
     wait_for_app(page)
     assert_no_problems(page)
     save_screenshot(page, "data-rates")
+
+    # June's rate changes later: the spend already loaded is restated, shown beside as reported.
+    new_rates = tmp_path / "rates_june_revised.csv"
+    new_rates.write_text("month,currency,rate\n2026-06,AUD,0.6500\n", encoding="utf-8")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(new_rates))
+    expect(page.get_by_role("heading", name=re.compile(re.escape(new_rates.name)))).to_be_visible()
+    wait_for_app(page)
+    name = page.get_by_label("Your name (recorded with the upload)")
+    name.fill("Dana Whitfield")
+    name.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile(r"^Load 1 row into")).click()
+    expect(
+        page.get_by_text(
+            re.compile(r"Restated at the rates in force: [0-9,]+ spend records in AUD, June 2026")
+        )
+    ).to_be_visible()
+    wait_for_app(page)
+    page.get_by_role("tab", name="What the store holds").click()
+    expect(page.get_by_role("heading", name="Exchange rates")).to_be_visible()
+    expect(
+        page.get_by_text("New rates restated amounts already loaded in 1 table-month")
+    ).to_be_visible()
+    assert_no_problems(page)
+    save_screenshot(page, "data-rates-restated")
 
 
 SALESFORCE = EXPORT.with_name("salesforce_report_custom_types.csv")

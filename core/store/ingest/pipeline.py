@@ -1668,9 +1668,8 @@ class _Run:
                 )
         report.upload_id = upload_id
         if preset.kind == "exchange_rates":
-            report.decisions.extend(
-                restated_by_rates(self.connection, upload_id, self.reporting_currency)
-            )
+            report.restated = restated_by_rates(self.connection, upload_id, self.reporting_currency)
+            report.decisions.extend(report.restated)
         report.status = "loaded_with_rejects" if report.rows_rejected else "loaded"
         loaded = f"Loaded {plural(report.rows_valid, 'row')} into {preset.kind}"
         if report.rows_stored != report.rows_valid:

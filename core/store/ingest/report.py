@@ -127,6 +127,8 @@ class IngestReport:
     values: tuple[values.ValueCount, ...] = ()
     fixed_values: Mapping[str, str] = field(default_factory=dict)
     missing_rates: tuple[currency.MissingRates, ...] = ()
+    # A rates upload: what it restated among the amounts already loaded (also in decisions).
+    restated: list[str] = field(default_factory=list)
     currency_note: str = ""  # which currency the amounts were read in, for the summary
     sheets: tuple[str, ...] = ()  # an Excel workbook's sheets
     rows_stored: int = 0  # records stored: fewer than rows when repeats add up, more when spread

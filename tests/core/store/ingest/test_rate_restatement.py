@@ -211,3 +211,36 @@ def test_schema_16_restates_a_store_that_kept_amounts_as_loaded(tmp_path):
         assert_current_is_live(engine)
     finally:
         engine.dispose()
+
+
+def test_a_total_spread_over_its_days_is_restated_to_the_cent(acme, tmp_path):
+    """Each campaign's days add up to its written total times the new rate, exactly."""
+    name = "google_ads_campaign_report_aud_no_day.csv"
+    with (REAL / name).open(encoding="utf-8-sig", newline="") as handle:
+        lines = handle.read().splitlines()[2:]  # a title line and the date range first
+    totals = {
+        row["Campaign"]: Decimal(row["Cost"].replace(",", ""))
+        for row in csv.DictReader(lines)
+        if row["Campaign"] and not row["Campaign status"].startswith("Total")
+    }
+    report = load(acme, name)
+    assert report.status == "loaded", report.message
+    rate = Decimal("0.6500")
+    _new_rates(acme, tmp_path, f"month,currency,rate\n2026-06,AUD,{rate}\n")
+    with acme.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "select campaign_id, amount_usd, exchange_rate from current_spend "
+                "where upload_id = :upload_id"
+            ),
+            {"upload_id": report.upload_id},
+        ).all()
+    restated: dict[str, Decimal] = {}
+    for campaign, amount, applied in rows:
+        restated[campaign] = restated.get(campaign, Decimal(0)) + Decimal(str(amount))
+        assert applied == float(rate)
+    assert sorted(restated.values()) == sorted(_cents(total * rate) for total in totals.values())
+    with acme.connect() as connection:
+        (found,) = restatements(connection, VERSIONED_TABLES)
+    assert found.restated == sum(_cents(total * rate) for total in totals.values())
+    assert_current_is_live(acme)
