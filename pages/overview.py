@@ -15,7 +15,7 @@ from core.formatting import (
     plural,
 )
 from core.overview import Headline, overview_windows
-from ui import access, context, data
+from ui import access, context, data, rates
 from ui import campaigns as campaign_views
 from ui import goals as goal_views
 from ui import review as review_views
@@ -172,6 +172,9 @@ else:
     )
 st.page_link("pages/campaigns.py", label="Every campaign and channel", icon=":material/campaign:")
 
+rates.period_notice(
+    review.store_url, review.store_version, review.period.start, review.as_of, currency
+)
 restated = data.restatements(
     review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
 )

@@ -8,14 +8,17 @@ restated, so nobody wonders why last month's spend moved.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from core.formatting import escape_markdown, money_column_format, plural
+from core.formatting import escape_markdown, format_money_exact, money_column_format, plural
 from core.store import rates as store_rates
 from ui.data import CACHE
 from ui.store import Store, store_engine
 
+MONTHS_NAMED = 3  # in a page's notice; the Data page lists them all
 TABLE_LABELS = {
     "opportunities": "Opportunities",
     "spend": "Spend",
@@ -84,4 +87,31 @@ def rates_section(store: Store, reporting: str) -> None:
             "rate_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
             "rate": st.column_config.NumberColumn(f"{reporting} per unit", format="%.6g"),
         },
+    )
+
+
+def period_notice(url: str, version: int, first: date, last: date, reporting: str) -> None:
+    """On a page of figures for ``first``..``last``: a warning when amounts of those months
+    stand restated at new exchange rates, with as reported beside restated."""
+    changes = restated(url, version)
+    if changes.empty:
+        return
+    month = pd.to_datetime(changes["month"]).dt.date
+    inside = changes[(month >= first.replace(day=1)) & (month <= last)]
+    if inside.empty:
+        return
+    parts = [
+        f"{TABLE_LABELS.get(row.table, row.table).lower()} in {row.currency}, "
+        f"{row.month:%b %Y}: {format_money_exact(row.reported, reporting, 2)} as reported, "
+        f"{format_money_exact(row.restated, reporting, 2)} restated"
+        for row in inside.head(MONTHS_NAMED).itertuples(index=False)
+    ]
+    more = len(inside) - MONTHS_NAMED
+    st.warning(
+        "Exchange rates changed after some of these amounts loaded; they are shown at the rates "
+        "in force (restated): "
+        + "; ".join(escape_markdown(part) for part in parts)
+        + (f"; and {plural(more, 'more month')}" if more > 0 else "")
+        + ". The Data page lists every restatement.",
+        icon=":material/currency_exchange:",
     )

@@ -16,7 +16,8 @@ from core.store import queries
 from core.store.company import save_company_settings
 from core.store.engine import create_store_engine
 from core.store.ingest.pipeline import IngestOptions, ingest_file
-from core.store.schema import migrate
+from core.store.restate import restatements
+from core.store.schema import VERSIONED_TABLES, migrate
 from tests.pages.conftest import query_value, scalar
 from tests.pages.helpers import open_page
 from tests.stores import fresh_store_url
@@ -340,3 +341,31 @@ def test_new_rates_show_what_they_restated_as_reported_beside_restated(
     ]
     rates = next(frame.value for frame in app.dataframe if "rate_period" in frame.value.columns)
     assert ("AUD", 0.65) in set(zip(rates["currency"], rates["rate"], strict=True))
+
+
+def test_the_overview_says_when_its_amounts_stand_restated_at_new_rates(
+    app_for, eur_with_rates_url, tmp_path
+):
+    engine = create_store_engine(eur_with_rates_url)
+    try:
+        spend = ingest_file(
+            engine,
+            REAL / "google_ads_campaign_report_aud_no_day.csv",
+            IngestOptions(uploaded_by="tester"),
+        )
+        assert spend.loaded, spend.message
+        revised = tmp_path / "aud_june.csv"
+        revised.write_text("month,currency,rate\n2026-06,AUD,0.65\n", encoding="utf-8")
+        assert ingest_file(engine, revised, IngestOptions(uploaded_by="tester")).loaded
+        with engine.connect() as connection:
+            found = restatements(connection, VERSIONED_TABLES)
+    finally:
+        engine.dispose()
+    (june,) = found
+    app = open_page(app_for, eur_with_rates_url, "pages/overview.py")
+    notice = next(text(item) for item in app.warning if "Exchange rates changed" in text(item))
+    assert notice == (
+        "Exchange rates changed after some of these amounts loaded; they are shown at the rates "
+        f"in force (restated): spend in AUD, Jun 2026: €{june.reported:,.2f} as reported, "
+        f"€{june.restated:,.2f} restated. The Data page lists every restatement."
+    )
