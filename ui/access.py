@@ -165,7 +165,14 @@ def who(key: str, label: str = "Your name", form: object = st) -> Actor | None:
     if person.actor is not None:
         form.caption(f"Recorded as {escape_markdown(person.actor.label)}")  # type: ignore[attr-defined]
         return person.actor
+    # Streamlit forgets a widget's value once a run leaves it out (after a file is loaded the
+    # load controls go away): the name typed is kept beside it so the next form offers it again.
+    kept = f"_{key}_kept"
+    if not st.session_state.get(key) and st.session_state.get(kept):
+        st.session_state[key] = st.session_state[kept]
     typed = str(form.text_input(label, max_chars=80, key=key) or "").strip()  # type: ignore[attr-defined]
+    if typed:
+        st.session_state[kept] = typed
     return Actor.local(typed) if typed else None
 
 
