@@ -434,7 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the company's name, fiscal year and reporting currency: show them, or set them",
         description="Without options, print the company settings. With options, set them and "
         "print what the change does. A first set-up needs --company-name, --fiscal-year-start "
-        "and --currency. The reporting currency cannot change once amounts are loaded.",
+        "and --currency. A new reporting currency restates every amount already loaded, through "
+        "the new currency's exchange rate to the old one (refused, naming the months, where a "
+        "month lacks it).",
     )
     settings.add_argument(
         "--company-name",
@@ -1350,13 +1352,16 @@ def _print_restatements(engine: Engine, as_json: bool, reporting: str, out: Text
         file=out,
     )
     for item in found:
-        reported, restated, difference = (
-            format_money_exact(float(value), reporting, 2)
-            for value in (item.reported, item.restated, item.difference)
+        reported = format_money_exact(float(item.reported), item.reported_in, 2)
+        restated = format_money_exact(float(item.restated), item.restated_in, 2)
+        difference = (
+            f"  ({format_money_exact(float(item.difference), reporting, 2)})"
+            if item.difference is not None
+            else ""
         )
         print(
             f"  {item.table:<13} {item.currency}  {item.month:%Y-%m}  {item.records:>7,} records"
-            f"  as reported {reported}  restated {restated}  ({difference})",
+            f"  as reported {reported}  restated {restated}{difference}",
             file=out,
         )
     return EXIT_OK

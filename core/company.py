@@ -10,10 +10,11 @@ does in plain sentences before (and after) it is made:
 
 - a new fiscal calendar relabels every quarter; goals, forecasts and budgets already loaded keep
   their dates, so their labels (from the old calendar) no longer name the new quarters;
-- amounts are stored in the reporting currency as they are loaded (amounts in another currency
-  are converted at the exchange rates loaded, which are rates to the reporting currency), so the
-  currency cannot change once amounts or rates are stored: that would need every amount restated
-  and every rate replaced. :func:`describe_change` refuses it with :class:`CurrencyChangeError`.
+- amounts are converted to the reporting currency as they load (at the exchange rates loaded,
+  which are rates to the reporting currency); a new currency restates every amount from the
+  amount as written, through the new currency's rate to the old one
+  (:mod:`core.store.currency_change`, which refuses with :class:`CurrencyChangeError` when a
+  month lacks that rate).
 
 Pure: no SQL, no Streamlit.
 
@@ -256,7 +257,7 @@ class StoreCounts:
 
 
 class CurrencyChangeError(ValueError):
-    """The reporting currency cannot change: the store already holds amounts in the old one."""
+    """The reporting currency cannot change: an amount could not be restated in the new one."""
 
 
 def _join(parts: list[str]) -> str:
@@ -302,15 +303,6 @@ def _money_text(counts: StoreCounts) -> str:
         plural(counts.exchange_rates, "exchange rate"),
     ]
     return _join([part for part in parts if not part.startswith("0 ")])
-
-
-def currency_change_refusal(old_currency: str, new_currency: str, counts: StoreCounts) -> str:
-    """Why the reporting currency may not change from ``old_currency`` (what money is stored)."""
-    return (
-        f"The store already holds amounts in {old_currency} ({_money_text(counts)}): changing "
-        f"the reporting currency would mix currencies. Start a new store for {new_currency}, "
-        f"or keep {old_currency}."
-    )
 
 
 def _same_labels(old: FiscalCalendar, new: FiscalCalendar) -> bool:
@@ -375,14 +367,36 @@ def _calendar_sentences(
     return sentences
 
 
+def _plans_held(counts: StoreCounts) -> str:
+    """The plans a currency change leaves as they are (targets and forecasts have no currency
+    of their own): ``the targets of 2 goals``, or ``""``."""
+    return _join(
+        [
+            text
+            for count, text in (
+                (counts.goals, f"the targets of {plural(counts.goals, 'goal')}"),
+                (counts.forecasts, f"the values of {plural(counts.forecasts, 'forecast')}"),
+            )
+            if count
+        ]
+    )
+
+
 def _currency_sentences(
     old_currency: str, new: CompanySettings, counts: StoreCounts, first: bool
 ) -> list[str]:
     code = new.currency
     if old_currency == code and not first:
         return []
+    held = _plans_held(counts) if old_currency != code else ""
     if old_currency != code and counts.money_rows:
-        raise CurrencyChangeError(currency_change_refusal(old_currency, code, counts))
+        return [
+            f"Reporting currency now {code} (was {old_currency}): the amounts already loaded "
+            f"({_money_text(counts)}) are restated in {code} from the amounts as written, at "
+            f"the rates loaded, rebased through {code}'s rate to {old_currency}; the upload "
+            f"history keeps them as reported in {old_currency}."
+            + (f" Any money among {held} is not converted: review them." if held else "")
+        ]
     if old_currency == code and counts.money_rows:
         return [f"Reporting currency set to {code}, the currency of the amounts loaded so far."]
     opening = (
@@ -394,17 +408,7 @@ def _currency_sentences(
         f"amounts load in {code} from now on (other currencies are converted at the exchange "
         "rates you load)."
     )
-    if old_currency != code and (counts.goals or counts.forecasts):
-        held = _join(
-            [
-                text
-                for count, text in (
-                    (counts.goals, f"the targets of {plural(counts.goals, 'goal')}"),
-                    (counts.forecasts, f"the values of {plural(counts.forecasts, 'forecast')}"),
-                )
-                if count
-            ]
-        )
+    if held:
         return [
             f"{opening}. Amounts loaded so far stay in {old_currency} as loaded: any money among "
             f"{held} is not converted; {rule}"
@@ -420,10 +424,6 @@ def describe_change(
     """What changing the settings from ``old`` (``None``: never set up) to ``new`` does, in plain
     sentences, as of ``today`` with ``counts`` records in the store; ``()`` when nothing changes.
 
-    Raises
-    ------
-    CurrencyChangeError
-        When the currency would change while the store holds amounts in the old one.
     """
     first = old is None
     old_calendar = (

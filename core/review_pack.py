@@ -49,7 +49,7 @@ class PackContent:
     """What a pack shows: the frozen snapshot, and the review's notes and decisions.
 
     ``store_currency`` is the store's reporting currency, for a snapshot frozen before
-    snapshots recorded theirs (the currency cannot change once amounts are stored).
+    snapshots recorded theirs.
     """
 
     review_id: int

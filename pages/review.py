@@ -63,7 +63,7 @@ chosen_id = st.selectbox(
 )
 chosen = store_reviews.load_review(engine, int(chosen_id))
 snapshot = chosen.snapshot
-# Frozen amounts are in the currency they were frozen in (it cannot change once money is stored).
+# Frozen amounts are in the currency they were frozen in (the snapshot records it).
 currency = str(snapshot.get("currency") or review.currency)
 
 st.subheader(f"As frozen on {format_day(chosen.review_date)}")

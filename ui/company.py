@@ -22,17 +22,15 @@ from core.company import (
     MONTH_NAMES,
     CompanySettings,
     CurrencyChangeError,
-    StoreCounts,
     calendar_preview,
     company_settings_from,
-    describe_change,
     short_label,
 )
 from core.formatting import escape_markdown
 from core.store import company as store_company
 from core.store.engine import ReadOnlyStoreError
 from ui import access, data
-from ui.store import Store, store_engine
+from ui.store import Store
 
 FLASH_KEY = "_company_notice"
 SET_UP = "company_setup"
@@ -48,16 +46,10 @@ NAMED_BY_HELP = (
 )
 WHY_FIRST = (
     "Set this up before loading exports: the fiscal year decides how quarters are labelled "
-    "(goals, forecasts and budgets are loaded for them), and amounts are stored in the "
-    "reporting currency, which cannot change once amounts are stored."
+    "(goals, forecasts and budgets are loaded for them), and amounts are converted to the "
+    "reporting currency as they load (changing it later restates every amount through the new "
+    "currency's exchange rate)."
 )
-
-
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def store_counts(url: str, version: int) -> StoreCounts:
-    """What a change of settings concerns: current plans and money records."""
-    del version
-    return store_company.store_counts(store_engine(url))
 
 
 def current_settings(store: Store) -> CompanySettings | None:
@@ -234,10 +226,9 @@ def _settings_expander(store: Store, current: CompanySettings) -> None:
         if new == current:
             st.caption("Change a value above to see what the change does before applying it.")
             return
-        counts = store_counts(store.url, store.version)
         try:
-            effect = describe_change(current, new, date.today(), counts)
-        except CurrencyChangeError as problem:  # not over amounts stored in the old currency
+            effect = store_company.preview_change(store.engine, new, date.today())
+        except CurrencyChangeError as problem:  # an amount could not be restated
             st.error(escape_markdown(str(problem)), icon=":material/currency_exchange:")
             return
         st.info(

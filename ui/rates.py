@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.formatting import escape_markdown, format_money_exact, money_column_format, plural
+from core.formatting import escape_markdown, format_money_exact, plural
 from core.store import rates as store_rates
 from ui.data import CACHE
 from ui.store import Store, store_engine
@@ -42,6 +42,25 @@ def restated(url: str, version: int) -> pd.DataFrame:
     return store_rates.restatements_frame(store_rates.rate_restatements(store_engine(url)))
 
 
+def _readable(changes: pd.DataFrame) -> pd.DataFrame:
+    """Amounts as text in the currency each is in (as reported before a currency change)."""
+    return changes.assign(
+        table=changes["table"].map(TABLE_LABELS).fillna(changes["table"]),
+        reported=[
+            format_money_exact(value, code, 2)
+            for value, code in zip(changes["reported"], changes["reported_in"], strict=True)
+        ],
+        restated=[
+            format_money_exact(value, code, 2)
+            for value, code in zip(changes["restated"], changes["restated_in"], strict=True)
+        ],
+        difference=[
+            "n/a (another currency)" if pd.isna(value) else format_money_exact(value, code, 2)
+            for value, code in zip(changes["difference"], changes["restated_in"], strict=True)
+        ],
+    )
+
+
 def rates_section(store: Store, reporting: str) -> None:
     """The rates in force and, when a change of rates restated amounts, reported vs restated."""
     rates = rates_in_force(store.url, store.version)
@@ -62,22 +81,25 @@ def rates_section(store: Store, reporting: str) -> None:
             "Undo the rates upload in Upload history to go back.",
             icon=":material/currency_exchange:",
         )
-        money = money_column_format(reporting)
         st.dataframe(
-            changes.assign(table=changes["table"].map(TABLE_LABELS).fillna(changes["table"])),
+            _readable(changes),
             hide_index=True,
+            column_order=[
+                "table", "currency", "month", "records", "reported", "restated", "difference",
+                "rate_reported", "rate_now",
+            ],
             column_config={
                 "table": st.column_config.TextColumn("Table"),
                 "currency": st.column_config.TextColumn("Currency"),
                 "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
                 "records": st.column_config.NumberColumn("Records", format="localized"),
-                "reported": st.column_config.NumberColumn("As reported", format=money),
-                "restated": st.column_config.NumberColumn("Restated", format=money),
-                "difference": st.column_config.NumberColumn("Difference", format=money),
+                "reported": st.column_config.TextColumn("As reported"),
+                "restated": st.column_config.TextColumn("Restated"),
+                "difference": st.column_config.TextColumn("Difference"),
                 "rate_reported": st.column_config.TextColumn("Rate when loaded"),
                 "rate_now": st.column_config.TextColumn("Rate in force"),
             },
-        )
+        )  # fmt: skip
     st.dataframe(
         rates,
         hide_index=True,
@@ -102,8 +124,8 @@ def period_notice(url: str, version: int, first: date, last: date, reporting: st
         return
     parts = [
         f"{TABLE_LABELS.get(row.table, row.table).lower()} in {row.currency}, "
-        f"{row.month:%b %Y}: {format_money_exact(row.reported, reporting, 2)} as reported, "
-        f"{format_money_exact(row.restated, reporting, 2)} restated"
+        f"{row.month:%b %Y}: {format_money_exact(row.reported, row.reported_in, 2)} as "
+        f"reported, {format_money_exact(row.restated, row.restated_in, 2)} restated"
         for row in inside.head(MONTHS_NAMED).itertuples(index=False)
     ]
     more = len(inside) - MONTHS_NAMED

@@ -125,7 +125,9 @@ def restatements_frame(found: Sequence[Restatement]) -> pd.DataFrame:
                 "records": item.records,
                 "reported": float(item.reported),
                 "restated": float(item.restated),
-                "difference": float(item.difference),
+                "difference": None if item.difference is None else float(item.difference),
+                "reported_in": item.reported_in,
+                "restated_in": item.restated_in,
                 "rate_reported": _rate_text(item.rates_reported),
                 "rate_now": _rate_text(item.rate_now),
             }
@@ -133,7 +135,7 @@ def restatements_frame(found: Sequence[Restatement]) -> pd.DataFrame:
         ],
         columns=[
             "table", "currency", "month", "records", "reported", "restated", "difference",
-            "rate_reported", "rate_now",
+            "rate_reported", "rate_now", "reported_in", "restated_in",
         ],
     )  # fmt: skip
 

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 RATES_TABLE = "current_exchange_rates"
+# The store's reporting currency (USD before a company is set up), as SQL.
+REPORTING_SQL = "coalesce((select value from settings where key = 'currency'), 'USD')"
 
 # The store column holding each money table's converted amount, and the day whose rate
 # converts a row (a campaign without a start day keeps the rate it loaded at).
@@ -71,8 +73,10 @@ def restated_amount_sql(table: str, row: str, alias: str = "fx") -> str:
     amount = f"cast({row}.original_amount as {DECIMAL_AMOUNT})"
     product = f"round({amount} * cast({rate} as {DECIMAL_RATE}), 2)"
     return (
-        f"case when {row}.original_amount is null or {rate} is null "
-        f"or {rate} = {row}.exchange_rate then {money} "
+        f"case when {row}.original_amount is null then {money} "
+        f"when {row}.original_currency = {REPORTING_SQL} "
+        f"then cast({row}.original_amount as double precision) "
+        f"when {rate} is null or {rate} = {row}.exchange_rate then {money} "
         f"else cast({product} as double precision) end"
     )
 
@@ -81,6 +85,7 @@ def restated_rate_sql(row: str, alias: str = "fx") -> str:
     """SQL: the rate a restated row stands at (the one it loaded at when none is in force)."""
     return (
         f"case when {row}.original_amount is null then {row}.exchange_rate "
+        f"when {row}.original_currency = {REPORTING_SQL} then 1.0 "
         f"else coalesce({rate_now_sql(alias)}, {row}.exchange_rate) end"
     )
 
@@ -118,9 +123,11 @@ def _spread_amount_sql(row: str, alias: str) -> str:
         f"+ case when spread.day_index < {cents} % spread.days then 1 else 0 end) / 100.0"
     )
     return (
-        f"case when {row}.original_amount is null or {rate} is null "
-        f"or {rate} = {row}.exchange_rate or spread.days is null then {row}.amount_usd "
-        f"else cast({share} as double precision) end"
+        f"case when {row}.original_amount is null then {row}.amount_usd "
+        f"when {row}.original_currency = {REPORTING_SQL} "
+        f"then cast({row}.original_amount as double precision) "
+        f"when {rate} is null or {rate} = {row}.exchange_rate or spread.days is null "
+        f"then {row}.amount_usd else cast({share} as double precision) end"
     )
 
 
@@ -150,6 +157,7 @@ def restated_select_list(
             if spread:
                 month = (
                     f"case when {row}.original_amount is null then {row}.exchange_rate "
+                    f"when {row}.original_currency = {REPORTING_SQL} then 1.0 "
                     f"else coalesce({alias}_month.rate, {row}.exchange_rate) end"
                 )
                 rate = f"case when {row}.is_spread then {month} else {rate} end"
@@ -191,9 +199,14 @@ class Restatement:
     restated: Decimal
     rates_reported: tuple[float, float]  # lowest and highest rate they loaded at
     rate_now: tuple[float, float]  # lowest and highest rate in force (days may differ)
+    reported_in: str  # the reporting currency when they loaded (before a currency change)
+    restated_in: str  # the reporting currency now
 
     @property
-    def difference(self) -> Decimal:
+    def difference(self) -> Decimal | None:
+        """Restated minus reported; ``None`` across a change of reporting currency."""
+        if self.reported_in != self.restated_in:
+            return None
         return self.restated - self.reported
 
 
@@ -205,12 +218,17 @@ def _restatement_sql(table: str, keys: Sequence[str]) -> str:
                sum(cast(fact.{money} as {DECIMAL_AMOUNT})),
                sum(cast(cur.{money} as {DECIMAL_AMOUNT})),
                min(fact.exchange_rate), max(fact.exchange_rate),
-               min(cur.exchange_rate), max(cur.exchange_rate)
+               min(cur.exchange_rate), max(cur.exchange_rate),
+               coalesce(upload.reporting_currency, {REPORTING_SQL}), {REPORTING_SQL}
         from current_{table} as cur
         inner join {table} as fact on fact.upload_id = cur.upload_id and {match}
-        where cur.original_currency in (select currency from current_exchange_rates)
-          and cur.exchange_rate <> fact.exchange_rate
-        group by 1, 2
+        inner join uploads as upload on upload.upload_id = cur.upload_id
+        where cur.original_amount is not null
+          and (cur.original_currency in (select currency from current_exchange_rates)
+               or upload.reporting_currency <> {REPORTING_SQL})
+          and (cur.exchange_rate <> fact.exchange_rate
+               or upload.reporting_currency <> {REPORTING_SQL})
+        group by 1, 2, 10
         order by 2, 1
         limit :limit
     """  # noqa: S608 - names from this module
@@ -227,7 +245,8 @@ def restatements(
     found: list[Restatement] = []
     for table in MONEY_COLUMNS:
         rows = connection.execute(sa.text(_restatement_sql(table, keys[table])), {"limit": limit})
-        for code, month, records, reported, restated, low, high, now_low, now_high in rows:
+        for row in rows:
+            code, month, records, reported, restated, low, high, now_low, now_high = row[:9]
             if currencies is not None and code not in currencies:
                 continue
             found.append(
@@ -240,6 +259,8 @@ def restatements(
                     restated=Decimal(str(restated)).quantize(CENT),
                     rates_reported=(float(low), float(high)),
                     rate_now=(float(now_low), float(now_high)),
+                    reported_in=str(row[9]),
+                    restated_in=str(row[10]),
                 )
             )
     return found

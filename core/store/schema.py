@@ -32,6 +32,7 @@ from core.store.engine import create_store_engine
 from core.store.restate import (
     MONEY_COLUMNS,
     RATES_TABLE,
+    REPORTING_SQL,
     converted_rows_sql,
     restated_joins,
     restated_select_list,
@@ -113,6 +114,9 @@ uploads = sa.Table(
     sa.Column("uploaded_by", sa.String, nullable=False),
     sa.Column("uploaded_at", sa.DateTime, nullable=False),
     sa.Column("status", sa.String, nullable=False),  # 'loaded' or 'undone'
+    # The store's reporting currency when it loaded: the currency its amounts are "as reported"
+    # in (schema 16; the currency of the time for uploads before it).
+    sa.Column("reporting_currency", sa.String),
     sa.Column("status_changed_at", sa.DateTime),
     sa.Column("status_changed_by", sa.String),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -899,6 +903,13 @@ def _migration_15(connection: Connection) -> None:
 
 def _migration_16(connection: Connection) -> None:
     """Amounts restated at the exchange rates in force (the fact tables keep them as loaded)."""
+    _add_columns(connection, "uploads", (("reporting_currency", "varchar"),))
+    connection.execute(
+        sa.text(
+            f"update uploads set reporting_currency = {REPORTING_SQL} "  # noqa: S608
+            "where reporting_currency is null"
+        )
+    )
     _recreate_views(connection)  # the restating views, which the rebuild below reads
     if not _has_table(connection, RATES_TABLE) or not _has_table(connection, "current_tables"):
         return

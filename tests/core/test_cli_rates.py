@@ -99,6 +99,8 @@ def test_a_rate_typed_by_hand_restates_and_says_so(acme_url):
             "difference": float(restated - reported),
             "rate_reported": f"{float(old):g}",
             "rate_now": "0.65",
+            "reported_in": "EUR",
+            "restated_in": "EUR",
         }
     ]
 
@@ -108,3 +110,25 @@ def test_rates_as_a_command_prints_no_traceback_on_a_bad_rate(acme_url):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "a rate is a number such as 0.6021" in result.stderr
+
+
+def test_a_new_reporting_currency_restates_and_rates_show_both(acme_url):
+    code, _out, err = cli("ingest", str(FILE), "--db", acme_url, "--by", "tester")
+    assert code == 0, err
+    code, out, err = cli("settings", "--db", acme_url, "--currency", "USD", "--by", "Dana")
+    assert (code, err) == (0, ""), err
+    assert "Reporting currency now USD (was EUR): the amounts already loaded" in out
+    code, out, err = cli("rates", "--db", acme_url)
+    assert (code, err) == (0, "")
+    assert out.startswith("Rates to USD (1 unit of the currency buys):\n")
+    assert "  EUR  2026-07  " in out and "  USD  " not in out
+    amounts = _aud_july_amounts()
+    rate = (RATES[("AUD", "2026-07")] / RATES[("USD", "2026-07")]).quantize(Decimal("1e-12"))
+    restated = sum((a * rate).quantize(CENT, rounding=ROUND_HALF_UP) for a in amounts)
+    reported = sum(
+        (a * RATES[("AUD", "2026-07")]).quantize(CENT, rounding=ROUND_HALF_UP) for a in amounts
+    )
+    assert (
+        f"  opportunities AUD  2026-07  {len(amounts):>7,} records  as reported "
+        f"€{reported:,.2f}  restated ${restated:,.2f}\n"
+    ) in out

@@ -136,16 +136,21 @@ def test_usage_errors_exit_2_and_change_nothing(empty_url, arguments, message, c
     assert cli("settings", "--db", empty_url, "--json")[1].startswith('{"set_up": false')
 
 
-def test_a_currency_change_over_loaded_amounts_is_refused_with_exit_1(demo_template, tmp_path):
+def test_a_currency_change_without_the_rates_it_needs_is_refused_with_exit_1(
+    demo_template, tmp_path
+):
     url = copy_store(demo_template, tmp_path)
     result = run_cli("settings", "--db", url, "--currency", "EUR", "--by", "Dana")
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""
-    assert result.stderr.startswith("error: The store already holds amounts in USD (")
-    assert "opportunities" in result.stderr and "spend rows" in result.stderr
+    # The demo holds USD amounts and no rates: every month needs EUR's rate to USD first.
+    assert result.stderr.startswith(
+        "error: To report in EUR, every amount is restated through EUR's rate to USD, and some "
+        "months have none: EUR in "
+    )
     assert result.stderr.rstrip().endswith(
-        "changing the reporting currency would mix currencies. Start a new store for EUR, or "
-        "keep USD."
+        "(a rates file: month, currency EUR, rate; or python -m core rates --add EUR MONTH "
+        "RATE), then change the currency."
     )
     assert "Traceback" not in result.stderr
     shown = json.loads(run_cli("settings", "--db", url, "--json").stdout)

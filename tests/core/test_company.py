@@ -292,15 +292,19 @@ def test_the_first_set_up_in_the_currency_already_loaded():
         (None, StoreCounts(opportunities=1), "1 opportunity"),  # loaded before set-up: USD
     ],
 )  # fmt: skip
-def test_a_currency_change_is_refused_once_amounts_are_stored(old, counts, listed):
+def test_a_currency_change_over_stored_amounts_says_they_are_restated(old, counts, listed):
+    # Whether every amount can be restated (the rates it needs) is the store's to say:
+    # core.store.currency_change refuses with CurrencyChangeError where a month lacks a rate.
     new = CompanySettings("Acme", 2, "end", "EUR")
-    with pytest.raises(CurrencyChangeError) as refused:
-        describe_change(old, new, NOV_23, counts)
-    assert str(refused.value) == (
-        f"The store already holds amounts in USD ({listed}): changing the reporting currency "
-        "would mix currencies. Start a new store for EUR, or keep USD."
+    said = describe_change(old, new, NOV_23, counts)[-1]
+    plans = " Any money among the targets of 5 goals is not converted: review them."
+    assert said == (
+        f"Reporting currency now EUR (was USD): the amounts already loaded ({listed}) are "
+        "restated in EUR from the amounts as written, at the rates loaded, rebased through "
+        "EUR's rate to USD; the upload history keeps them as reported in USD."
+        + (plans if counts.goals else "")
     )
-    assert isinstance(refused.value, ValueError)
+    assert issubclass(CurrencyChangeError, ValueError)
 
 
 def test_describe_change_does_not_touch_its_inputs():

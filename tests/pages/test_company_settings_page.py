@@ -116,11 +116,11 @@ def test_the_currency_change_refusal_is_an_error_not_a_traceback(app_for, demo_s
     assert not app.exception
     assert len(app.error) == 1
     message = app.error[0].value.replace("\\", "")
-    assert message.startswith("The store already holds amounts in USD (")
-    assert message.endswith(
-        "changing the reporting currency would mix currencies. Start a new store for EUR, or "
-        "keep USD."
+    assert message.startswith(
+        "To report in EUR, every amount is restated through EUR's rate to USD, and some months "
+        "have none: EUR in "
     )
+    assert message.endswith("then change the currency.")
     assert "Apply the change" not in labels(app)
     assert stored(demo_store_url, "currency") == "USD"
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.store.engine import raw_duckdb
+from core.store.restate import REPORTING_SQL
 from core.store.schema import (
     VERSIONED_TABLES,
     bump_data_version,
@@ -111,6 +112,7 @@ def start_upload(connection: Connection, record: UploadRecord, uploaded_at: date
                 status="loaded",
                 is_demo=record.is_demo,
                 note=record.note,
+                reporting_currency=sa.text(REPORTING_SQL),
             )
             .returning(uploads.c.upload_id)
         ).scalar_one()

@@ -60,7 +60,7 @@ def restated_by_rates(connection: Connection, upload_id: int, reporting: str) ->
         sentences.append(
             f"Restated at the rates in force: {plural(item.records, f'{item.table} record')} in "
             f"{item.currency}, {item.month:%B %Y}: "
-            f"{format_money_exact(float(item.reported), reporting, 2)} as reported, "
+            f"{format_money_exact(float(item.reported), item.reported_in, 2)} as reported, "
             f"{format_money_exact(float(item.restated), reporting, 2)} restated. The upload "
             "history keeps every amount as reported; undo these rates to take it back."
         )

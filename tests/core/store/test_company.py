@@ -205,13 +205,12 @@ def test_a_name_change_on_a_store_with_data_is_audited_once(engine):
         ("campaigns", [{"campaign_id": "C-1", "campaign_name": "Roadshow", "channel": "events",
                         "budget_usd": 8000.0},
                        {"campaign_id": "C-2", "campaign_name": "No budget", "channel": "events"}],
-         "1 campaign with a budget"),
-        # Rates convert other currencies to the reporting one: they are rates to USD.
-        ("exchange_rates", [{"currency": "EUR", "rate_date": date(2026, 9, 1),
-                             "rate_period": "month", "rate": 1.08}], "1 exchange rate"),
+         "1 campaign budget"),
     ],
 )  # fmt: skip
-def test_a_currency_change_is_refused_once_amounts_are_stored(engine, kind, rows, listed):
+def test_amounts_without_their_currency_refuse_a_currency_change(engine, kind, rows, listed):
+    # Rows written straight to the store carry no original currency (as before schema 14):
+    # nothing says what they were written in, so they cannot be restated.
     store_company.save_company_settings(engine, ACME, None, "Dana", NOW)
     load(engine, kind, rows, date(2026, 10, 1))
     stored, audited = settings_rows(engine), audit_rows(engine)
@@ -221,8 +220,9 @@ def test_a_currency_change_is_refused_once_amounts_are_stored(engine, kind, rows
             engine, CompanySettings("Acme GmbH", 4, "end", "EUR"), None, "Dana", NOW
         )
     assert str(refused.value) == (
-        f"The store already holds amounts in USD ({listed}): changing the reporting currency "
-        "would mix currencies. Start a new store for EUR, or keep USD."
+        f"Some amounts cannot be restated in EUR ({listed}): they were loaded before currencies "
+        "were recorded, or have no day to read a rate for (a campaign budget without a start "
+        "date). Undo those uploads and load their files again with dates, or keep USD."
     )
     # Nothing of the change was written, not even the name and month beside the currency.
     assert settings_rows(engine) == stored
@@ -230,9 +230,26 @@ def test_a_currency_change_is_refused_once_amounts_are_stored(engine, kind, rows
     assert queries.data_version(engine) == version
 
 
+def test_rates_alone_are_rebased_through_the_new_currency(engine):
+    store_company.save_company_settings(engine, ACME, None, "Dana", NOW)
+    # Rates convert other currencies to the reporting one: they are rates to USD.
+    rates = [{"currency": "EUR", "rate_date": date(2026, 9, 1), "rate_period": "month",
+              "rate": 1.25}]  # fmt: skip
+    load(engine, "exchange_rates", rates, date(2026, 10, 1))
+    effect = store_company.save_company_settings(
+        engine, CompanySettings("Acme", 2, "end", "EUR"), None, "Dana", NOW
+    )
+    assert "restated in EUR" in effect[0]
+    with engine.connect() as connection:
+        rebased = connection.execute(
+            sa.text("select currency, rate_date, rate_period, rate from current_exchange_rates")
+        ).all()
+    assert rebased == [("USD", date(2026, 9, 1), "month", 0.8)]
+
+
 def test_amounts_loaded_before_set_up_are_usd_so_a_first_set_up_in_eur_is_refused(engine):
     load(engine, "spend", [spend_row("2026-09-01", 50.0)], date(2026, 9, 1))
-    with pytest.raises(CurrencyChangeError, match=r"amounts in USD \(1 spend row\)"):
+    with pytest.raises(CurrencyChangeError, match=r"cannot be restated in EUR \(1 spend row\)"):
         store_company.save_company_settings(
             engine, CompanySettings("Acme", 4, "end", "EUR"), None, "Dana", NOW
         )
