@@ -369,3 +369,37 @@ def test_the_overview_says_when_its_amounts_stand_restated_at_new_rates(
         f"in force (restated): spend in AUD, Jun 2026: €{june.reported:,.2f} as reported, "
         f"€{june.restated:,.2f} restated. The Data page lists every restatement."
     )
+
+
+def test_a_currency_change_is_previewed_then_restates_every_amount(app_for, eur_with_rates_url):
+    engine = create_store_engine(eur_with_rates_url)
+    try:
+        deals = ingest_file(
+            engine,
+            REAL / "salesforce_dataloader_opportunities_multicurrency.csv",
+            IngestOptions(uploaded_by="tester"),
+        )
+        assert deals.loaded, deals.message
+    finally:
+        engine.dispose()
+    app = open_page(app_for, eur_with_rates_url, DATA)
+    app.selectbox(key="company_change_currency").set_value("USD").run()
+    assert not app.error and not app.exception
+    preview = next(text(item) for item in app.info if "What the change does" in text(item))
+    assert "Reporting currency now USD (was EUR): the amounts already loaded" in preview
+    assert "Every amount already loaded (" in preview
+    assert query_value(eur_with_rates_url, "select value from settings where key = 'currency'") == (
+        "EUR"
+    )  # previewed, not applied
+    app.text_input(key="company_change_by").input("Dana Lee").run()
+    next(item for item in app.button if item.label == "Apply the change").click().run()
+    assert not app.exception
+    assert text(app.success[0]).startswith("Reporting currency now USD (was EUR)")
+    assert query_value(eur_with_rates_url, "select value from settings where key = 'currency'") == (
+        "USD"
+    )
+    # What the store holds shows the amounts as reported in EUR beside restated in USD.
+    restated = next(frame.value for frame in app.dataframe if "rate_now" in frame.value.columns)
+    assert restated["reported"].str.startswith("€").all()
+    assert restated["restated"].str.startswith("$").all()
+    assert (restated["difference"] == "n/a (another currency)").all()
