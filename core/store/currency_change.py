@@ -73,6 +73,7 @@ class CurrencyChangePlan:
     missing: tuple[MissingRates, ...]  # (currency, months) no rebased rate covers
     unrecorded: tuple[tuple[str, int], ...]  # (table, rows) loaded without their currency
     amounts: int  # current records holding an amount, all restated
+    dropped: int = 0  # rates to old no rate of new's could rebase (no amount needs them)
 
     @property
     def refusal(self) -> str | None:
@@ -104,6 +105,12 @@ class CurrencyChangePlan:
             f"through {self.new}'s rate to {self.old} for their month "
             f"({plural(len(self.rebased), 'rebased rate')}). The upload history keeps every "
             f"amount as reported in {self.old}; the rates to {self.old} stop counting."
+            + (
+                f" {plural(self.dropped, 'rate')} to {self.old} cannot be rebased (no "
+                f"{self.new} rate for their month; no amount needs them) and no longer count."
+                if self.dropped
+                else ""
+            )
         ]
 
 
@@ -158,7 +165,10 @@ def _needed(connection: Connection, new: str) -> dict[str, set[tuple[str, date, 
 
 def plan_currency_change(connection: Connection, old: str, new: str) -> CurrencyChangePlan:
     """What changing the reporting currency from ``old`` to ``new`` needs and does."""
-    rebased = rebase(_rates_in_force(connection), old, new)
+    in_force = _rates_in_force(connection)
+    rebased = rebase(in_force, old, new)
+    others = [rate for rate in in_force if rate[0] not in (old, new)]
+    dropped = len(others) - sum(1 for rate in rebased if rate[0] != old)
     months = {(code, day) for code, period, day, _ in rebased if period == "month"}
     days = {(code, day) for code, period, day, _ in rebased if period == "day"}
     through = {day for code, period, day, _ in rebased if code == old}  # new's own rates
@@ -194,6 +204,7 @@ def plan_currency_change(connection: Connection, old: str, new: str) -> Currency
         missing=tuple(MissingRates(code, tuple(sorted(missing[code]))) for code in sorted(missing)),
         unrecorded=tuple(unrecorded),
         amounts=amounts,
+        dropped=dropped,
     )
 
 

@@ -152,9 +152,15 @@ def test_rates_alone_are_rebased(tmp_path):
         migrate(engine)
         save_company_settings(engine, ACME, None, "tester", NOW)
         rates = tmp_path / "usd.csv"
-        rates.write_text("month,currency,rate\n2026-06,USD,0.8\n2026-06,AUD,0.6\n", "utf-8")
+        rates.write_text(
+            "month,currency,rate\n2026-06,USD,0.8\n2026-06,AUD,0.6\n2026-07,GBP,1.17\n", "utf-8"
+        )
         assert load(engine, str(rates)).loaded
-        save_company_settings(engine, IN_USD, None, "Dana", LATER)
+        effect = save_company_settings(engine, IN_USD, None, "Dana", LATER)
+        assert effect[-1].endswith(
+            "1 rate to EUR cannot be rebased (no USD rate for their month; no amount needs "
+            "them) and no longer count."
+        )
         with engine.connect() as connection:
             rebased = connection.execute(
                 sa.text("select currency, rate_date, rate from current_exchange_rates order by 1")
