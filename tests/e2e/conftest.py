@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import DemoTemplate, copy_store
 
@@ -258,6 +259,27 @@ def wait_for_app(page: Page, title: str | None = None) -> None:
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
     page.locator(APP_IDLE).wait_for(state="attached")
     page.locator(STATUS_WIDGET).wait_for(state="detached")
+
+
+def pick_option(page: Page, box: Locator, option: str, attempts: int = 3) -> None:
+    """Open the select box ``box``, type ``option`` (the list is virtual: options far down it
+    are not in the page until filtered) and click it. A rerun still under way when the box was
+    clicked redraws it closed; the list is then opened again, up to ``attempts`` times."""
+    for attempt in range(attempts):
+        wait_for_app(page)
+        box.click()
+        page.keyboard.type(option)
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        wait_for_app(page)
+        return
 
 
 def assert_no_problems(page: Page) -> None:

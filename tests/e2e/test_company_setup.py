@@ -15,6 +15,7 @@ from core.calendar import FiscalCalendar
 from tests.e2e.conftest import (
     SERVER_LOG,
     assert_no_problems,
+    pick_option,
     save_screenshot,
     serve_app,
     wait_for_app,
@@ -33,12 +34,8 @@ def empty_app_server(tmp_path: Path) -> Iterator[str]:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label`` (typed first: the list is virtual,
-    options far down it are not in the page until filtered)."""
-    page.get_by_role("combobox", name=label).click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_app(page)
+    """Pick ``option`` in the select box labelled ``label``."""
+    pick_option(page, page.get_by_role("combobox", name=label), option)
 
 
 def type_in(page: Page, label: str, text: str) -> None:

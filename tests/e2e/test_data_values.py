@@ -19,6 +19,7 @@ from core.store.schema import migrate
 from tests.e2e.conftest import (
     SERVER_LOG,
     assert_no_problems,
+    pick_option,
     save_screenshot,
     serve_app,
     wait_for_app,
@@ -130,10 +131,7 @@ def test_unmapped_values_and_warnings_are_shown_and_a_value_is_mapped(
     opportunity = page.get_by_role("combobox", name="Type: Opportunity loads as")
     expect(opportunity).to_have_value("Other (unmapped)")
     save_screenshot(page, "data-values")
-    opportunity.click()
-    page.keyboard.type("New business")
-    page.get_by_role("option", name="New business", exact=True).click()
-    wait_for_app(page)
+    pick_option(page, opportunity, "New business")
     expect(page.get_by_text("Type → opportunity type: 6 values, 1 unmapped")).to_be_visible()
     expect(opportunity).to_have_value("New business")
     assert_no_problems(page)
