@@ -30,7 +30,7 @@ from core.formatting import escape_markdown
 from core.store import company as store_company
 from core.store.engine import ReadOnlyStoreError
 from ui import access, data
-from ui.store import Store
+from ui.store import Store, store_engine
 
 FLASH_KEY = "_company_notice"
 SET_UP = "company_setup"
@@ -50,6 +50,14 @@ WHY_FIRST = (
     "reporting currency as they load (changing it later restates every amount through the new "
     "currency's exchange rate)."
 )
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _preview(url: str, version: int, new: CompanySettings, today: date) -> tuple[str, ...]:
+    """What saving ``new`` would do (a currency change plans its restatement: a few queries,
+    not repeated on every rerun of the same preview)."""
+    del version
+    return store_company.preview_change(store_engine(url), new, today)
 
 
 def current_settings(store: Store) -> CompanySettings | None:
@@ -227,7 +235,7 @@ def _settings_expander(store: Store, current: CompanySettings) -> None:
             st.caption("Change a value above to see what the change does before applying it.")
             return
         try:
-            effect = store_company.preview_change(store.engine, new, date.today())
+            effect = _preview(store.url, store.version, new, date.today())
         except CurrencyChangeError as problem:  # an amount could not be restated
             st.error(escape_markdown(str(problem)), icon=":material/currency_exchange:")
             return

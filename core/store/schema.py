@@ -527,7 +527,7 @@ scenario_fits = sa.Table(
     metadata,
     sa.Column("fingerprint", sa.String(64), primary_key=True),
     sa.Column("fitted_at", sa.DateTime, nullable=False),
-    sa.Column("fit_seconds", sa.Float, nullable=False),
+    sa.Column("fit_seconds", sa.Double, nullable=False),  # DOUBLE since schema 16
     sa.Column("curves_json", sa.String, nullable=False),
 )
 
@@ -904,6 +904,10 @@ def _migration_15(connection: Connection) -> None:
 def _migration_16(connection: Connection) -> None:
     """Amounts restated at the exchange rates in force (the fact tables keep them as loaded)."""
     _add_columns(connection, "uploads", (("reporting_currency", "varchar"),))
+    if _has_table(connection, "scenario_fits"):  # no 32-bit FLOAT left in the store
+        connection.execute(
+            sa.text("alter table scenario_fits alter column fit_seconds type double precision")
+        )
     connection.execute(
         sa.text(
             f"update uploads set reporting_currency = {REPORTING_SQL} "  # noqa: S608

@@ -59,6 +59,20 @@ def eur_with_rates_url(tmp_path) -> str:
     return eur_store(tmp_path, rates=True)
 
 
+MULTICURRENCY = "salesforce_dataloader_opportunities_multicurrency.csv"
+
+
+def load_files(url: str, *paths: Path) -> None:
+    """Load each file into the store at ``url``, as the tester, in order."""
+    engine = create_store_engine(url)
+    try:
+        for path in paths:
+            report = ingest_file(engine, path, IngestOptions(uploaded_by="tester"))
+            assert report.loaded, report.message
+    finally:
+        engine.dispose()
+
+
 def tag_of(name: str) -> str:
     return hashlib.sha256((REAL / name).read_bytes()).hexdigest()[:10]
 
@@ -311,22 +325,10 @@ def test_a_currency_set_for_a_file_that_names_none_is_converted(app_for, eur_url
 def test_new_rates_show_what_they_restated_as_reported_beside_restated(
     app_for, eur_with_rates_url, tmp_path
 ):
-    engine = create_store_engine(eur_with_rates_url)
-    try:
-        deals = ingest_file(
-            engine,
-            REAL / "salesforce_dataloader_opportunities_multicurrency.csv",
-            IngestOptions(uploaded_by="tester"),
-        )
-        assert deals.loaded, deals.message
-        new_rate = tmp_path / "aud_july.csv"
-        new_rate.write_text("month,currency,rate\n2026-07,AUD,0.65\n", encoding="utf-8")
-        assert ingest_file(engine, new_rate, IngestOptions(uploaded_by="tester")).loaded
-    finally:
-        engine.dispose()
-    with REAL.joinpath("salesforce_dataloader_opportunities_multicurrency.csv").open(
-        encoding="utf-8-sig", newline=""
-    ) as handle:
+    new_rate = tmp_path / "aud_july.csv"
+    new_rate.write_text("month,currency,rate\n2026-07,AUD,0.65\n", encoding="utf-8")
+    load_files(eur_with_rates_url, REAL / MULTICURRENCY, new_rate)
+    with REAL.joinpath(MULTICURRENCY).open(encoding="utf-8-sig", newline="") as handle:
         deals_in_july = [
             row
             for row in csv.DictReader(handle)
@@ -346,17 +348,11 @@ def test_new_rates_show_what_they_restated_as_reported_beside_restated(
 def test_the_overview_says_when_its_amounts_stand_restated_at_new_rates(
     app_for, eur_with_rates_url, tmp_path
 ):
+    revised = tmp_path / "aud_june.csv"
+    revised.write_text("month,currency,rate\n2026-06,AUD,0.65\n", encoding="utf-8")
+    load_files(eur_with_rates_url, REAL / "google_ads_campaign_report_aud_no_day.csv", revised)
     engine = create_store_engine(eur_with_rates_url)
     try:
-        spend = ingest_file(
-            engine,
-            REAL / "google_ads_campaign_report_aud_no_day.csv",
-            IngestOptions(uploaded_by="tester"),
-        )
-        assert spend.loaded, spend.message
-        revised = tmp_path / "aud_june.csv"
-        revised.write_text("month,currency,rate\n2026-06,AUD,0.65\n", encoding="utf-8")
-        assert ingest_file(engine, revised, IngestOptions(uploaded_by="tester")).loaded
         with engine.connect() as connection:
             found = restatements(connection, VERSIONED_TABLES)
     finally:
@@ -372,16 +368,7 @@ def test_the_overview_says_when_its_amounts_stand_restated_at_new_rates(
 
 
 def test_a_currency_change_is_previewed_then_restates_every_amount(app_for, eur_with_rates_url):
-    engine = create_store_engine(eur_with_rates_url)
-    try:
-        deals = ingest_file(
-            engine,
-            REAL / "salesforce_dataloader_opportunities_multicurrency.csv",
-            IngestOptions(uploaded_by="tester"),
-        )
-        assert deals.loaded, deals.message
-    finally:
-        engine.dispose()
+    load_files(eur_with_rates_url, REAL / MULTICURRENCY)
     app = open_page(app_for, eur_with_rates_url, DATA)
     app.selectbox(key="company_change_currency").set_value("USD").run()
     assert not app.error and not app.exception

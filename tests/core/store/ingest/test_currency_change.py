@@ -120,14 +120,20 @@ def test_a_new_reporting_currency_restates_every_amount(acme):
     assert_current_is_live(acme)
 
 
-def test_a_month_without_the_new_currency_s_rate_refuses_the_change_and_writes_nothing(tmp_path):
+def _acme_with(tmp_path, rates: str) -> Engine:
+    """A new store set up as Acme (EUR) holding only the rates written in ``rates``."""
     engine = create_store_engine(fresh_store_url(tmp_path / "acme.duckdb"))
+    migrate(engine)
+    save_company_settings(engine, ACME, None, "tester", NOW)
+    path = tmp_path / "rates.csv"
+    path.write_text(rates, encoding="utf-8")
+    assert load(engine, str(path)).loaded
+    return engine
+
+
+def test_a_month_without_the_new_currency_s_rate_refuses_the_change_and_writes_nothing(tmp_path):
+    engine = _acme_with(tmp_path, "month,currency,rate\n2026-06,AUD,0.6021\n")
     try:
-        migrate(engine)
-        save_company_settings(engine, ACME, None, "tester", NOW)
-        rates = tmp_path / "aud_june.csv"
-        rates.write_text("month,currency,rate\n2026-06,AUD,0.6021\n", encoding="utf-8")
-        assert load(engine, str(rates)).loaded
         assert load(engine, "google_ads_campaign_report_aud_no_day.csv").loaded
         before = (_statuses(engine), queries.settings(engine), queries.data_version(engine))
         with pytest.raises(CurrencyChangeError) as refused:
@@ -147,15 +153,10 @@ def test_a_month_without_the_new_currency_s_rate_refuses_the_change_and_writes_n
 
 
 def test_rates_alone_are_rebased(tmp_path):
-    engine = create_store_engine(fresh_store_url(tmp_path / "acme.duckdb"))
+    engine = _acme_with(
+        tmp_path, "month,currency,rate\n2026-06,USD,0.8\n2026-06,AUD,0.6\n2026-07,GBP,1.17\n"
+    )
     try:
-        migrate(engine)
-        save_company_settings(engine, ACME, None, "tester", NOW)
-        rates = tmp_path / "usd.csv"
-        rates.write_text(
-            "month,currency,rate\n2026-06,USD,0.8\n2026-06,AUD,0.6\n2026-07,GBP,1.17\n", "utf-8"
-        )
-        assert load(engine, str(rates)).loaded
         effect = save_company_settings(engine, IN_USD, None, "Dana", LATER)
         assert effect[-1].endswith(
             "1 rate to EUR cannot be rebased (no USD rate for their month; no amount needs "
