@@ -294,20 +294,6 @@ def _cross_field_checks(report: IngestReport, rows: str) -> list[str]:
                 f"select record_number, {sql.literal(first.column)}, null, 'is required but empty' "
                 f"{rows} and {sql.quoted('raw_' + first.field.name)} is null"
             )
-    if kind == "spend":
-        key = (
-            mapped_field(report, "campaign_id")
-            if has_field(report, "campaign_id")
-            else mapped_field(report, "campaign_name")
-        )
-        if key is not None and key.column:
-            name = "val_campaign_name" if has_field(report, "campaign_name") else "null"
-            identifier = "val_campaign_id" if has_field(report, "campaign_id") else "null"
-            checks.append(
-                f"select record_number, {sql.literal(key.column)}, null, "
-                "'is required but empty (a campaign id or a campaign name)' "
-                f"{rows} and {identifier} is null and {name} is null"
-            )
     return checks
 
 
@@ -365,7 +351,48 @@ def _duplicate_checks(report: IngestReport, table: str, line: Callable[[str], st
             where skip_reason is null and record_number > first_record
             """
         )
+    if report.kind == "spend" and not (report.preset is not None and report.preset.sum_repeats):
+        checks.extend(_uncampaigned_spend_checks(report, table, line))
     return checks
+
+
+def _uncampaigned_spend_checks(
+    report: IngestReport, table: str, line: Callable[[str], str]
+) -> list[str]:
+    """Spend rows naming no campaign (blank cells, or no campaign column at all) load as the
+    channel's spend, keyed "(no campaign: <channel>)": two of them on one day and channel would
+    be one record, so the second is refused rather than silently replacing the first."""
+    day = "spend_date" if has_field(report, "spend_date") else "range_start"
+    if not has_field(report, day):
+        return []
+    names = [f"val_{day}"] + (["val_channel"] if has_field(report, "channel") else [])
+    blank = " and ".join(
+        f"val_{name} is null"
+        for name in ("campaign_id", "campaign_name")
+        if has_field(report, name)
+    )
+    blank = blank or "true"  # no campaign column: every row is a channel's own spend
+    key = ", ".join(names)
+    shown = " || ' / ' || ".join(f"coalesce(cast({name} as varchar), '')" for name in names)
+    present = " and ".join(f"{name} is not null" for name in names)
+    label = sql.literal(mapped_field(report, day).column or day)  # type: ignore[union-attr]
+    message = sql.literal(
+        "'s day and channel, and neither names a campaign: name the campaigns, or add "
+        "such rows up into one per day and channel"
+    )
+    return [
+        f"""
+        select record_number, {label}, {shown},
+               'repeats row ' || cast({line("first_record")} as varchar) || {message}
+        from {table}
+        join (
+            select {key}, min(record_number) as first_record
+            from {table} where skip_reason is null and {present} and {blank}
+            group by {key} having count(*) > 1
+        ) as repeated using ({key})
+        where skip_reason is null and {blank} and record_number > first_record
+        """
+    ]
 
 
 def canonical_select(preset: Preset, report: IngestReport, table: str, money: Money) -> str:
@@ -538,10 +565,12 @@ def _spend_select(
     # the name itself under the source (google_ads:Brand).
     joins = _campaign_join("val_campaign_name") if has("campaign_name") else ""
     by_name = f"campaign.campaign_id, {source} || ':' || val_campaign_name" if joins else "null"
-    campaign_id = f"coalesce({val('campaign_id')}, {by_name})"
     channel = (
         f"coalesce({val('channel')}, {'campaign.channel, ' if joins else ''}{fallback_channel})"
     )
+    # A row naming no campaign is the channel's own spend: "(no campaign: paid_search)".
+    no_campaign = f"'(no campaign: ' || coalesce({channel}, 'unknown') || ')'"
+    campaign_id = f"coalesce({val('campaign_id')}, {by_name}, {no_campaign})"
     spread = not has("spend_date") and has("range_start") and has("range_end")
     if money.all_reporting:  # every amount is in the reporting currency: no lookup per row
         row_currency = sql.literal(money.reporting)
