@@ -57,6 +57,35 @@ def overview_windows(
     )
 
 
+def arr_label(month: date, as_of: date) -> str:
+    """The headline label of ARR read from ``month``'s billing rows, seen on ``as_of``.
+
+    A month that has not ended on the as-of day is a run rate to date, never "at end of" it.
+
+    >>> arr_label(date(2026, 11, 1), date(2026, 12, 7))
+    'ARR at end of Nov 2026'
+    >>> arr_label(date(2026, 12, 1), date(2026, 12, 7))
+    'ARR run rate, Dec 2026 to date'
+    >>> arr_label(date(2026, 12, 1), date(2026, 12, 31))
+    'ARR at end of Dec 2026'
+    """
+    if as_of < add_months(month_start(month), 1) - timedelta(days=1):
+        return f"ARR run rate, {month:%b %Y} to date"
+    return f"ARR at end of {month:%b %Y}"
+
+
+def running_quarter(
+    calendar: FiscalCalendar, windows: OverviewWindows
+) -> tuple[FiscalPeriod, FiscalPeriod, date] | None:
+    """The quarter still running on the as-of day, last year's same quarter and the day in it
+    as far in (the same days last year); ``None`` once the period is complete."""
+    if windows.is_complete or not windows.has_started:
+        return None
+    running = calendar.quarter_containing(windows.to_date)
+    before = calendar.same_period_last_year(running)
+    return running, before, calendar.comparable_as_of(running, windows.to_date, before)
+
+
 @dataclass(frozen=True)
 class Headline:
     """A headline number, what it compares with, and the definition it follows."""

@@ -151,7 +151,9 @@ def _revenue_section(snapshot: Mapping[str, object], currency: str) -> Section:
     )
     arr = _money(revenue.get("arr"), currency)  # type: ignore[union-attr]
     lines = (
-        f"ARR at the end of {revenue.get('month', 'n/a')}: {arr}; "  # type: ignore[union-attr]
+        # Reviews frozen before the label was kept said "at the end of" every month.
+        f"{revenue.get('label') or 'ARR at the end of ' + str(revenue.get('month', 'n/a'))}: "  # type: ignore[union-attr]
+        f"{arr}; "
         f"NRR {_share(revenue.get('nrr'))}, GRR {_share(revenue.get('grr'))} (trailing 12 "  # type: ignore[union-attr]
         "months).",
     )

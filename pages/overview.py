@@ -14,7 +14,7 @@ from core.formatting import (
     format_money_exact,
     plural,
 )
-from core.overview import Headline, overview_windows
+from core.overview import Headline, arr_label, overview_windows, running_quarter
 from ui import access, context, data, rates
 from ui import campaigns as campaign_views
 from ui import goals as goal_views
@@ -34,6 +34,7 @@ review = context.stop_if_empty(
 )
 
 windows = overview_windows(review.calendar, review.period, review.as_of)
+compared = running_quarter(review.calendar, windows)  # last year's same days
 currency = review.currency
 if not windows.has_started:
     st.info(
@@ -80,7 +81,7 @@ totals = data.overview_totals(
     review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
 )
 labels = {
-    "arr": f"ARR at end of {windows.arr_month:%b %Y}",
+    "arr": arr_label(windows.arr_month, review.as_of),
     "pipeline_created": f"Pipeline created, {review.period.label}",
     "bookings": f"Bookings, {review.period.label}",
     "spend": f"Marketing spend, {review.period.label}",
@@ -229,5 +230,11 @@ for index, (metric, title) in enumerate(titles.items()):
             st.altair_chart(chart, width="stretch")
 st.caption(
     f"Bars compare FY{year} with FY{year - 1}; {review.period.label} counts the days to "
-    f"{format_day(windows.to_date)}. Hover a number for its definition."
+    f"{format_day(windows.to_date)}"
+    + (
+        f", and {compared[1].label} the same days a year earlier, to {format_day(compared[2])}"
+        if compared is not None
+        else ""
+    )
+    + ". Hover a number for its definition."
 )

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import charts
 from core.formatting import escape_markdown, format_day, format_money
+from core.overview import arr_label
 from ui import context
 from ui import revenue as views
 from ui.data import definitions_on
@@ -54,7 +55,7 @@ else:
     if bridge is not None:
         change = bridge["end_arr_usd"] - bridge["start_arr_usd"]
         cards[0].metric(
-            f"ARR at end of {view.last_month:%b %Y}",
+            arr_label(bridge["last_month"], as_of),
             format_money(bridge["end_arr_usd"], currency),
             f"{format_money(change, currency)} in {period.label}",
             delta_color="normal",

@@ -3,7 +3,7 @@ for the page and for the frozen record a review keeps of them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import pandas as pd
@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from core.calendar import FiscalCalendar, FiscalPeriod
 from core.definitions import MetricDefinition
-from core.overview import fiscal_quarter_totals, overview_windows
+from core.overview import fiscal_quarter_totals, overview_windows, running_quarter
 from core.store import metrics, queries
 
 OVERVIEW_METRICS = ("arr", "pipeline_created", "bookings", "spend")
@@ -60,19 +60,30 @@ def trends(
     first = calendar.year(windows.period.fiscal_year - 1).start
     last = windows.to_date
     channels = tuple(definitions["spend"].parameters["channels"])  # type: ignore[arg-type]
+    # Like for like: the quarter still running counts its days to date, so last year's same
+    # quarter counts the same days, not the whole quarter.
+    running = running_quarter(calendar, windows)
+
+    def quarterly(fetch: Callable[[date, date], pd.DataFrame]) -> pd.DataFrame:
+        totals = fiscal_quarter_totals(fetch(first, last), calendar, "amount_usd")
+        if running is not None:
+            _, before, through = running
+            partial = fetch(before.start, through)
+            at = totals["label"] == before.label
+            if at.any():
+                totals.loc[at, "amount_usd"] = float(partial["amount_usd"].sum())
+        return totals
+
     found: dict[str, pd.DataFrame] = {}
     for metric, date_field in (("pipeline_created", "created_date"), ("bookings", "close_date")):
-        monthly = queries.opportunity_amount_by_month(
-            engine,
-            first,
-            last,
-            date_field,
-            tuple(definitions[metric].parameters["opportunity_types"]),  # type: ignore[arg-type]
-            won_only=metric == "bookings",
+        types = tuple(definitions[metric].parameters["opportunity_types"])  # type: ignore[arg-type]
+        found[metric] = quarterly(
+            lambda start, end, field=date_field, kinds=types, won=metric == "bookings": (
+                queries.opportunity_amount_by_month(engine, start, end, field, kinds, won_only=won)
+            )
         )
-        found[metric] = fiscal_quarter_totals(monthly, calendar, "amount_usd")
-    found["spend"] = fiscal_quarter_totals(
-        queries.spend_by_month(engine, first, last, channels), calendar, "amount_usd"
+    found["spend"] = quarterly(
+        lambda start, end: queries.spend_by_month(engine, start, end, channels)
     )
     arr_first = pd.Timestamp(windows.arr_month) - pd.DateOffset(months=23)
     minimum = float(definitions["arr"].parameters["minimum_account_arr_usd"])  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from core.forecasting import summary_sentence as forecast_sentence
 from core.formatting import DEFAULT_CURRENCY
 from core.funnel import WATERFALL_LABELS
 from core.goals import goals_for_period, in_tree_order
-from core.overview import overview_windows
+from core.overview import arr_label, overview_windows
 from core.review import (
     DEFAULT_CADENCE_DAYS,
     SNAPSHOT_SCHEMA,
@@ -102,6 +102,7 @@ def _revenue(
     return {
         "quarters": records(shown.drop(columns=["first_month", "last_month"])),
         "month": f"{latest['month']:%b %Y}",
+        "label": arr_label(latest["month"], as_of),  # a month not over is a run rate
         "arr": jsonable(latest["end_arr_usd"]),
         "nrr": jsonable(latest["nrr"]),
         "grr": jsonable(latest["grr"]),

@@ -18,7 +18,7 @@ DEMO_AS_OF = "2026-11-23"
 # An as-of date other than the default, inside Q3 FY2027 (Aug-Oct 2026), to show it is kept.
 LINK_AS_OF = "2026-10-15"
 
-OVERVIEW_METRICS = ("ARR at end of", "Pipeline created,", "Bookings,", "Marketing spend,")
+OVERVIEW_METRICS = ("ARR ", "Pipeline created,", "Bookings,", "Marketing spend,")
 DATA_METRICS = ("Uploads loaded", "Data through", "Rows kept")
 
 
@@ -329,7 +329,7 @@ def test_the_least_harm_cut_meets_the_saving(page: Page, app_server: str) -> Non
 def test_choosing_a_segment_narrows_the_revenue_page(page: Page, app_server: str) -> None:
     page.goto(app_server + "/revenue")
     wait_for_app(page, "Revenue")
-    arr = metric(page, "ARR at end of").get_by_test_id("stMetricValue")
+    arr = metric(page, "ARR run rate").get_by_test_id("stMetricValue")
     everyone = arr.inner_text()
     page.get_by_role("combobox", name="Segment").click()
     page.get_by_role("option", name="SMB", exact=True).click()
@@ -344,7 +344,7 @@ def test_choosing_a_segment_narrows_the_revenue_page(page: Page, app_server: str
     other.goto(link)
     wait_for_app(other, "Revenue")
     expect(other.get_by_role("combobox", name="Segment")).to_have_value("SMB")
-    expect(metric(other, "ARR at end of").get_by_test_id("stMetricValue")).to_have_text(
+    expect(metric(other, "ARR run rate").get_by_test_id("stMetricValue")).to_have_text(
         arr.inner_text()
     )
     other.close()

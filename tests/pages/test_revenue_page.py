@@ -32,11 +32,12 @@ def test_the_page_shows_the_bridge_retention_and_bookings(app_for, demo_store_ur
         "Logo churn by quarter",
         "Bookings: new business, expansion, renewal",
     ]
-    # ARR at the end of November 2026, straight from the store.
+    # ARR of November 2026, straight from the store: on the 23rd the month is not over, so the
+    # card says run rate to date, never "at end of" (issue 26, finding 5).
     expected = scalar(
         demo_store_url, "select sum(arr_usd) from current_revenue where month = date '2026-11-01'"
     )
-    card = metric(app, "ARR at end of Nov 2026")
+    card = metric(app, "ARR run rate, Nov 2026 to date")
     assert abs(_millions(card.value) - expected) <= 0.05e6
     quarters = app.table[0].value
     assert list(quarters.columns[:8]) == [
@@ -54,12 +55,24 @@ def test_the_page_shows_the_bridge_retention_and_bookings(app_for, demo_store_ur
     assert "definition v1" in sourced.help
 
 
+def test_a_past_quarters_arr_card_names_that_quarters_last_month(app_for, demo_store_url):
+    """Q3 FY2027 (Aug-Oct 2026) seen on 23 Nov: October's ARR, labelled October (the card
+    said "Nov 2026" over October's value before; issue 26, finding 5)."""
+    app = _page(app_for, demo_store_url, period="Q3 FY2027")
+    expected = scalar(
+        demo_store_url, "select sum(arr_usd) from current_revenue where month = date '2026-10-01'"
+    )
+    card = metric(app, "ARR ")
+    assert card.label == "ARR at end of Oct 2026"
+    assert abs(_millions(card.value) - expected) <= 0.05e6
+
+
 def test_choosing_a_segment_narrows_every_number_and_the_link(app_for, demo_store_url):
     app = _page(app_for, demo_store_url)
-    everyone = _millions(metric(app, "ARR at end of").value)
+    everyone = _millions(metric(app, "ARR run rate").value)
     app.selectbox(key="revenue_segment").select("SMB").run()
     assert_no_errors(app)
-    smb = _millions(metric(app, "ARR at end of").value)
+    smb = _millions(metric(app, "ARR run rate").value)
     expected = scalar(
         demo_store_url,
         "select sum(arr_usd) from current_revenue where month = date '2026-11-01' "
