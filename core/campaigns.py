@@ -594,8 +594,10 @@ def scorecard(
         (spend per new customer), ``pipeline_roi`` and ``bookings_roi`` (per dollar spent),
         ``payback_months`` (12 x spend / (new ARR x gross margin)), ``mql_to_sql`` and
         ``win_rate`` (won / closed) each with ``_low`` and ``_high`` Wilson 95% bounds; a ratio
-        is NaN when its denominator is 0. Then ``too_little_data`` and ``evidence``, the
-        reason in plain English ("" when there is enough). The input is not modified.
+        is NaN when its denominator is 0, and a cost ratio (cost per MQL or opportunity, CAC,
+        payback) when no spend is recorded: unknown, not free. Then ``too_little_data`` and
+        ``evidence``, the reason in plain English ("" when there is enough). The input is not
+        modified.
 
     Examples
     --------
@@ -609,6 +611,9 @@ def scorecard(
     [200.0, 4000.0, 20.0, 3.0, 0.5]
     >>> scorecard(rows.assign(opportunities=3))["evidence"].iloc[0]
     '3 opportunities, fewer than 5 needed to rank'
+    >>> free = scorecard(rows.assign(spend_usd=0.0)).iloc[0]  # no spend recorded: unknown cost
+    >>> [bool(pd.isna(free[name])) for name in ("cost_per_mql", "cac", "payback_months")]
+    [True, True, True]
     """
     _check_columns(rows, SCORECARD_INPUT_COLUMNS, "scorecard rows")
     numbers = [*SCORECARD_MONEY_COLUMNS, *SCORECARD_COUNT_COLUMNS]
@@ -635,12 +640,15 @@ def scorecard(
 
     card = rows.copy()
     spend = card["spend_usd"].astype(float)
-    card["cost_per_mql"] = _divide(spend, card["mqls"])
-    card["cost_per_opportunity"] = _divide(spend, card["opportunities"])
-    card["cac"] = _divide(spend, card["new_customers"])
+    # A cost ratio needs a cost: with no spend recorded (deals no campaign touched, leads no
+    # campaign sourced) it is unknown, n/a, never $0 or a payback of 0 months.
+    cost = spend.where(spend > 0)
+    card["cost_per_mql"] = _divide(cost, card["mqls"])
+    card["cost_per_opportunity"] = _divide(cost, card["opportunities"])
+    card["cac"] = _divide(cost, card["new_customers"])
     card["pipeline_roi"] = _divide(card["pipeline_usd"], spend)
     card["bookings_roi"] = _divide(card["bookings_usd"], spend)
-    card["payback_months"] = _divide(12 * spend, card["new_arr_usd"] * gross_margin)
+    card["payback_months"] = _divide(12 * cost, card["new_arr_usd"] * gross_margin)
     card["mql_to_sql"] = _divide(card["mqls_to_sql"], card["mqls"])
     card["mql_to_sql_low"], card["mql_to_sql_high"] = _bounds(card["mqls_to_sql"], card["mqls"])
     card["win_rate"] = _divide(card["won"], card["closed"])

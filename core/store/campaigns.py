@@ -148,7 +148,9 @@ def campaign_totals(
     primary-campaign deals closed (``won``, ``closed``).
 
     Every campaign the store knows is listed (zeros where nothing happened), plus any campaign
-    id that spend or touches name but the campaigns table does not.
+    id that spend, touches or the window's leads name but the campaigns table does not. Leads
+    no campaign sourced count under ``(no campaign: <their source channel>)``, the row spend
+    naming no campaign loads into, so every lead is in its channel's row.
     """
     mql_stage = parameter_values(definitions["mqls"], "mql_stages")
     sql_stage = parameter_values(definitions["sqls"], "sql_stages")
@@ -175,7 +177,11 @@ def campaign_totals(
             group by campaign_id
         ),
         leads as (
-            select source_campaign_id as campaign_id,
+            select coalesce(
+                       source_campaign_id,
+                       '(no campaign: ' || coalesce(source_channel, 'unknown') || ')'
+                   ) as campaign_id,
+                   max(source_channel) as channel,
                    sum(case when created_at >= :first_moment and created_at < :after_moment
                        then 1 else 0 end) as leads,
                    sum(case when {reached(mql_stage)} >= :first_moment
@@ -186,8 +192,7 @@ def campaign_totals(
                        and {reached(mql_stage)} < :after_moment
                        and {reached(sql_stage)} is not null then 1 else 0 end) as mqls_to_sql
             from current_leads
-            where source_campaign_id is not null
-            group by source_campaign_id
+            group by 1
         ),
         deals as (
             select campaign_id,
@@ -206,10 +211,12 @@ def campaign_totals(
             select campaign_id from known
             union select campaign_id from spend
             union select campaign_id from touches
+            union select campaign_id from leads where leads > 0 or mqls > 0 or sqls > 0
         )
         select ids.campaign_id,
                coalesce(known.campaign_name, ids.campaign_id) as campaign_name,
-               coalesce(known.channel, spend.channel, touches.channel, 'unknown') as channel,
+               coalesce(known.channel, spend.channel, touches.channel, leads.channel, 'unknown')
+                   as channel,
                known.start_date, known.end_date, known.budget_usd, known.owner,
                coalesce(spend.spend_usd, 0) as spend_usd,
                coalesce(touches.touches, 0) as touches,

@@ -628,12 +628,13 @@ NAN = math.nan
 @pytest.mark.parametrize(
     ("column", "expected"),
     [
-        ("cost_per_mql", [200.0, 0.0, NAN]),  # 20,000 / 100; no spend: 0; no MQLs: NaN
-        ("cost_per_opportunity", [1_000.0, 0.0, 400 / 3]),  # 20,000 / 20; 400 / 3
-        ("cac", [4_000.0, 0.0, NAN]),  # 20,000 / 5 customers
+        # No spend recorded (Organic): a cost ratio is unknown, NaN, never 0 (issue 26, #7).
+        ("cost_per_mql", [200.0, NAN, NAN]),  # 20,000 / 100; no spend; no MQLs: NaN
+        ("cost_per_opportunity", [1_000.0, NAN, 400 / 3]),  # 20,000 / 20; 400 / 3
+        ("cac", [4_000.0, NAN, NAN]),  # 20,000 / 5 customers
         ("pipeline_roi", [20.0, NAN, 150.0]),  # 400,000 / 20,000; no spend; 60,000 / 400
         ("bookings_roi", [5.0, NAN, 0.0]),  # 100,000 / 20,000; 0 / 400
-        ("payback_months", [3.0, 0.0, NAN]),  # 12 x 20,000 / (100,000 x 0.8) = 3; no ARR
+        ("payback_months", [3.0, NAN, NAN]),  # 12 x 20,000 / (100,000 x 0.8) = 3; no ARR
         ("mql_to_sql", [0.4, 0.2, NAN]),  # 40 / 100; 10 / 50; no MQLs
         ("win_rate", [0.5, 0.5, NAN]),  # 5 / 10; 2 / 4; nothing closed
     ],
