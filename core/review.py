@@ -139,12 +139,39 @@ def goal_movements(then: Mapping[str, object], now: Mapping[str, object]) -> pd.
     return frame.drop(columns=["_steps", "_size"]).reset_index(drop=True)
 
 
+def _version(snapshot: Mapping[str, object], metric: str) -> int | None:
+    """The definition version ``snapshot`` computed ``metric`` under (None if not recorded)."""
+    entry = snapshot.get("definitions", {}).get(metric, {})  # type: ignore[union-attr]
+    version = entry.get("version") if isinstance(entry, Mapping) else None
+    return int(version) if version is not None else None
+
+
+def redefinitions(then: Mapping[str, object], now: Mapping[str, object]) -> pd.DataFrame:
+    """Metrics whose definition version differs between two snapshots: ``metric``, ``label``,
+    ``version_then``, ``version_now``. A number of such a metric moved partly (or only)
+    because its definition changed, and must say so beside its change."""
+    rows = []
+    for metric, entry in now.get("definitions", {}).items():  # type: ignore[union-attr]
+        before, after = _version(then, metric), _version(now, metric)
+        if before is not None and after is not None and before != after:
+            label = entry.get("label", metric) if isinstance(entry, Mapping) else metric
+            rows.append(
+                {"metric": metric, "label": label, "version_then": before, "version_now": after}
+            )
+    return pd.DataFrame(rows, columns=["metric", "label", "version_then", "version_now"])
+
+
 def headline_changes(then: Mapping[str, object], now: Mapping[str, object]) -> pd.DataFrame:
-    """Each headline then and now, with the change, largest relative change first."""
+    """Each headline then and now, with the change, largest relative change first, and the
+    definition version each was computed under (``redefined`` when they differ)."""
     before = {str(row["metric"]): row for row in then.get("headlines", [])}  # type: ignore[union-attr]
     rows = []
     for row in now.get("headlines", []):  # type: ignore[union-attr]
         old = before.get(str(row["metric"]), {})
+        version_then, version_now = (
+            _version(then, str(row["metric"])),
+            _version(now, str(row["metric"])),
+        )
         value_then, value_now = _number(old.get("value")), _number(row.get("value"))
         change = (
             value_now - value_then if value_then is not None and value_now is not None else None
@@ -159,11 +186,15 @@ def headline_changes(then: Mapping[str, object], now: Mapping[str, object]) -> p
                 "now": value_now,
                 "change": change,
                 "relative": relative,
+                "version_then": version_then,
+                "version_now": version_now,
+                "redefined": None not in (version_then, version_now)
+                and version_then != version_now,
             }
         )
-    frame = pd.DataFrame(
-        rows, columns=["metric", "label", "unit", "then", "now", "change", "relative"]
-    )
+    columns = ["metric", "label", "unit", "then", "now", "change", "relative", "version_then",
+               "version_now", "redefined"]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
     order = frame["relative"].abs().fillna(-1.0).sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
 

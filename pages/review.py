@@ -11,6 +11,7 @@ from core.review import (
     goal_movements,
     headline_changes,
     open_decisions,
+    redefinitions,
 )
 from core.store import reviews as store_reviews
 from ui import access, context
@@ -85,6 +86,18 @@ if goals.empty:
 else:
     st.markdown("**Goals**, the biggest movement first")
     st.table(for_markdown(views.movements_view(goals, currency)), hide_index=True)
+redefined = redefinitions(snapshot, since)
+if not redefined.empty:
+    st.warning(
+        "Redefined since this review: "
+        + "; ".join(
+            f"{escape_markdown(str(row.label))} (v{row.version_then} → v{row.version_now})"
+            for row in redefined.itertuples()
+        )
+        + ". Their numbers below moved partly because the definition changed, not only the "
+        "business; the Definitions page shows what changed and why.",
+        icon=":material/rule:",
+    )
 st.markdown("**Headline numbers**")
 st.table(
     for_markdown(views.headlines_view(headline_changes(snapshot, since), currency)),
@@ -98,11 +111,21 @@ else:
     st.markdown("**Forecast calls that moved**")
     st.table(for_markdown(views.forecasts_view(moved, currency)), hide_index=True)
 uploads = store_reviews.uploads_since(engine, snapshot, chosen.started_at)
-if uploads.empty:
-    st.caption("No upload since this review: the numbers moved only with the calendar.")
-else:
+changes = store_reviews.changes_since(engine, chosen.started_at)
+if uploads.empty and changes.empty:
+    st.caption(
+        "No upload, definition or setting changed since this review: the numbers moved only "
+        "with the calendar."
+    )
+if not uploads.empty:
     st.markdown(f"**What changed the data**: {len(uploads)} upload(s) since this review")
     st.table(for_markdown(views.uploads_view(uploads)), hide_index=True)
+if not changes.empty:
+    st.markdown(
+        f"**What changed the rules**: {len(changes)} definition or setting change(s) since "
+        "this review"
+    )
+    st.table(for_markdown(views.changes_view(changes)), hide_index=True)
 
 st.subheader("Commentary")
 notes = store_reviews.notes(engine, chosen.review_id)

@@ -186,6 +186,31 @@ def headlines_view(changes: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> p
                 format_metric(v, u, signed=True, currency=currency)
                 for v, u in zip(changes["change"], changes["unit"], strict=True)
             ],
+            "Definition": [
+                _versions(then, now)
+                for then, now in zip(changes["version_then"], changes["version_now"], strict=True)
+            ],
+        }
+    )
+
+
+def _versions(then: object, now: object) -> str:
+    """``v1`` when a number kept its definition, ``v1 → v2 (redefined)`` when it did not."""
+    if pd.isna(now):
+        return ""
+    if pd.isna(then) or int(then) == int(now):  # type: ignore[call-overload]
+        return f"v{int(now)}"  # type: ignore[call-overload]
+    return f"v{int(then)} → v{int(now)} (redefined)"  # type: ignore[call-overload]
+
+
+def changes_view(changes: pd.DataFrame) -> pd.DataFrame:
+    """Definition and setting changes since a review, for the page."""
+    return pd.DataFrame(
+        {
+            "When": pd.to_datetime(changes["changed_at"]).dt.strftime("%d %b %Y %H:%M"),
+            "Change": changes["kind"],
+            "What": changes["summary"],
+            "By": changes["actor"],
         }
     )
 
@@ -213,7 +238,9 @@ def uploads_view(uploads: pd.DataFrame) -> pd.DataFrame:
         {
             "Uploaded": pd.to_datetime(uploads["uploaded_at"]).dt.strftime("%d %b %Y %H:%M"),
             "File": uploads["file_name"],
-            "Holds": uploads["kind"],
+            "Holds": uploads["kind"].replace(
+                {"exchange_rates": "exchange rates (restate amounts in other currencies)"}
+            ),
             "Rows": uploads["rows_read"].map("{:,}".format),
             "By": uploads["uploaded_by"],
             "Status": uploads["status"],

@@ -641,3 +641,34 @@ def uploads_since(engine: Engine, snapshot: Mapping[str, object], moment: dateti
             connection,
             params={"after": int(snapshot.get("last_upload_id") or 0), "moment": moment},  # type: ignore[call-overload]
         )
+
+
+# Settings that change no number: a new name or review cadence is not a cause of movement.
+_QUIET_SETTINGS = ("setting company_name", f"setting {CADENCE_SETTING}")
+
+
+def changes_since(engine: Engine, moment: datetime, limit: int = 200) -> pd.DataFrame:
+    """Definition and setting changes recorded after ``moment`` (a review's start), newest
+    first: ``changed_at``, ``kind`` ("Definition" or "Setting"), ``summary`` (what changed,
+    e.g. ``bookings v1 -> v2 from 2026-12-07: count renewals``) and ``actor``. Beside the
+    uploads since, they are what moved the numbers besides the calendar."""
+    statement = sa.text(
+        """
+        select changed_at,
+               case when action = 'change_definition' then 'Definition' else 'Setting' end
+                   as kind,
+               summary, actor
+        from audit_log
+        where changed_at > :moment
+          and (action = 'change_definition'
+               or (action = 'change_setting' and target not in :quiet))
+        order by audit_id desc
+        limit :limit
+        """
+    ).bindparams(sa.bindparam("quiet", expanding=True))
+    with engine.connect() as connection:
+        return pd.read_sql(
+            statement,
+            connection,
+            params={"moment": moment, "quiet": list(_QUIET_SETTINGS), "limit": limit},
+        )

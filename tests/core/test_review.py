@@ -19,6 +19,7 @@ from core.review import (
     jsonable,
     next_review_date,
     open_decisions,
+    redefinitions,
 )
 
 
@@ -41,6 +42,31 @@ def test_goal_movements_put_status_changes_first_then_the_biggest_move():
     assert row.loc["a", "move"] == pytest.approx(0.30)
     assert math.isnan(row.loc["new", "move"]) and pd.isna(row.loc["new", "status_then"])
     assert pd.isna(row.loc["gone", "status_now"])
+
+
+def test_a_redefined_headline_says_so_beside_its_change():
+    """Issue 26, finding 1: a number computed under another definition version than at the
+    review is marked, and the redefinitions are listed; an unrecorded version marks nothing."""
+    then = {
+        "headlines": [{"metric": "bookings", "value": 2.24e6}, {"metric": "arr", "value": 9.0}],
+        "definitions": {"bookings": {"version": 1}, "arr": {"version": 3}},
+    }
+    now = {
+        "headlines": [{"metric": "bookings", "value": 8.33e6, "label": "Bookings"},
+                      {"metric": "arr", "value": 9.0, "label": "ARR"}],
+        "definitions": {"bookings": {"version": 2, "label": "Bookings"}, "arr": {"version": 3}},
+    }  # fmt: skip
+    changes = headline_changes(then, now).set_index("metric")
+    assert changes.loc["bookings", ["version_then", "version_now", "redefined"]].tolist() == [
+        1, 2, True,
+    ]  # fmt: skip
+    assert not changes.loc["arr", "redefined"]
+    listed = redefinitions(then, now)
+    assert listed.to_dict("records") == [
+        {"metric": "bookings", "label": "Bookings", "version_then": 1, "version_now": 2}
+    ]
+    assert redefinitions({"headlines": []}, now).empty  # a snapshot without versions
+    assert not headline_changes({"headlines": []}, now)["redefined"].any()
 
 
 def test_headline_changes_largest_relative_first():

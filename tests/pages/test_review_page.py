@@ -51,7 +51,10 @@ def test_since_last_review_shows_the_upload_and_the_frozen_numbers_stay(app_for,
     assert headings[:2] == [f"As frozen on {date.today().day} {date.today():%b %Y}",
                             "Since the last review"]  # fmt: skip
     frozen = {metric.label: metric.value for metric in app.metric}
-    assert any("No upload since this review" in item.value for item in app.caption)
+    assert any(
+        "No upload, definition or setting changed since this review" in item.value
+        for item in app.caption
+    )
 
     engine = create_store_engine(demo_store_url)
     won = {"is_closed": True, "is_won": True, "stage": "Closed Won"}
@@ -143,3 +146,42 @@ def test_changing_the_cadence_moves_the_next_review_and_no_number(app_for, demo_
     assert f"{in_a_week.day} {in_a_week:%b %Y}" in line and "(every 7 days)" in line
     # The cadence changes no number: every cached page stays valid.
     assert query_value(demo_store_url, "select data_version from store_state") == version
+
+
+def test_a_definition_change_since_the_review_is_named_beside_the_numbers(app_for, demo_store_url):
+    """Issue 26, finding 1: "Since the last review" names a definition change as a cause of
+    movement, beside the uploads, and marks the numbers it redefined."""
+    from datetime import datetime
+
+    from core.definitions import ProposedChange
+    from core.store import definitions as store_definitions
+
+    app = _review_page(_start_on_the_overview(app_for, demo_store_url))
+    engine = create_store_engine(demo_store_url)
+    store_definitions.record_change(
+        engine,
+        "bookings",
+        ProposedChange(
+            parameters={},
+            description="Bookings: closed-won amounts, new business and expansion.",
+            effective_from=date(2026, 11, 1),
+            author="Finance",
+            reason="Finance asked for the wording to name expansion explicitly.",
+        ),
+        now=datetime.now(),
+    )
+    engine.dispose()
+    app.run()
+    assert_no_errors(app)
+    warning = next(
+        item.value for item in app.warning if "Redefined since this review" in item.value
+    )
+    assert "Bookings (v1 → v2)" in warning
+    headlines = next(table.value for table in app.table if "At the last review" in table.value)
+    bookings = headlines[headlines["Measure"] == "Bookings"].iloc[0]
+    assert bookings["Definition"].replace("\\", "") == "v1 → v2 (redefined)"
+    assert headlines[headlines["Measure"] != "Bookings"]["Definition"].eq("v1").all()
+    rules = next(table.value for table in app.table if "What" in table.value.columns)
+    assert list(rules["Change"]) == ["Definition"]
+    assert "bookings v1 -> v2" in rules["What"].iloc[0].replace("\\", "")
+    assert not any("No upload, definition or setting" in item.value for item in app.caption)

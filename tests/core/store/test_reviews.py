@@ -121,6 +121,40 @@ def test_the_cadence_is_a_setting(demo):
         store_reviews.set_cadence(demo, 0, "Dana")
 
 
+def test_changes_since_list_definitions_and_settings_that_move_numbers(demo):
+    """Issue 26, finding 1: definition and setting changes after a review are causes of
+    movement; a new review cadence or company name moves no number and is left out."""
+    from datetime import timedelta
+
+    from core.definitions import ProposedChange
+    from core.store import definitions as store_definitions
+    from core.store.writes import set_setting
+
+    moment = datetime.now()  # after the demo's own setup, which is audited too
+    later = lambda minutes: moment + timedelta(minutes=minutes)  # noqa: E731
+    store_reviews.set_cadence(demo, 7, "Dana", now=later(1))
+    store_definitions.record_change(
+        demo,
+        "bookings",
+        ProposedChange(
+            parameters={},
+            description="Bookings: closed-won amounts, new business and expansion.",
+            effective_from=date(2026, 12, 1),
+            author="Finance",
+            reason="Name expansion explicitly.",
+        ),
+        now=later(2),
+    )
+    with demo.begin() as connection:
+        set_setting(connection, "company_name", "Renamed", "Dana", later(3))
+        set_setting(connection, "fiscal_year_start_month", "4", "Dana", later(4))
+    changes = store_reviews.changes_since(demo, moment)
+    assert changes["kind"].tolist() == ["Setting", "Definition"]  # newest first
+    assert changes["summary"].iloc[0] == "fiscal_year_start_month: 2 -> 4"
+    assert changes["summary"].iloc[1].startswith("bookings v1 -> v2 from 2026-12-01")
+    assert store_reviews.changes_since(demo, later(5)).empty
+
+
 def test_starting_a_review_needs_a_name(demo, frozen):
     with pytest.raises(store_reviews.ReviewError, match="the name of the person is required"):
         store_reviews.start_review(demo, frozen[1], " ", DEMO_AS_OF)
