@@ -413,9 +413,15 @@ def build_parser() -> argparse.ArgumentParser:
         "accuracy",
         parents=[common],
         help="how accurate each forecaster's calls were, and the current call",
-        description="Judge every forecast against the actual of its period (measured under the "
-        "definitions in effect) and show the current call for open periods beside the data's "
-        "own baseline.",
+        description="Judge every forecast against the actual of its period, measured under the "
+        "definition in effect when the forecast was submitted (--restated: every one under the "
+        "as-of day's definitions), and show the current call for open periods beside the "
+        "data's own baseline.",
+    )
+    accuracy.add_argument(
+        "--restated",
+        action="store_true",
+        help="judge every forecast under the definitions in effect on the as-of day",
     )
     accuracy.add_argument(
         "--metric",
@@ -493,6 +499,7 @@ def run_accuracy(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
         calendar,
         definitions,
         calls_through=max(as_of, date.today()) if live else as_of,
+        histories=None if arguments.restated else store_definitions.all_histories(engine),
     )
     accuracy, current = report.accuracy, report.current
     baselines = list(report.baselines)
@@ -506,7 +513,12 @@ def run_accuracy(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
         payload = {
             "as_of": as_of.isoformat(),
             "judged": {"category": report.category, "submission": report.submission},
-            "definition_versions": dict(report.definition_versions),
+            "measured_under": "as-of day's definitions"
+            if arguments.restated
+            else "definition in effect when each forecast was submitted",
+            "definition_versions": {
+                metric: list(versions) for metric, versions in report.definition_versions.items()
+            },
             "accuracy": [
                 {name: _plain(row[name]) for name in ACCURACY_JSON_FIELDS}
                 for row in accuracy.to_dict(orient="records")
@@ -533,6 +545,17 @@ def run_accuracy(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> 
     print(
         f"Forecast accuracy as of {as_of.isoformat()} ({judged} before each period ended)", file=out
     )
+    versions = "; ".join(
+        f"{metric} v{', v'.join(str(number) for number in numbers)}"
+        for metric, numbers in sorted(report.definition_versions.items())
+    )
+    rule = (
+        "every forecast restated under the as-of day's definitions"
+        if arguments.restated
+        else "each forecast under the definition in effect when it was submitted (--restated: "
+        "all under the as-of day's)"
+    )
+    print(f"Actuals measured {rule}: {versions}", file=out)
     if accuracy.empty:
         print("(no closed period has both a forecast and an actual)", file=out)
     else:

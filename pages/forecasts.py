@@ -20,9 +20,16 @@ url, version, as_of, calendar = review.cache_keys
 currency = review.currency
 if SAVED_KEY in st.session_state:
     st.success(escape_markdown(st.session_state.pop(SAVED_KEY)), icon=":material/check_circle:")
+restated = st.toggle(
+    "Restate every forecast under the definitions in effect now",
+    key="forecast_restated",
+    help="Off: each forecast is judged under the definition in effect when it was submitted "
+    "(a forecast made under Bookings v1 is held to the v1 actual). On: every forecast is "
+    "judged under the as-of day's definitions, as if they had always applied.",
+)
 with st.spinner("Judging every forecast against its actual…"):
     through = views.calls_through(as_of, review.data_through, date.today())
-    report = views.report(url, version, as_of, calendar, through)
+    report = views.report(url, version, as_of, calendar, through, restated)
 
 scored = report.scored
 forecast_metrics = (
@@ -58,8 +65,19 @@ else:
     if sentence is None:
         st.markdown(f"No {escape_markdown(views.in_sentence(label))} forecast has been judged yet.")
     st.caption(
-        views.definitions_caption(report.definition_versions, report.category, report.submission)
+        views.definitions_caption(
+            report.definition_versions, report.category, report.submission, restated
+        )
     )
+    spanned = report.definition_versions.get(metric, ())
+    if len(spanned) > 1:
+        st.info(
+            f"{escape_markdown(label)} forecasts span definitions "
+            f"{', '.join(f'v{number}' for number in spanned)}: each is judged under the one in "
+            "effect when it was submitted, never against an actual counted another way. Turn "
+            "on the restatement above to judge them all under today's.",
+            icon=":material/rule:",
+        )
 
     # -- The current call --------------------------------------------------------------------
     st.subheader("The current call")

@@ -25,7 +25,7 @@ from core.formatting import (
     money_title,
 )
 from core.store import forecasts as store_forecasts
-from ui.data import CACHE, definitions_on
+from ui.data import CACHE, definition_histories, definitions_on
 from ui.store import store_engine
 
 CATEGORY_LABELS = {"commit": "Commit", "most_likely": "Most likely", "best_case": "Best case"}
@@ -36,12 +36,24 @@ FORECASTER_COLOURS = ["#1F4E79", "#C0392B", "#2E8B57", "#8E44AD", "#E67E22", "#1
 
 @st.cache_data(**CACHE)
 def report(
-    url: str, version: int, as_of: date, calendar: FiscalCalendar, calls_through: date
+    url: str,
+    version: int,
+    as_of: date,
+    calendar: FiscalCalendar,
+    calls_through: date,
+    restated: bool = False,
 ) -> store_forecasts.AccuracyReport:
-    """Every submission scored, the accuracy tables and the current call with baselines."""
+    """Every submission scored, the accuracy tables and the current call with baselines: each
+    forecast judged under the definition in effect when it was submitted, or (``restated``)
+    all under the as-of day's."""
     definitions = definitions_on(url, version, as_of)
     return store_forecasts.accuracy_report(
-        store_engine(url), as_of, calendar, definitions, calls_through=calls_through
+        store_engine(url),
+        as_of,
+        calendar,
+        definitions,
+        calls_through=calls_through,
+        histories=None if restated else definition_histories(url, version),
     )
 
 
@@ -290,13 +302,21 @@ def horizon_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-def definitions_caption(versions: Mapping[str, int], category: str, submission: str) -> str:
+def definitions_caption(
+    versions: Mapping[str, tuple[int, ...]], category: str, submission: str, restated: bool
+) -> str:
     measured = ", ".join(
-        f"{metric_label(metric)} v{version}" for metric, version in sorted(versions.items())
+        f"{metric_label(metric)} v{' and v'.join(str(number) for number in numbers)}"
+        for metric, numbers in sorted(versions.items())
     )
     which = "latest" if submission == "latest" else "first"
+    rule = (
+        "every forecast restated under the definitions in effect on the as-of day"
+        if restated
+        else "each forecast under the definition in effect when it was submitted"
+    )
     return (
-        f"Actuals are measured under the definitions in effect ({measured}). Each period is "
+        f"Actuals are measured {rule} ({measured}). Each period is "
         f"judged on each forecaster's {which} {CATEGORY_LABELS[category].lower()} call before "
         "it ended (the Forecast bias definition; change it on the Definitions page, never here)."
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -37,6 +37,7 @@ from core.definitions import (
     METRIC_AGGREGATIONS,
     MetricDefinition,
     default_definition,
+    in_effect,
 )
 from core.goals import seasonal_share
 from core.store import audit
@@ -140,14 +141,52 @@ def period_actuals(
 
 
 def forecasts_with_actuals(
-    engine: Engine, as_of: date, definitions: Mapping[str, MetricDefinition]
+    engine: Engine,
+    as_of: date,
+    definitions: Mapping[str, MetricDefinition],
+    histories: Mapping[str, Sequence[MetricDefinition]] | None = None,
 ) -> pd.DataFrame:
-    """:func:`forecast_rows` with ``actual``, ``to_date`` and ``definition_version`` added."""
+    """:func:`forecast_rows` with ``actual``, ``to_date`` and ``definition_version`` added.
+
+    With ``histories`` (every version of every metric) each submission is judged under the
+    definition in effect on the day it was submitted: a forecast made under Bookings v1 is held
+    to the v1 actual even after v2 counts renewals. Without them every submission is measured
+    under ``definitions`` (restated under the as-of day's versions).
+    """
     rows = forecast_rows(engine)
     if rows.empty:
-        return rows.assign(actual=pd.Series(dtype=float), to_date=pd.Series(dtype=float))
-    actuals = period_actuals(engine, rows, as_of, definitions)
-    return rows.merge(actuals, on=["metric", "period_start", "period_end"], how="left")
+        return rows.assign(
+            actual=pd.Series(dtype=float),
+            to_date=pd.Series(dtype=float),
+            definition_version=pd.Series(dtype="int64"),
+        )
+    keys = ["metric", "period_start", "period_end"]
+    if histories is None:
+        actuals = period_actuals(engine, rows, as_of, definitions)
+        return rows.merge(actuals, on=keys, how="left")
+    chosen: dict[tuple[str, int], MetricDefinition] = {}
+    versions = []
+    for metric, submitted in zip(rows["metric"], rows["submitted_on"], strict=True):
+        history = histories.get(str(metric))
+        definition = (
+            in_effect(history, submitted)
+            if history
+            else definitions.get(str(metric)) or default_definition(str(metric))
+        )
+        chosen[(str(metric), definition.version)] = definition
+        versions.append(definition.version)
+    rows = rows.assign(definition_version=versions)
+    parts = [
+        period_actuals(
+            engine,
+            rows[(rows["metric"] == metric) & (rows["definition_version"] == version)],
+            as_of,
+            {metric: definition},
+        )
+        for (metric, version), definition in sorted(chosen.items())
+    ]
+    actuals = pd.concat(parts, ignore_index=True)
+    return rows.merge(actuals, on=[*keys, "definition_version"], how="left")
 
 
 # --------------------------------------------------------------------------------------------
@@ -593,7 +632,9 @@ class AccuracyReport:
     as_of: date
     category: str  # the forecast category judged (the forecast_bias definition's parameter)
     submission: str  # "latest" or "first" submission before the period ended
-    definition_versions: Mapping[str, int]  # metric -> version its actuals were measured under
+    # metric -> the versions its actuals were measured under (each forecast under the one in
+    # effect when it was submitted, unless restated under the as-of day's)
+    definition_versions: Mapping[str, tuple[int, ...]]
     scored: pd.DataFrame  # every submission, scored (actual NaN while the period is open)
     judged: pd.DataFrame  # the judged submission per forecaster, metric and closed period
     accuracy: pd.DataFrame  # by metric and forecaster
@@ -681,8 +722,12 @@ def accuracy_report(
     definitions: Mapping[str, MetricDefinition],
     with_baselines: bool = True,
     calls_through: date | None = None,
+    histories: Mapping[str, Sequence[MetricDefinition]] | None = None,
 ) -> AccuracyReport:
     """Score every submission and assemble the accuracy tables and the current call.
+
+    ``histories`` (every version of every metric): each forecast is judged under the definition
+    in effect when it was submitted; without them, all are restated under ``definitions``.
 
     ``calls_through`` is the last day a call may have been made to count as current (default
     ``as_of``); a live review passes today, so a forecast entered after the data's last day
@@ -691,7 +736,7 @@ def accuracy_report(
     judging = definitions.get("forecast_bias") or default_definition("forecast_bias")
     category = str(judging.parameters["category"])
     submission = str(judging.parameters["submission"])
-    rows = forecasts_with_actuals(engine, as_of, definitions)
+    rows = forecasts_with_actuals(engine, as_of, definitions, histories)
     if rows.empty:
         empty = pd.DataFrame()
         return AccuracyReport(
@@ -715,8 +760,8 @@ def accuracy_report(
                 continue  # the baseline is defined for fiscal quarters
             baselines.append(baseline(engine, str(metric), period, as_of, calendar, definitions))
     versions = {
-        str(metric): int(version)
-        for metric, version in rows.groupby("metric")["definition_version"].first().items()
+        str(metric): tuple(sorted(int(version) for version in set(group)))
+        for metric, group in rows.groupby("metric")["definition_version"]
     }
     return AccuracyReport(
         as_of=as_of,

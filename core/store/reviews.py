@@ -39,6 +39,7 @@ from core.scenarios import summary_sentence as scenario_sentence
 from core.store import arr as store_arr
 from core.store import audit, queries
 from core.store import campaigns as store_campaigns
+from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
 from core.store import goals as store_goals
 from core.store import overview as store_overview
@@ -154,8 +155,14 @@ def _forecasts(
     calendar: FiscalCalendar,
     as_of: date,
 ) -> dict[str, object]:
+    # Each forecast judged under the definition it was made under, as the page shows it.
     report = store_forecasts.accuracy_report(
-        engine, as_of, calendar, definitions, with_baselines=False
+        engine,
+        as_of,
+        calendar,
+        definitions,
+        with_baselines=False,
+        histories=store_definitions.all_histories(engine),
     )
     sentence = None
     if not report.scored.empty and "bookings" in set(report.scored["metric"]):

@@ -256,6 +256,50 @@ def test_accuracy_as_json(demo_template, tmp_path):
     assert "Current call" in text.stdout and "Baseline bookings" in text.stdout
 
 
+def test_accuracy_judges_each_forecast_under_its_own_definition(demo_template, tmp_path):
+    """Issue 26, finding 1: after Bookings v2 (renewals counted, in effect from June 2026),
+    forecasts made before it are still judged under v1; --restated judges all under v2."""
+    from datetime import date, datetime
+
+    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
+    from core.store import definitions as store_definitions
+    from core.store.engine import create_store_engine
+
+    url = copy_store(demo_template, tmp_path)
+    engine = create_store_engine(url)
+    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
+    store_definitions.record_change(
+        engine,
+        "bookings",
+        ProposedChange(
+            parameters={"opportunity_types": [*types, "renewal"]},
+            description="Bookings: closed-won amounts, renewals included.",
+            effective_from=date(2026, 6, 1),
+            author="Finance",
+            reason="Count renewals.",
+        ),
+        now=datetime(2026, 11, 23, 9, 0),
+    )
+    engine.dispose()
+    own = json.loads(run_cli("accuracy", "--db", url, "--metric", "bookings", "--json").stdout)
+    restated = json.loads(
+        run_cli("accuracy", "--db", url, "--metric", "bookings", "--json", "--restated").stdout
+    )
+    assert own["definition_versions"]["bookings"] == [1, 2]
+    assert restated["definition_versions"]["bookings"] == [2]
+    assert own["measured_under"] == "definition in effect when each forecast was submitted"
+    assert restated["measured_under"] == "as-of day's definitions"
+    # Forecasts made under v1 and judged against v2 actuals look pessimistic (renewals were
+    # never in them): restated, the bias is far below the bias under their own definitions.
+    mean_bias = lambda found: sum(row["bias"] for row in found["accuracy"]) / len(found["accuracy"])  # noqa: E731
+    assert mean_bias(restated) < mean_bias(own) - 0.2
+    text = run_cli("accuracy", "--db", url).stdout
+    assert (
+        "Actuals measured each forecast under the definition in effect when it was submitted"
+        in text
+    )
+
+
 def test_accuracy_refuses_a_metric_without_forecasts(demo_template, tmp_path):
     url = copy_store(demo_template, tmp_path)
     result = run_cli("accuracy", "--db", url, "--metric", "revenue")
