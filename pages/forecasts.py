@@ -10,6 +10,7 @@ from core.formatting import escape_markdown, format_day
 from core.store.forecasts import CATEGORY_ORDER, ForecastEntryError, submit_forecast
 from ui import access, context
 from ui import forecasts as views
+from ui import goals as goal_views
 from ui.store import store_engine
 
 SAVED_KEY = "forecast_saved_message"
@@ -117,6 +118,29 @@ else:
                     )
         elif call is not None:
             st.caption(f"No data baseline: {escape_markdown(call.note)}.")
+        # The Goals page's projection of the same metric and quarter, beside the baseline.
+        if call is not None and call.value is not None:
+            period = calendar.parse(period_label)
+            goals = goal_views.tracking(url, version, as_of)
+            same = (
+                goals[
+                    (goals["metric"] == metric)
+                    & (goals["period_start"] == period.start)
+                    & (goals["period_end"] == period.end)
+                    & goals["projection"].notna()
+                ]
+                if not goals.empty
+                else goals
+            )
+            for goal in same.itertuples():
+                st.caption(
+                    escape_markdown(
+                        views.reconciliation(
+                            str(goal.goal_name), float(goal.projection), call.value, metric,
+                            currency,
+                        )
+                    )
+                )  # fmt: skip
 
     # -- Accuracy of closed periods ------------------------------------------------------------
     st.subheader("How accurate we have been")

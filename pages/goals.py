@@ -3,10 +3,12 @@
 import streamlit as st
 
 from core import charts
+from core.definitions import FORECAST_METRICS
 from core.formatting import escape_markdown, format_day, format_metric
 from core.goals import ancestors
 from core.store.goals import GoalEditError, record_goal_edits
 from ui import access, context, data
+from ui import forecasts as forecast_views
 from ui import goals as goal_views
 from ui.store import store_engine
 
@@ -117,6 +119,28 @@ if chosen is not None:
     detail, side = st.columns([3, 2], gap="large")
     with detail:
         st.dataframe(goal_views.detail_rows(goal, currency), hide_index=True, width="stretch")
+        # The Forecast accuracy page's data baseline of the same quarter, beside the projection.
+        quarter = review.calendar.quarter_containing(goal["period_start"])
+        if (
+            goal["metric"] in FORECAST_METRICS
+            and quarter.start == goal["period_start"]
+            and quarter.end == goal["period_end"]
+            and goal["period_start"] <= as_of < goal["period_end"]
+            and goal["projection"] is not None
+            and goal["projection"] == goal["projection"]  # not NaN
+        ):
+            call = forecast_views.baseline_of(
+                url, version, as_of, review.calendar, goal["metric"], quarter.label
+            )
+            if call.value is not None:
+                st.caption(
+                    escape_markdown(
+                        forecast_views.reconciliation(
+                            str(goal["goal_name"]), float(goal["projection"]), call.value,
+                            goal["metric"], currency,
+                        )
+                    )
+                )  # fmt: skip
     with side:
         serving = goal_views.campaigns_serving(url, version, as_of, chosen)
         if serving.empty:

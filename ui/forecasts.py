@@ -57,6 +57,38 @@ def report(
     )
 
 
+@st.cache_data(**CACHE)
+def baseline_of(
+    url: str, version: int, as_of: date, calendar: FiscalCalendar, metric: str, period_label: str
+) -> store_forecasts.Baseline:
+    """The data baseline of ``metric`` for a quarter open on ``as_of`` (the Goals page sets it
+    beside a goal's projection)."""
+    definitions = definitions_on(url, version, as_of)
+    period = calendar.parse(period_label)
+    return store_forecasts.baseline(store_engine(url), metric, period, as_of, calendar, definitions)
+
+
+# Why the two calls of one quarter differ, in words (the Goals page and this one say it).
+PROJECTION_VS_BASELINE = (
+    "The goal's projection carries the pace to date forward to the period's end (its pacing "
+    "method); the data baseline adds to what is won to date the open deals due in the quarter "
+    "at the win rate of their stage, less the share that usually slips. Expect them to differ "
+    "most early in a quarter, when little is won and much is open."
+)
+
+
+def reconciliation(goal_name: str, projection: float, baseline: float, metric: str,
+                   currency: str = DEFAULT_CURRENCY) -> str:  # fmt: skip
+    """One sentence setting a goal's projection beside the data baseline of the same quarter."""
+    gap = baseline - projection
+    return (
+        f"The goal “{goal_name}” projects {amount(projection, metric, currency)} for this "
+        f"quarter; the data baseline says {amount(baseline, metric, currency)} "
+        f"({'+' if gap >= 0 else '−'}{amount(abs(gap), metric, currency)}). "
+        + PROJECTION_VS_BASELINE
+    )
+
+
 def calls_through(as_of: date, data_through: date, today: date) -> date:
     """Calls made up to today count when the review is live (as of the data's last day);
     looking back at an earlier day, only the calls made by then."""

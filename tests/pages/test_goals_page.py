@@ -155,3 +155,22 @@ def test_without_goals_and_for_a_quarter_no_goal_covers_the_page_says_so(app_for
     app.switch_page("pages/goals.py").run()
     assert_no_errors(app)
     assert any("No goal covers Q1 FY2024" in item.value for item in app.info)
+
+
+def test_the_goal_projection_and_the_forecast_baseline_are_set_side_by_side(
+    app_for, demo_store_url
+):
+    """Issue 26, finding 10: the bookings goal's projection and the Forecast accuracy page's
+    data baseline of the same quarter appear on both pages, with what each rests on."""
+    app = _goals_page(app_for, demo_store_url)
+    app.selectbox(key="goal_detail").set_value(QUARTER_GOAL).run()
+    assert_no_errors(app)
+    on_goals = [item.value for item in app.caption if "the data baseline says" in item.value]
+    assert len(on_goals) == 1
+    sentence = on_goals[0].replace("\\", "")
+    assert sentence.startswith("The goal “Bookings (sales target) in Q4 FY2027” projects $")
+    assert "carries the pace to date forward" in sentence and "win rate of their stage" in sentence
+    app.switch_page("pages/forecasts.py").run()
+    assert_no_errors(app)
+    on_forecasts = [item.value for item in app.caption if "the data baseline says" in item.value]
+    assert [text.replace("\\", "") for text in on_forecasts] == [sentence]
