@@ -9,7 +9,9 @@ Pure functions over small frames the store aggregates (``core.store.pipeline``):
   created + pulled in - pushed out + increased - decreased - won - lost = open at end;
 - :func:`pipeline_coverage`, :func:`required_coverage`, :func:`coverage_status`: coverage of
   the bookings still to win against the coverage a win rate requires;
-- :func:`win_rates_by_channel`, :func:`sla_summary`, :func:`sourced_pipeline_needed`.
+- :func:`win_rates_by_channel`, :func:`sourced_pipeline_needed`;
+- :func:`sla_summary`, with :func:`young_months`: the months too young to judge acceptance and
+  recycling, by the rule of the funnel's young cohorts (:func:`cohort_is_maturing`).
 
 A ratio that cannot be computed is :class:`Ratio` with ``value=None`` and a reason a reader
 understands ("no bookings target is set for Q1 FY2028"), never NaN, inf or a division error.
@@ -35,6 +37,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.calendar import add_months, month_start
 from core.formatting import DEFAULT_CURRENCY, format_money_exact
 
 FUNNEL_STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "customer")
@@ -492,14 +495,55 @@ def stage_conversions(
             median = by_stage["median_days"].get(stage, float("nan"))
             row[f"{stage}_median_days"] = float(median) if median is not None else float("nan")
             if maturing_before is not None and typical_days is not None:
-                cohort_end = pd.Timestamp(group) + pd.offsets.MonthEnd(0)
-                wait = pd.Timedelta(days=float(typical_days.get(stage, 0.0) or 0.0))
-                row[f"{stage}_maturing"] = bool(cohort_end + wait > maturing_before)
+                row[f"{stage}_maturing"] = cohort_is_maturing(
+                    group, typical_days.get(stage, 0.0), maturing_before
+                )
         rows.append(row)
     result = pd.DataFrame(rows)
     if group_column == "_group":
         result = result.drop(columns="_group")
     return result
+
+
+def cohort_is_maturing(
+    cohort_month: date | pd.Timestamp, wait_days: float | None, as_of: date | pd.Timestamp
+) -> bool:
+    """Whether a monthly cohort is too young to judge on ``as_of``.
+
+    It is when the month's end plus ``wait_days`` (the days most leads take to reach the next
+    stage, :func:`typical_days`) is after ``as_of``: its conversion will still rise. The rule of
+    the funnel's cohorts and of the SLA's months alike.
+
+    >>> cohort_is_maturing(date(2026, 9, 1), 10.0, date(2026, 10, 10))  # 30 Sep + 10 days
+    False
+    >>> cohort_is_maturing(date(2026, 9, 1), 10.5, date(2026, 10, 10))
+    True
+    """
+    cohort_end = pd.Timestamp(cohort_month) + pd.offsets.MonthEnd(0)
+    wait = pd.Timedelta(days=float(wait_days or 0.0))
+    return bool(cohort_end + wait > pd.Timestamp(as_of))
+
+
+def young_months(
+    first_day: date, last_day: date, as_of: date, wait_days: float | None
+) -> tuple[date, ...]:
+    """First days of the calendar months of ``first_day``..``last_day`` too young to judge.
+
+    Oldest first; a month is too young by :func:`cohort_is_maturing`, so the young months are
+    always the latest ones of the window.
+
+    >>> young_months(date(2026, 8, 1), date(2026, 10, 31), date(2026, 10, 20), 14.0)
+    (datetime.date(2026, 10, 1),)
+    """
+    if last_day < first_day:
+        raise ValueError(f"last_day {last_day} is before first_day {first_day}")
+    found = []
+    month = month_start(first_day)
+    while month <= last_day:
+        if cohort_is_maturing(month, wait_days, as_of):
+            found.append(month)
+        month = add_months(month, 1)
+    return tuple(found)
 
 
 def funnel_volumes(counts: pd.DataFrame) -> pd.DataFrame:

@@ -100,7 +100,9 @@ class Observed:
     e.g. a ratio over nothing). ``start_level``: for ``level`` metrics, the value when the
     period began. ``same_period_before``: (value by the same day, final value) of the same
     period in earlier years, for seasonal pacing. ``comparable``: (value by the same day, final
-    value) of comparable past periods, for the probability.
+    value) of comparable past periods, for the probability. ``history_start``: the first day
+    the data the metric reads covers (``None`` when unknown), named when it leaves no earlier
+    year to pace by.
     """
 
     actual: float | None
@@ -108,6 +110,7 @@ class Observed:
     same_period_before: tuple[tuple[float, float], ...] = ()
     comparable: tuple[tuple[float, float], ...] = ()
     comparable_label: str = ""
+    history_start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -361,8 +364,15 @@ def _pacing_share(
         if seasonal is not None and seasonal > 0:
             years = sum(1 for _to_date, final in observed.same_period_before if final > 0)
             return seasonal, f"seasonal ({years} earlier year{'s' if years != 1 else ''})"
-        return share, "linear (no earlier year to learn the season from)"
+        return share, f"linear ({_no_season_reason(plan, observed.history_start)})"
     return share, "linear"
+
+
+def _no_season_reason(plan: GoalPlan, history_start: date | None) -> str:
+    reason = "no earlier year to learn the season from"
+    if history_start is not None and history_start > add_months(plan.period_start, -12):
+        return f"its data starts {history_start.day} {history_start:%b %Y}: {reason}"
+    return reason
 
 
 def track_goal(

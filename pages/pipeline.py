@@ -203,30 +203,16 @@ else:
 # -- SLA -------------------------------------------------------------------------------------
 st.subheader("Marketing–Sales SLA")
 sla_definition = definitions["sales_sla"]
-summary, months = views.sla(url, version, calendar, period.label, as_of)
-if summary is None:
+sla = views.sla(url, version, calendar, period.label, as_of)
+if sla is None:
     st.info(
         "The leads in the store carry no first-worked times, so the SLA cannot be judged. The "
         "HubSpot contacts export has them as “Date of first engagement”."
     )
-elif summary.mqls == 0:
+elif sla.all_mqls.mqls == 0:
     st.info(f"No MQLs in {period.label} by {format_day(as_of)}.")
 else:
-    cards = (
-        (
-            f"MQLs worked within {summary.window_hours} hours",
-            summary.within_sla,
-            f"{summary.worked_within:,} of {summary.mqls - summary.pending:,} due"
-            + (f"; {summary.pending:,} still inside the window" if summary.pending else ""),
-        ),
-        ("MQLs accepted as SQLs", summary.acceptance, f"{summary.accepted:,} of {summary.mqls:,}"),
-        (
-            "MQLs recycled to marketing",
-            summary.recycled_share,
-            f"{summary.recycled:,} of {summary.mqls:,}",
-        ),
-    )
-    for column, (label, value, counts) in zip(st.columns(3), cards, strict=True):
+    for column, (label, value, counts) in zip(st.columns(3), views.sla_cards(sla), strict=True):
         column.metric(
             label,
             views.ratio_text(value, as_multiple=False),
@@ -236,5 +222,7 @@ else:
             border=True,
             help=sla_definition.help_text(),
         )
-    if not months.empty:
-        st.table(for_markdown(views.sla_months_view(months)), hide_index=True)
+    if sla.young_months:
+        st.caption(views.sla_young_text(sla))
+    if not sla.months.empty:
+        st.table(for_markdown(views.sla_months_view(sla.months)), hide_index=True)

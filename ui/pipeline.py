@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,12 +17,11 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar, add_months, month_start
 from core.channels import channel_label
-from core.formatting import DEFAULT_CURRENCY, format_money
+from core.formatting import DEFAULT_CURRENCY, format_day, format_money
 from core.funnel import (
     FUNNEL_STAGES,
     STAGE_LABELS,
     Ratio,
-    SlaSummary,
     funnel_volumes,
     stage_conversions,
     typical_days,
@@ -101,6 +101,7 @@ class FunnelView:
     by_cohort: pd.DataFrame  # conversions per monthly cohort over the last 12 months
     first_day: date
     last_day: date
+    typical_days: dict[str, float]  # stage -> days most leads take to reach the next one
 
 
 @st.cache_data(**CACHE)
@@ -123,6 +124,7 @@ def funnel(
         by_cohort=stage_conversions(year.by_month, "cohort_month", cutoff, typical),
         first_day=first,
         last_day=last,
+        typical_days=typical,
     )
 
 
@@ -143,19 +145,25 @@ def win_rates(
 @st.cache_data(**CACHE)
 def sla(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
-) -> tuple[SlaSummary | None, pd.DataFrame]:
-    """The quarter's SLA summary and the last six months of it."""
+) -> store_pipeline.SlaReport | None:
+    """The quarter's SLA, young months left out of its outcomes, and its last six months.
+
+    A month is too young by the funnel's rule for its cohorts, with the days most MQLs take to
+    become SQLs over the funnel's twelve months.
+    """
     definitions = definitions_on(url, version, as_of)
     period = calendar.parse(period_label)
-    engine = store_engine(url)
+    wait_days = funnel(url, version, calendar, period_label, as_of).typical_days.get("mql")
     now = datetime.combine(as_of + timedelta(days=1), time())
-    summary = store_pipeline.sla(
-        engine, definitions["sales_sla"], period.start, min(period.end, as_of), now
+    return store_pipeline.sla_report(
+        store_engine(url),
+        definitions["sales_sla"],
+        period.start,
+        min(period.end, as_of),
+        as_of,
+        wait_days,
+        now,
     )
-    months = store_pipeline.sla_months(
-        engine, definitions["sales_sla"], min(period.end, as_of), 6, now
-    )
-    return summary, months
 
 
 # -- Views -----------------------------------------------------------------------------------
@@ -240,18 +248,81 @@ def win_rate_view(table: pd.DataFrame, currency: str = DEFAULT_CURRENCY) -> pd.D
 
 
 def sla_months_view(months: pd.DataFrame) -> pd.DataFrame:
-    """The SLA's months as text."""
+    """The SLA's months as text; outcomes of months too young to judge say so."""
+    young = months["too_young"] if "too_young" in months else pd.Series(False, months.index)
+
+    def outcome(values: pd.Series) -> pd.Series:
+        text = values.map(share)
+        flagged = young.astype(bool) & values.notna()
+        return text.where(~flagged, text + " (too young)")
+
     return pd.DataFrame(
         {
             "Month": months["month"].map(lambda month: f"{month:%b %Y}"),
             "MQLs": months["mqls"].map("{:,}".format),
             "Worked within the SLA": months["within_sla"].map(share),
-            "Accepted as SQL": months["acceptance"].map(share),
-            "Recycled": months["recycled_share"].map(share),
+            "Accepted as SQL": outcome(months["acceptance"]),
+            "Recycled": outcome(months["recycled_share"]),
             "Median hours to first work": months["median_hours_to_work"].map(
                 lambda hours: "n/a" if hours is None or pd.isna(hours) else f"{hours:.0f}"
             ),
         }
+    )
+
+
+def month_names(months: Sequence[date]) -> str:
+    """``November 2026``, ``October and November 2026``, ``December 2026 and January 2027``."""
+    if not months:
+        return ""
+    names = [f"{month:%B}" for month in months]
+    for index, month in enumerate(months):
+        last_of_year = index == len(months) - 1 or months[index + 1].year != month.year
+        if last_of_year:
+            names[index] += f" {month.year}"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def sla_cards(report: store_pipeline.SlaReport) -> tuple[tuple[str, Ratio, str], ...]:
+    """(label, figure, counts) of the SLA's three cards: worked within the window over every
+    MQL whose window has passed; acceptance and recycling over the months old enough."""
+    whole, judged = report.all_mqls, report.judged
+    pending = f"; {whole.pending:,} still inside the window" if whole.pending else ""
+    within = (
+        f"MQLs worked within {whole.window_hours} hours",
+        whole.within_sla,
+        f"{whole.worked_within:,} of {whole.mqls - whole.pending:,} due{pending}",
+    )
+    accepted_label, recycled_label = "MQLs accepted as SQLs", "MQLs recycled to marketing"
+    if judged is None or report.judged_through is None:
+        young = Ratio(None, "too young to judge")
+        note = f"{month_names(report.young_months)}: too young to judge"
+        return within, (accepted_label, young, note), (recycled_label, young, note)
+    through = f" MQLs to {format_day(report.judged_through)}" if report.young_months else ""
+    return (
+        within,
+        (accepted_label, judged.acceptance, f"{judged.accepted:,} of {judged.mqls:,}{through}"),
+        (recycled_label, judged.recycled_share, f"{judged.recycled:,} of {judged.mqls:,}{through}"),
+    )
+
+
+def sla_young_text(report: store_pipeline.SlaReport) -> str:
+    """Which months the acceptance and recycling figures leave out, and why ("" for none)."""
+    if not report.young_months:
+        return ""
+    count = len(report.young_months)
+    why = (
+        f"most MQLs that become SQLs do so within {report.wait_days:.0f} days, and not all "
+        f"MQLs of {'that month' if count == 1 else 'those months'} have had that long"
+        if report.wait_days >= 1
+        else f"the month{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} not over"
+    )
+    hours = report.all_mqls.window_hours
+    return (
+        f"{month_names(report.young_months)} left out of acceptance and recycling: too young to "
+        f"judge ({why}). Worked within {hours} hours counts every MQL whose {hours} hours "
+        "have passed."
     )
 
 

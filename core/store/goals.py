@@ -33,11 +33,11 @@ from core.goals import (
     trajectory,
 )
 from core.series import MetricSeries
-from core.store import audit, metrics, queries
+from core.store import audit, metrics
 from core.store.engine import ensure_writable
 from core.store.ingest.bulk import UploadRecord, append_upload, page_snapshot
 from core.store.schema import bump_data_version, goal_changes, goal_comments, uploads
-from core.store.series import metric_series
+from core.store.series import history_start, metric_series, table_first_days
 
 EDITABLE_FIELDS = ("goal_name", "target", "owner", "direction", "parent_goal_id")
 FIELD_LABELS = {
@@ -388,17 +388,19 @@ def track_goals(
     if goals.empty:
         return pd.DataFrame(columns=[*GOAL_COLUMNS, "status"])
     rule = GoalRule.from_parameters(definitions["goal_status"].parameters)
-    extent = queries.data_extent(engine)
-    data_first = extent.first_date or min(goals["period_start"])
-    series_first = min(data_first, min(goals["period_start"])) - timedelta(days=1)
-    series_last = max(as_of, series_first)
+    first_days = table_first_days(engine)
+    earliest_goal = min(goals["period_start"])
     cache: dict[tuple[str, str | None], MetricSeries | None] = {}
 
     def series_for(metric: str, campaign: str | None) -> MetricSeries | None:
         key = (metric, campaign)
         if key not in cache:
+            # From where the metric's own tables start: a short spend history does not cut
+            # the bookings history that seasonal pacing learns from.
+            data_first = history_start(first_days, metric) or earliest_goal
+            series_first = min(data_first, earliest_goal) - timedelta(days=1)
             cache[key] = metric_series(
-                engine, definitions[metric], series_first, series_last, campaign
+                engine, definitions[metric], series_first, max(as_of, series_first), campaign
             )
         return cache[key]
 
@@ -424,7 +426,14 @@ def track_goals(
             period_end=goal.period_end,
         )
         tracking = _track_one(
-            engine, plan, campaign, definitions, as_of, data_first, rule, series_for
+            engine,
+            plan,
+            campaign,
+            definitions,
+            as_of,
+            history_start(first_days, metric),
+            rule,
+            series_for,
         )
         rows.append(_row(goal, tracking, definitions[metric]))
     frame = pd.DataFrame(rows)
@@ -439,10 +448,12 @@ def _track_one(
     campaign: str | None,
     definitions: Mapping[str, MetricDefinition],
     as_of: date,
-    data_first: date,
+    data_start: date | None,
     rule: GoalRule,
     series_for: object,
 ) -> GoalTracking:
+    """One goal; ``data_start`` is the first day its metric's data covers (``None``: no data)."""
+    data_first = data_start or plan.period_start
     series: MetricSeries | None = (
         None if plan.aggregation == "point" else series_for(plan.metric, campaign)  # type: ignore[operator]
     )
@@ -506,6 +517,7 @@ def _track_one(
         same_period_before=same_period,
         comparable=comparable,
         comparable_label=label,
+        history_start=data_start,
     )
     return track_goal(plan, observed, as_of, rule, trend)
 

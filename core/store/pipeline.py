@@ -25,6 +25,7 @@ from core.funnel import (
     Ratio,
     SlaSummary,
     Waterfall,
+    cohort_is_maturing,
     coverage_status,
     pipeline_coverage,
     pipeline_waterfall,
@@ -32,6 +33,7 @@ from core.funnel import (
     sla_summary,
     sourced_pipeline_needed,
     win_rates_by_channel,
+    young_months,
 )
 from core.store import metrics
 from core.store.metrics import parameter_values
@@ -490,3 +492,59 @@ def sla_months(
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    """The SLA of a window, each figure judged on the MQLs old enough for it.
+
+    ``all_mqls``: every MQL of the window; its worked-within share already waits for each
+    MQL's follow-up window (``pending``). ``judged``: the MQLs of the months old enough to
+    judge acceptance and recycling (``None`` when no month is), through ``judged_through``.
+    ``young_months``: first days of the months left out, by the funnel's rule for young
+    cohorts with ``wait_days`` (the days most MQLs take to become SQLs). ``months``: the
+    per-month table of :func:`sla_months` with ``too_young`` by the same rule.
+    """
+
+    all_mqls: SlaSummary
+    judged: SlaSummary | None
+    judged_through: date | None
+    young_months: tuple[date, ...]
+    wait_days: float
+    months: pd.DataFrame
+
+
+def sla_report(
+    engine: Engine,
+    definition: MetricDefinition,
+    first_day: date,
+    last_day: date,
+    as_of: date,
+    wait_days: float | None,
+    now: datetime,
+    months: int = 6,
+) -> SlaReport | None:
+    """The SLA of ``first_day``..``last_day`` with young months left out of the outcomes.
+
+    Acceptance and recycling take as long as MQLs take to become SQLs: months whose end plus
+    ``wait_days`` is after ``as_of`` are too young to judge (as in the funnel's cohorts) and are
+    left out of ``judged``, and flagged in the ``months`` table of the last ``months`` months.
+    ``None`` when no lead in the store has a first-worked time.
+    """
+    whole = sla(engine, definition, first_day, last_day, now)
+    if whole is None:
+        return None
+    wait = float(wait_days or 0.0)
+    young = young_months(first_day, last_day, as_of, wait)
+    judged_through: date | None = last_day
+    judged: SlaSummary | None = whole
+    if young:
+        judged_through = young[0] - timedelta(days=1)
+        if judged_through < first_day:
+            judged_through, judged = None, None
+        else:
+            judged = sla(engine, definition, first_day, judged_through, now)
+    table = sla_months(engine, definition, last_day, months, now)
+    if not table.empty:
+        table["too_young"] = [cohort_is_maturing(month, wait, as_of) for month in table["month"]]
+    return SlaReport(whole, judged, judged_through, young, wait, table)

@@ -9,7 +9,9 @@ their value to date from ``metric_value`` and use the series only for shapes and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,6 +24,30 @@ from core.store import metrics, queries
 
 OPPORTUNITY_SUMS = metrics.OPPORTUNITY_SUMS
 _SERIES_COLUMNS = ["day", "numerator", "denominator"]
+# The fact tables each metric reads (as the functions below read them). A metric's history
+# starts where the latest of its own tables starts: spend exported only from last month says
+# nothing about how complete two years of bookings are.
+METRIC_TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "arr": ("revenue",),
+        "nrr": ("revenue",),
+        "grr": ("revenue",),
+        "new_arr": ("revenue",),
+        "pipeline_created": ("opportunities",),
+        "sourced_pipeline": ("opportunities",),
+        "influenced_pipeline": ("opportunities", "touches"),
+        "bookings": ("opportunities",),
+        "win_rate": ("opportunities",),
+        "spend": ("spend",),
+        "mqls": ("leads",),
+        "sqls": ("leads",),
+        "cac": ("spend", "opportunities"),
+        "payback": ("spend", "opportunities"),
+        "cost_per_mql": ("spend", "leads"),
+    }
+)
+# Tables a metric outside METRIC_TABLES is taken to read: the store's core sources.
+CORE_TABLES = ("opportunities", "spend", "revenue")
 
 
 _values = metrics.parameter_values
@@ -183,6 +209,46 @@ def _levels_by_month(
             rows.append((month, value))
     frame = pd.DataFrame(rows, columns=["day", "numerator"])
     return _frame(frame["day"], frame["numerator"], 1.0)
+
+
+def table_first_days(engine: Engine) -> dict[str, date]:
+    """The first day each fact table a metric reads covers (empty tables left out), one query."""
+    tables = sorted({table for tables in METRIC_TABLES.values() for table in tables})
+    parts = [
+        f"""
+        select '{table}' as table_name,
+               cast(min({queries.TABLE_DATE_COLUMNS[table]}) as date) as first_day
+        from current_{table}
+        """  # noqa: S608 - table and column names come from the schema, never from input
+        for table in tables
+    ]
+    sql = sa.text(
+        f"""
+        with first_days as ({" union all ".join(parts)})
+        select * from first_days where first_day is not null
+        """  # noqa: S608 - table and column names come from the schema, never from input
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(sql).all()
+    # Drivers return DATE as date, and some a cast of a TIMESTAMP as datetime.
+    return {str(name): pd.Timestamp(day).date() for name, day in rows}
+
+
+def history_start(first_days: Mapping[str, date], metric: str) -> date | None:
+    """The first day every table ``metric`` reads covers: the latest of ``first_days`` of them.
+
+    Tables with no rows are left out; ``None`` when none of them has any. Seasonal pacing and
+    comparable periods look back no further than this day.
+
+    Examples
+    --------
+    >>> firsts = {"opportunities": date(2024, 9, 1), "spend": date(2026, 10, 1)}
+    >>> history_start(firsts, "bookings"), history_start(firsts, "cac")
+    (datetime.date(2024, 9, 1), datetime.date(2026, 10, 1))
+    """
+    tables = METRIC_TABLES.get(metric, CORE_TABLES)
+    days = [first_days[table] for table in tables if table in first_days]
+    return max(days) if days else None
 
 
 def metric_series(

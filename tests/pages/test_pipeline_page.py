@@ -82,6 +82,43 @@ def test_the_funnel_the_win_rates_and_the_sla_are_shown(app_for, demo_store_url)
     within = metric(app, "MQLs worked within 48 hours")
     assert within.value.endswith("%")
     assert "Marketing-Sales SLA (definition v1)" in within.help
+    # On 23 Nov no month of Q4 is old enough to judge acceptance or recycling: not stated,
+    # said why, and November flagged in the months table (not read as a drop in recycling).
+    recycled = metric(app, "MQLs recycled to marketing")
+    assert (recycled.value, recycled.delta) == ("n/a", "November 2026: too young to judge")
+    assert any(
+        item.value.startswith(
+            "November 2026 left out of acceptance and recycling: too young to judge"
+        )
+        for item in app.caption
+    )
+    months = next(t.value for t in app.table if "Recycled" in t.value.columns)
+    assert "too young" in months["Recycled"].iloc[-1]  # markdown-escaped "(too young)"
+    assert not months["Recycled"].iloc[:-1].str.contains("too young").any()
+
+
+# Recycled share of the MQLs of August and September 2026, written here independently.
+RECYCLED_AUG_SEP = """
+with mqls as (
+    select least(mql_at, sql_at, opportunity_at, customer_at) as mql_at, lead_status
+    from current_leads
+)
+select avg(case when lead_status = 'Recycled' then 1.0 else 0.0 end) from mqls
+where mql_at >= timestamp '2026-08-01' and mql_at < timestamp '2026-10-01'
+"""
+
+
+def test_the_sla_headline_leaves_out_months_too_young_to_judge(app_for, demo_store_url):
+    app = _page(app_for, demo_store_url, period="Q3 FY2027", as_of="2026-10-20")
+    # On 20 Oct October's MQLs have not had the days most take to become SQLs: the recycled
+    # share is August's and September's only.
+    recycled = metric(app, "MQLs recycled to marketing")
+    assert recycled.value == f"{scalar(demo_store_url, RECYCLED_AUG_SEP):.0%}"
+    assert recycled.delta.endswith("MQLs to 30 Sep 2026")
+    assert any(
+        item.value.startswith("October 2026 left out of acceptance and recycling")
+        for item in app.caption
+    )
 
 
 def test_choosing_another_quarter_moves_every_section(app_for, demo_store_url):
