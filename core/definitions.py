@@ -416,6 +416,15 @@ PARAMETER_SPECS: Mapping[str, Mapping[str, ParameterSpec]] = MappingProxyType(
                     minimum=0.5,
                     maximum=1.5,
                 ),
+                ParameterSpec(
+                    "red_below_chance",
+                    "Red below a chance of",
+                    "number",
+                    "A goal whose chance of reaching target is below this share is red, "
+                    "whatever its projection, so status and chance never disagree.",
+                    minimum=0.0,
+                    maximum=0.5,
+                ),
                 _choice(
                     "pacing",
                     "Pacing",
@@ -618,10 +627,13 @@ DEFAULT_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType(
                 "Goal status (red/amber/green)",
                 "rule",
                 "Green when a goal's projection reaches the green share of its target, amber "
-                "from the amber share, red below; inverted for lower-is-better metrics.",
+                "from the amber share, red below; inverted for lower-is-better metrics. Red "
+                "too, whatever the projection, when the chance of reaching target is below the "
+                "red-below-chance share.",
                 "CEO",
                 green_at=1.0,
                 amber_at=0.9,
+                red_below_chance=0.1,
                 pacing="seasonal",
             ),
             _definition(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from types import MappingProxyType
 
 DEFAULT_CURRENCY = "USD"  # what a store that was never set up reports in (core.company)
@@ -169,6 +170,49 @@ def money_title(title: str, currency: str = DEFAULT_CURRENCY) -> str:
     """``title`` as is for US dollars (its numbers carry ``$``), else ``"Amount (€)"``."""
     code = currency_code(currency)
     return title if code == "USD" else f"{title} ({currency_symbol(code).strip()})"
+
+
+def format_apart(
+    values: Sequence[float | None], unit: str, currency: str = DEFAULT_CURRENCY
+) -> list[str]:
+    """:func:`format_metric` of each value, with more digits when rounding would show two
+    different values alike: a target of $16,000 and a projection of $16,400 never both read
+    "$16K" beside a status that their difference made.
+
+    >>> format_apart([16_000.0, 16_400.0, None], "usd")
+    ['$16,000', '$16,400', 'n/a']
+    >>> format_apart([16_000.0, 16_000.4], "usd")
+    ['$16,000.00', '$16,000.40']
+    >>> format_apart([2_240_000.0, 3_050_000.0], "usd")
+    ['$2.24M', '$3.05M']
+    """
+
+    def shown(value: float | None, digits: int | None) -> str:
+        if value is None or math.isnan(value) or digits is None:
+            return format_metric(value, unit, currency=currency)
+        if unit == "usd":
+            return format_money_exact(value, currency, digits)
+        if unit == "ratio":
+            return f"{value * 100:.{digits + 1}f}%"
+        if unit == "months":
+            return f"{value:.{digits + 1}f} months"
+        return f"{value:,.{digits}f}"
+
+    known = [value for value in values if value is not None and not math.isnan(value)]
+    for digits in (None, 0, 2, 4):
+        texts = [shown(value, digits) for value in values]
+        alike = {
+            (text_a, a)
+            for a, text_a in zip(values, texts, strict=True)
+            for b, text_b in zip(values, texts, strict=True)
+            if a in known
+            and b in known
+            and text_a == text_b
+            and abs(a - b) > 1e-9 * max(1.0, abs(a))  # type: ignore[operator]
+        }
+        if not alike:
+            return texts
+    return texts
 
 
 def format_count(value: float | None) -> str:

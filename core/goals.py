@@ -121,15 +121,22 @@ class GoalRule:
     amber_at: float = 0.9
     pacing: Literal["seasonal", "linear"] = "seasonal"
     min_history: int = MIN_HISTORY
+    # A goal whose stated chance of reaching target is below this is red, whatever its
+    # projection: "at risk" with a 3% chance reads as a promise the numbers do not make.
+    # None: no such rule (versions of the definition recorded before it existed).
+    red_below_chance: float | None = None
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, object]) -> GoalRule:
-        """The rule from a ``goal_status`` definition's parameters (pacing defaults to seasonal)."""
+        """The rule from a ``goal_status`` definition's parameters (pacing defaults to seasonal;
+        a version without ``red_below_chance`` judges by the projection alone, as it did)."""
         pacing = str(parameters.get("pacing", "seasonal"))
+        chance = parameters.get("red_below_chance")
         return cls(
             green_at=float(parameters["green_at"]),  # type: ignore[arg-type]
             amber_at=float(parameters["amber_at"]),  # type: ignore[arg-type]
             pacing="linear" if pacing == "linear" else "seasonal",
+            red_below_chance=None if chance is None else float(chance),  # type: ignore[arg-type]
         )
 
 
@@ -162,6 +169,7 @@ class GoalTracking:
     status: Status
     status_share: float | None  # projection as a share of target (inverted for lower)
     trend: tuple[float, ...] = field(default_factory=tuple)
+    status_note: str = "Projection against target and thresholds"  # why this status
 
     @property
     def has_started(self) -> bool:
@@ -298,6 +306,40 @@ def goal_status(
     if share >= amber_at - 1e-12:
         return "amber"
     return "red"
+
+
+def chance_status(
+    status: Status, chance: float | None, red_below_chance: float | None
+) -> tuple[Status, str]:
+    """The status the projection gave, made to agree with the chance of reaching target.
+
+    Green or amber with a stated chance below ``red_below_chance`` is red: the two never say
+    different things. Returns the status and why, in words.
+
+    >>> chance_status("amber", 0.03, 0.1)
+    ('red', 'Red: a 3% chance of reaching target, below the 10% the rule allows for amber or green')
+    >>> chance_status("amber", 0.4, 0.1)[0], chance_status("amber", None, 0.1)[0]
+    ('amber', 'amber')
+    >>> chance_status("green", 0.03, None)[0]  # a version of the rule without the threshold
+    'green'
+    """
+    reason = "Projection against target and thresholds"
+    if (
+        status in ("green", "amber")
+        and chance is not None
+        and red_below_chance is not None
+        and chance < red_below_chance
+    ):
+        return "red", (
+            f"Red: a {_percent(chance)} chance of reaching target, below the "
+            f"{_percent(red_below_chance)} the rule allows for amber or green"
+        )
+    return status, reason
+
+
+def _percent(share: float) -> str:
+    """``3%``, ``0.4%`` (enough digits that a small chance is never shown as 0%)."""
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
 
 
 def reach_probability(
@@ -463,6 +505,7 @@ def track_goal(
             observed.comparable_label,
         )
     status = goal_status(projection, plan.target, plan.direction, rule.green_at, rule.amber_at)
+    status, note = chance_status(status, probability.value, rule.red_below_chance)
     return GoalTracking(
         plan=plan,
         as_of=as_of,
@@ -480,6 +523,7 @@ def track_goal(
         status=status,
         status_share=status_share(projection, plan.target, plan.direction),
         trend=tuple(trend),
+        status_note=note,
     )
 
 

@@ -32,8 +32,14 @@ definitions = data.definitions_on(url, version, as_of)
 rule = definitions["goal_status"]
 st.caption(
     f"As of {format_day(as_of)} · {rule.reference}: green when the projection reaches "
-    f"{rule.parameters['green_at']:.0%} of target, amber from {rule.parameters['amber_at']:.0%}; "
-    "lower-is-better goals inverted. Pacing method per goal in its detail."
+    f"{rule.parameters['green_at']:.0%} of target, amber from {rule.parameters['amber_at']:.0%}"
+    + (
+        f", red whatever the projection when the chance of reaching target is under "
+        f"{float(rule.parameters['red_below_chance']):.0%}"  # type: ignore[arg-type]
+        if rule.parameters.get("red_below_chance") is not None
+        else ""
+    )
+    + "; lower-is-better goals inverted. Pacing method per goal in its detail."
 )
 current = goal_views.for_period(tracked, period.start, period.end)
 

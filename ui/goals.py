@@ -12,7 +12,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.formatting import DEFAULT_CURRENCY, escape_markdown, format_day, format_metric
+from core.formatting import (
+    DEFAULT_CURRENCY,
+    escape_markdown,
+    format_apart,
+    format_day,
+    format_metric,
+)
 from core.goals import LEVEL_LABELS, RELATION_LABELS, STATUS_LABELS, goals_for_period, roll_up
 from core.store import goals as store_goals
 from ui import access
@@ -92,10 +98,23 @@ def _value(value: object, unit: str, currency: str) -> str:
     return format_metric(float(value), unit, currency=currency)  # type: ignore[arg-type]
 
 
+def _apart(values: list[object], unit: str, currency: str) -> list[str]:
+    """:func:`format_apart` of a goal's figures, an em dash for a missing one."""
+    numbers = [
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)  # type: ignore[arg-type]
+        for value in values
+    ]
+    texts = format_apart(numbers, unit, currency)
+    return ["—" if number is None else text for number, text in zip(numbers, texts, strict=True)]
+
+
 def _share(value: object) -> str:
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "—"
-    return f"{float(value) * 100:.0f}%"  # type: ignore[arg-type]
+    share = float(value)  # type: ignore[arg-type]
+    if 0 < abs(share) < 0.01:  # a 0.4% chance is not "0%"
+        return f"{share * 100:.1f}%"
+    return f"{share * 100:.0f}%"
 
 
 def status_text(status: str) -> str:
@@ -117,17 +136,21 @@ def scorecard_table(
         unit = goal.unit
         indent = "    " * int(getattr(goal, "depth", 0))
         lower = " (lower is better)" if goal.direction == "lower" else ""
+        # Enough digits that the numbers the status rests on never read alike.
+        target, actual, expected, projected = _apart(
+            [goal.target, goal.actual, goal.expected, goal.projection], unit, currency
+        )
         rows.append(
             {
                 "Status": status_text(goal.status),
                 "Goal": f"{indent}{goal.goal_name}{lower}",
                 "Level": LEVEL_LABELS.get(goal.level, goal.level),
                 "Owner": goal.owner or "—",
-                "Target": _value(goal.target, unit, currency),
-                "Actual to date": _value(goal.actual, unit, currency),
-                "Expected by now": _value(goal.expected, unit, currency),
+                "Target": target,
+                "Actual to date": actual,
+                "Expected by now": expected,
                 "Pace": _share(goal.pace),
-                "Projected": _value(goal.projection, unit, currency),
+                "Projected": projected,
                 "Chance": _share(goal.probability),
                 "Trend": list(goal.trend) if isinstance(goal.trend, list) else [],
                 "Commentary": notes.get(goal.goal_id, ""),
@@ -154,8 +177,17 @@ def detail_rows(goal: pd.Series, currency: str = DEFAULT_CURRENCY) -> pd.DataFra
     per_week = goal["aggregation"] in ("sum", "level")
     owner = goal["owner"] or "no owner"
 
+    apart = dict(
+        zip(
+            ("target", "actual", "expected", "projection"),
+            _apart([goal[name] for name in ("target", "actual", "expected", "projection")], unit,
+                   currency),
+            strict=True,
+        )
+    )  # fmt: skip
+
     def value(field: str) -> str:
-        return _value(goal[field], unit, currency)
+        return apart[field] if field in apart else _value(goal[field], unit, currency)
 
     needed = value("required_per_week") if per_week else "—"
     so_far = value("current_per_week") if per_week else "—"
@@ -174,7 +206,11 @@ def detail_rows(goal: pd.Series, currency: str = DEFAULT_CURRENCY) -> pd.DataFra
         ("Needed per week from here", needed, "What is still missing over the weeks left"),
         ("Run so far per week", so_far, "What the period has averaged so far"),
         ("Chance of reaching target", _share(goal["probability"]), goal["probability_note"]),
-        ("Status", status_text(goal["status"]), "Projection against target and thresholds"),
+        (
+            "Status",
+            status_text(goal["status"]),
+            goal.get("status_note") or "Projection against target and thresholds",
+        ),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "How"])
 

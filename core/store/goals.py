@@ -541,6 +541,7 @@ def _row(goal: object, tracking: GoalTracking, definition: MetricDefinition) -> 
         probability=tracking.probability.value,
         probability_note=tracking.probability.note,
         status=tracking.status,
+        status_note=tracking.status_note,
         status_share=tracking.status_share,
         trend=list(tracking.trend),
     )

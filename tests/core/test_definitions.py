@@ -60,7 +60,10 @@ def test_golden_defaults_only_change_when_the_math_does():
     assert golden["win_rate"] == {"opportunity_types": ("new_business",), "basis": "amount"}
     assert golden["payback"]["gross_margin"] == 0.8
     assert golden["nrr"] == golden["grr"] == {"window_months": 12}
-    assert golden["goal_status"] == {"green_at": 1.0, "amber_at": 0.9, "pacing": "seasonal"}
+    # red_below_chance: status agrees with the chance of reaching target (issue 26, finding 9)
+    assert golden["goal_status"] == {
+        "green_at": 1.0, "amber_at": 0.9, "red_below_chance": 0.1, "pacing": "seasonal",
+    }  # fmt: skip
     assert golden["attribution"] == {"model": "w_shaped"}
 
 

@@ -174,3 +174,17 @@ def test_the_goal_projection_and_the_forecast_baseline_are_set_side_by_side(
     assert_no_errors(app)
     on_forecasts = [item.value for item in app.caption if "the data baseline says" in item.value]
     assert [text.replace("\\", "") for text in on_forecasts] == [sentence]
+
+
+def test_no_goal_is_amber_or_green_with_a_chance_under_the_rules_threshold(app_for, demo_store_url):
+    """Issue 26, finding 9: status and chance agree on every goal the page shows."""
+    app = _goals_page(app_for, demo_store_url)
+    assert any("under 10%" in item.value for item in app.caption)
+    for frame in (app.dataframe[0].value, app.dataframe[1].value):
+        if "Chance" not in frame.columns:
+            continue
+        for status, chance in zip(frame["Status"], frame["Chance"], strict=True):
+            if chance in ("—", "") or not str(chance).endswith("%"):
+                continue
+            if float(str(chance)[:-1]) < 10:
+                assert status.endswith(("Off track", "Not started", "No data")), (status, chance)
