@@ -11,7 +11,7 @@ come from the allow-lists below).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -213,15 +213,30 @@ def _forecast_bias(
 def _coverage(
     connection: Connection, types: list[str], first_day: date, last_day: date
 ) -> float | None:
+    """Pipeline open at the period's start due in it, over its bookings target.
+
+    The deals as the exports showed them on the eve of the period (each deal's version that
+    day, as the waterfall's "open at start"), never today's version: a deal pulled in, won,
+    lost or resized since must not move the coverage the quarter started with. ``None`` when
+    no opportunity export from before the period began is loaded: the start is not known.
+    """
+    exported = _scalar(
+        connection,
+        "select count(*) from uploads where kind = 'opportunities' and status = 'loaded' "
+        "and snapshot_date < :first_day",
+        first_day=first_day,
+    )
+    if not exported:
+        return None
     pipeline = _scalar(
         connection,
-        """
-        select coalesce(sum(amount_usd), 0) from current_opportunities
-        where opportunity_type in :types and created_date < :first_day
-          and close_date between :first_day and :last_day
-          and not (is_closed and close_date < :first_day)
-        """,
-        types=types,
+        f"""
+        with versions as ({queries.versions_on_sql("start_day")})
+        select coalesce(sum(amount_usd), 0) from versions
+        where not is_closed and close_date between :first_day and :last_day
+        """,  # noqa: S608 - the interpolated SQL is the queries module's own constant
+        opportunity_types=types,
+        start_day=first_day - timedelta(days=1),
         first_day=first_day,
         last_day=last_day,
     )

@@ -192,7 +192,10 @@ CASES = [
     ("new_arr", {}, 380.0),  # Z new 300 (Sep) + R reactivated 80 (Oct)
     ("new_arr", {"bridge_components": ["new", "reactivation", "expansion"]}, 580.0),  # + X 200
     ("new_arr", {"bridge_components": ["new"]}, 300.0),
-    ("coverage", {}, 0.5),  # E 200 open at Aug 1, closing in the window / target 400
+    # Coverage at the start reads the deals as exported before Aug 1; the only export is from
+    # Nov 23, so the start is unknown (it used to read Nov 23's versions: issue 26, finding 2).
+    # tests/core/store/test_coverage_at_start.py has the versions case.
+    ("coverage", {}, None),
     # On Oct 31 no export is known yet (the only one is from Nov 23): nothing open / (400 - 130
     # won: A 100 and the expansion B 30).
     ("coverage_to_go", {}, 0.0),
