@@ -615,7 +615,8 @@ GOAL_JSON_FIELDS = (
     "goal_id", "name", "level", "metric", "period", "period_start", "period_end", "owner",
     "direction", "parent_goal_id", "target", "actual", "expected", "pace", "projection", "gap",
     "required_per_week", "probability", "probability_note", "pacing_method", "status",
-    "relation", "definition_version",
+    "relation", "definition_version", "status_note", "reported_version", "reported_status",
+    "reported_projection",
 )  # fmt: skip
 
 
@@ -633,7 +634,9 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
     """Print each goal's tracking on the as-of day (the Goals page's numbers)."""
     as_of = _as_of(arguments, engine)
     definitions = store_definitions.current_definitions(engine, as_of)
-    tracked = store_goals.track_goals(engine, as_of, definitions)
+    tracked = store_goals.track_goals(
+        engine, as_of, definitions, histories=store_definitions.all_histories(engine)
+    )
     if not tracked.empty and not arguments.all:
         tracked = tracked[active_on(tracked, as_of)]
     if not tracked.empty:

@@ -42,6 +42,9 @@ st.caption(
     + "; lower-is-better goals inverted. Pacing method per goal in its detail."
 )
 current = goal_views.for_period(tracked, period.start, period.end)
+redefined = goal_views.redefined_note(current)
+if redefined:
+    st.warning(redefined + " The Definitions page shows what changed.", icon=":material/rule:")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

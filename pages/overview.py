@@ -113,6 +113,9 @@ if scorecard.empty:
         icon=":material/flag:",
     )
 else:
+    redefined = goal_views.redefined_note(scorecard)
+    if redefined:
+        st.warning(redefined, icon=":material/rule:")
     counts = scorecard["status"].value_counts()
     st.caption(
         " · ".join(

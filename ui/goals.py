@@ -22,7 +22,7 @@ from core.formatting import (
 from core.goals import LEVEL_LABELS, RELATION_LABELS, STATUS_LABELS, goals_for_period, roll_up
 from core.store import goals as store_goals
 from ui import access
-from ui.data import CACHE, definitions_on
+from ui.data import CACHE, definition_histories, definitions_on
 from ui.store import store_engine
 
 STATUS_ICONS = {
@@ -50,7 +50,9 @@ EDITABLE = ("goal_name", "target", "direction", "owner", "parent_goal_id")
 def tracking(url: str, version: int, as_of: date) -> pd.DataFrame:
     """Every goal's tracking on ``as_of``, under the definitions in effect that day."""
     definitions = definitions_on(url, version, as_of)
-    return store_goals.track_goals(store_engine(url), as_of, definitions)
+    return store_goals.track_goals(
+        store_engine(url), as_of, definitions, histories=definition_histories(url, version)
+    )
 
 
 @st.cache_data(**CACHE)
@@ -117,6 +119,35 @@ def _share(value: object) -> str:
     return f"{share * 100:.0f}%"
 
 
+def _status_cell(goal: object) -> str:
+    """The status, and beside it the status as reported under the definition the goal was set
+    against when its metric has been redefined since: "🟢 On track (restated v2; as reported
+    v1: 🔴 Off track)"."""
+    status = status_text(str(goal.status))  # type: ignore[attr-defined]
+    reported = getattr(goal, "reported_version", None)
+    if reported is None or pd.isna(reported):
+        return status
+    version = int(goal.definition_version)  # type: ignore[attr-defined]
+    was = status_text(str(goal.reported_status))  # type: ignore[attr-defined]
+    return f"{status} (restated v{version}; as reported v{int(reported)}: {was})"
+
+
+def redefined_note(goals: pd.DataFrame) -> str | None:
+    """A sentence naming how many goals measure a metric redefined since their period began."""
+    if goals.empty or "reported_version" not in goals.columns:
+        return None
+    changed = goals[goals["reported_version"].notna()]
+    if changed.empty:
+        return None
+    flipped = int((changed["reported_status"] != changed["status"]).sum())
+    return (
+        f"{len(changed)} goal{'s' if len(changed) != 1 else ''} measure a metric redefined "
+        "since their period began: each status is restated under today's definition, with the "
+        "status as reported under the one it was set against beside it"
+        + (f"; {flipped} changed status only because of the new definition." if flipped else ".")
+    )
+
+
 def status_text(status: str) -> str:
     """``🟢 On track``."""
     return f"{STATUS_ICONS.get(status, '⚪')} {STATUS_LABELS.get(status, status)}"
@@ -142,7 +173,7 @@ def scorecard_table(
         )
         rows.append(
             {
-                "Status": status_text(goal.status),
+                "Status": _status_cell(goal),
                 "Goal": f"{indent}{goal.goal_name}{lower}",
                 "Level": LEVEL_LABELS.get(goal.level, goal.level),
                 "Owner": goal.owner or "—",
@@ -212,6 +243,17 @@ def detail_rows(goal: pd.Series, currency: str = DEFAULT_CURRENCY) -> pd.DataFra
             goal.get("status_note") or "Projection against target and thresholds",
         ),
     ]
+    reported = goal.get("reported_version")
+    if reported is not None and not pd.isna(reported):
+        rows.append(
+            (
+                f"Status as reported (v{int(reported)})",
+                status_text(str(goal["reported_status"])),
+                f"Under the {goal['metric']} definition in effect when the period began "
+                f"(projection {_value(goal['reported_projection'], unit, currency)}); the status "
+                f"above is restated under v{goal['definition_version']}",
+            )
+        )
     return pd.DataFrame(rows, columns=["Figure", "Value", "How"])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from core.access import Actor, acting
 from core.calendar import add_months
-from core.definitions import CAMPAIGN_METRICS, METRIC_AGGREGATIONS, MetricDefinition
+from core.definitions import CAMPAIGN_METRICS, METRIC_AGGREGATIONS, MetricDefinition, in_effect
 from core.goals import (
     GOAL_COLUMNS,
     GoalPlan,
@@ -375,8 +375,15 @@ def track_goals(
     as_of: date,
     definitions: Mapping[str, MetricDefinition],
     goals: pd.DataFrame | None = None,
+    histories: Mapping[str, Sequence[MetricDefinition]] | None = None,
 ) -> pd.DataFrame:
     """Every goal's tracking on ``as_of`` under ``definitions`` (one row per goal).
+
+    With ``histories`` (every version of every metric), a goal whose metric was redefined
+    since its period began is also tracked under the version in effect then, the definition
+    it was set against: ``reported_version``, ``reported_status`` and ``reported_projection``
+    (``None`` when the version is the same), so a status is shown "as reported / restated"
+    and never flips silently.
 
     Columns: the goal's own (:data:`core.goals.GOAL_COLUMNS`), then ``unit``, ``aggregation``,
     ``relation``, ``elapsed_share``, ``expected_share``, ``pacing_method``, ``actual``,
@@ -435,11 +442,52 @@ def track_goals(
             rule,
             series_for,
         )
-        rows.append(_row(goal, tracking, definitions[metric]))
+        row = _row(goal, tracking, definitions[metric])
+        row.update(reported_version=None, reported_status=None, reported_projection=None)
+        if histories is not None and histories.get(metric):
+            then = in_effect(histories[metric], min(plan.period_start, as_of))
+            if then.version != definitions[metric].version:
+                reported = {**definitions, metric: then}
+                earlier = _track_one(
+                    engine,
+                    plan,
+                    campaign,
+                    reported,
+                    as_of,
+                    history_start(first_days, metric),
+                    rule,
+                    lambda name, chosen, used=reported: _series_under(
+                        engine,
+                        used[name],
+                        history_start(first_days, name),
+                        earliest_goal,
+                        as_of,
+                        chosen,
+                    ),
+                )
+                row.update(
+                    reported_version=then.version,
+                    reported_status=earlier.status,
+                    reported_projection=earlier.projection,
+                )
+        rows.append(row)
     frame = pd.DataFrame(rows)
     frame["relation"] = goal_relations(frame).to_numpy()
     frame["contribution"] = contribution_shares(frame).to_numpy()
     return frame
+
+
+def _series_under(
+    engine: Engine,
+    definition: MetricDefinition,
+    data_start: date | None,
+    earliest_goal: date,
+    as_of: date,
+    campaign: str | None,
+) -> MetricSeries | None:
+    """A metric's daily series under ``definition``, over the span :func:`track_goals` reads."""
+    first = min(data_start or earliest_goal, earliest_goal) - timedelta(days=1)
+    return metric_series(engine, definition, first, max(as_of, first), campaign)
 
 
 def _track_one(

@@ -188,3 +188,37 @@ def test_no_goal_is_amber_or_green_with_a_chance_under_the_rules_threshold(app_f
                 continue
             if float(str(chance)[:-1]) < 10:
                 assert status.endswith(("Off track", "Not started", "No data")), (status, chance)
+
+
+def test_a_redefined_goal_shows_its_status_as_reported_beside_the_restated(app_for, demo_store_url):
+    """Issue 26, finding 1: after Bookings v2 (renewals counted, in effect mid-quarter), the
+    quarter's bookings goal shows the restated status with the one as reported under v1."""
+    from datetime import date, datetime
+
+    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
+    from core.store import definitions as store_definitions
+    from core.store.engine import create_store_engine
+
+    engine = create_store_engine(demo_store_url)
+    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
+    store_definitions.record_change(
+        engine,
+        "bookings",
+        ProposedChange(
+            parameters={"opportunity_types": [*types, "renewal"]},
+            description="Bookings: closed-won amounts, renewals included.",
+            effective_from=date(2026, 11, 10),
+            author="Finance",
+            reason="Count renewals.",
+        ),
+        now=datetime(2026, 11, 23, 9, 0),
+    )
+    engine.dispose()
+    app = _goals_page(app_for, demo_store_url)
+    assert any("measure a metric redefined" in item.value for item in app.warning)
+    quarter = app.dataframe[0].value
+    bookings = quarter[quarter["Goal"].str.contains("Bookings")].iloc[0]
+    assert "(restated v2; as reported v1: " in bookings["Status"]
+    app.selectbox(key="goal_detail").set_value(QUARTER_GOAL).run()
+    detail = app.dataframe[2].value
+    assert "Status as reported (v1)" in list(detail["Figure"])
