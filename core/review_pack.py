@@ -95,6 +95,18 @@ class Section:
     charts: tuple[alt.TopLevelMixin, ...] = ()
 
 
+def _goal_status(goal: Mapping[str, object]) -> str:
+    """The status, with the status as reported beside it when the goal's metric was redefined
+    since its period began ("On track (restated v2; as reported v1: Off track)")."""
+    status = STATUS_WORDS.get(str(goal.get("status")), str(goal.get("status")))
+    reported, now = goal.get("reported_version"), goal.get("definition_version")
+    if not isinstance(reported, (int, float)) or math.isnan(reported):
+        return status
+    was = STATUS_WORDS.get(str(goal.get("reported_status")), str(goal.get("reported_status")))
+    restated = f"v{int(now)}" if isinstance(now, (int, float)) else "now"
+    return f"{status} (restated {restated}; as reported v{int(reported)}: {was})"
+
+
 def _headline_section(snapshot: Mapping[str, object], currency: str) -> Section:
     rows = []
     for row in snapshot.get("headlines", []):  # type: ignore[union-attr]
@@ -115,7 +127,7 @@ def _headline_section(snapshot: Mapping[str, object], currency: str) -> Section:
             format_metric(goal.get("target"), str(goal["unit"]), currency=currency),
             format_metric(goal.get("actual"), str(goal["unit"]), currency=currency),
             format_metric(goal.get("projection"), str(goal["unit"]), currency=currency),
-            STATUS_WORDS.get(str(goal.get("status")), str(goal.get("status"))),
+            _goal_status(goal),
         )
         for goal in snapshot.get("goals", [])  # type: ignore[union-attr]
     ]

@@ -60,6 +60,7 @@ HEADLINE_LABELS = {
 GOAL_FIELDS = (
     "goal_id", "goal_name", "level", "metric", "unit", "period_label", "target", "actual",
     "expected", "projection", "status", "probability", "depth", "definition_version",
+    "reported_version", "reported_status",
 )  # fmt: skip
 
 
@@ -70,7 +71,9 @@ class ReviewError(ValueError):
 def _goals(
     engine: Engine, definitions: Mapping[str, MetricDefinition], period: FiscalPeriod, as_of: date
 ) -> list[dict[str, object]]:
-    tracked = store_goals.track_goals(engine, as_of, definitions)
+    tracked = store_goals.track_goals(
+        engine, as_of, definitions, histories=store_definitions.all_histories(engine)
+    )
     if tracked.empty:
         return []
     chosen = goals_for_period(tracked, period.start, period.end)

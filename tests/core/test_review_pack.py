@@ -77,3 +77,13 @@ def test_every_amount_in_the_pack_is_in_its_currency(currency, expected, absent)
     for piece in expected:
         assert piece in text, piece
     assert absent not in text
+
+
+def test_a_redefined_goal_reads_as_reported_and_restated_in_the_pack():
+    """Issue 26, finding 1: the pack says what a definition change did to a goal's status."""
+    from core.review_pack import _goal_status
+
+    goal = {"status": "green", "definition_version": 2, "reported_version": 1.0,
+            "reported_status": "red"}  # fmt: skip
+    assert _goal_status(goal) == "On track (restated v2; as reported v1: Off track)"
+    assert _goal_status({"status": "amber", "reported_version": None}) == "At risk"
