@@ -96,7 +96,7 @@ def goal_movements(then: Mapping[str, object], now: Mapping[str, object]) -> pd.
     """
     columns = [
         "goal_id", "name", "unit", "target", "status_then", "status_now", "projection_then",
-        "projection_now", "move",
+        "projection_now", "move", "version_then", "version_now",
     ]  # fmt: skip
     before = {str(goal["goal_id"]): goal for goal in then.get("goals", [])}  # type: ignore[union-attr]
     after = {str(goal["goal_id"]): goal for goal in now.get("goals", [])}  # type: ignore[union-attr]
@@ -122,6 +122,10 @@ def goal_movements(then: Mapping[str, object], now: Mapping[str, object]) -> pd.
                 "projection_then": projected_then,
                 "projection_now": projected_now,
                 "move": round(move, 12) if not math.isnan(move) else move,
+                # The metric definition each side was computed under: a goal whose metric was
+                # redefined in between moved partly because of it.
+                "version_then": old.get("definition_version"),
+                "version_now": new.get("definition_version"),
             }
         )
     frame = pd.DataFrame(rows, columns=columns)

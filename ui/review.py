@@ -152,7 +152,17 @@ def movements_view(movements: pd.DataFrame, currency: str = DEFAULT_CURRENCY) ->
     """Goal movements as text."""
     return pd.DataFrame(
         {
-            "Goal": movements["name"],
+            "Goal": [
+                f"{name} (redefined v{int(then)} → v{int(now)})"
+                if not pd.isna(then) and not pd.isna(now) and int(then) != int(now)
+                else name
+                for name, then, now in zip(
+                    movements["name"],
+                    movements.get("version_then", pd.Series([None] * len(movements))),
+                    movements.get("version_now", pd.Series([None] * len(movements))),
+                    strict=True,
+                )
+            ],
             "Then": movements["status_then"].map(STATUS_WORDS).fillna("(new)"),
             "Now": movements["status_now"].map(STATUS_WORDS).fillna("(gone)"),
             "Projection then": [

@@ -185,3 +185,7 @@ def test_a_definition_change_since_the_review_is_named_beside_the_numbers(app_fo
     assert list(rules["Change"]) == ["Definition"]
     assert "bookings v1 -> v2" in rules["What"].iloc[0].replace("\\", "")
     assert not any("No upload, definition or setting" in item.value for item in app.caption)
+    goals = next(table.value for table in app.table if "Projection then" in table.value.columns)
+    marked = [name.replace("\\", "") for name in goals["Goal"] if "redefined" in name]
+    assert marked and all("(redefined v1 → v2)" in name for name in marked)
+    assert all("Bookings" in name for name in marked)
