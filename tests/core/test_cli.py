@@ -259,27 +259,14 @@ def test_accuracy_as_json(demo_template, tmp_path):
 def test_accuracy_judges_each_forecast_under_its_own_definition(demo_template, tmp_path):
     """Issue 26, finding 1: after Bookings v2 (renewals counted, in effect from June 2026),
     forecasts made before it are still judged under v1; --restated judges all under v2."""
-    from datetime import date, datetime
+    from datetime import date
 
-    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
-    from core.store import definitions as store_definitions
     from core.store.engine import create_store_engine
+    from tests.core.store.helpers import count_renewals_in_bookings
 
     url = copy_store(demo_template, tmp_path)
     engine = create_store_engine(url)
-    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
-    store_definitions.record_change(
-        engine,
-        "bookings",
-        ProposedChange(
-            parameters={"opportunity_types": [*types, "renewal"]},
-            description="Bookings: closed-won amounts, renewals included.",
-            effective_from=date(2026, 6, 1),
-            author="Finance",
-            reason="Count renewals.",
-        ),
-        now=datetime(2026, 11, 23, 9, 0),
-    )
+    count_renewals_in_bookings(engine, date(2026, 6, 1))
     engine.dispose()
     own = json.loads(run_cli("accuracy", "--db", url, "--metric", "bookings", "--json").stdout)
     restated = json.loads(

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from core.store.engine import create_store_engine
+from tests.core.store.helpers import count_renewals_in_bookings
 from tests.pages.conftest import query_value, scalar
 from tests.pages.test_app import assert_no_errors
 
@@ -138,25 +139,9 @@ def test_a_wrong_forecast_is_refused_with_every_reason_and_nothing_stored(app_fo
 def test_a_definition_change_is_judged_per_forecast_or_restated_on_request(app_for, demo_store_url):
     """Issue 26, finding 1: after Bookings v2, the page says forecasts span v1 and v2 and
     judges each under its own; the toggle restates all under v2, and says so."""
-    from datetime import datetime
-
-    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
-    from core.store import definitions as store_definitions
 
     engine = create_store_engine(demo_store_url)
-    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
-    store_definitions.record_change(
-        engine,
-        "bookings",
-        ProposedChange(
-            parameters={"opportunity_types": [*types, "renewal"]},
-            description="Bookings: closed-won amounts, renewals included.",
-            effective_from=date(2026, 6, 1),
-            author="Finance",
-            reason="Count renewals.",
-        ),
-        now=datetime(2026, 11, 23, 9, 0),
-    )
+    count_renewals_in_bookings(engine, date(2026, 6, 1))
     engine.dispose()
     app = _page(app_for, demo_store_url)
     assert any("forecasts span definitions v1, v2" in item.value for item in app.info)

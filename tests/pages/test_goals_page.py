@@ -4,6 +4,7 @@ refused edit, and commentary."""
 from __future__ import annotations
 
 from core.formatting import escape_markdown
+from tests.core.store.helpers import count_renewals_in_bookings
 from tests.pages.conftest import scalar
 from tests.pages.test_app import assert_no_errors
 from tests.stores import fresh_store_url
@@ -193,26 +194,12 @@ def test_no_goal_is_amber_or_green_with_a_chance_under_the_rules_threshold(app_f
 def test_a_redefined_goal_shows_its_status_as_reported_beside_the_restated(app_for, demo_store_url):
     """Issue 26, finding 1: after Bookings v2 (renewals counted, in effect mid-quarter), the
     quarter's bookings goal shows the restated status with the one as reported under v1."""
-    from datetime import date, datetime
+    from datetime import date
 
-    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
-    from core.store import definitions as store_definitions
     from core.store.engine import create_store_engine
 
     engine = create_store_engine(demo_store_url)
-    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
-    store_definitions.record_change(
-        engine,
-        "bookings",
-        ProposedChange(
-            parameters={"opportunity_types": [*types, "renewal"]},
-            description="Bookings: closed-won amounts, renewals included.",
-            effective_from=date(2026, 11, 10),
-            author="Finance",
-            reason="Count renewals.",
-        ),
-        now=datetime(2026, 11, 23, 9, 0),
-    )
+    count_renewals_in_bookings(engine, date(2026, 11, 10))
     engine.dispose()
     app = _goals_page(app_for, demo_store_url)
     assert any("measure a metric redefined" in item.value for item in app.warning)

@@ -326,30 +326,47 @@ def natural_keys(report: IngestReport) -> list[list[str]]:
     return [key for key in keys if all(has_field(report, name) for name in key)]
 
 
+def _repeat_check(
+    table: str,
+    expressions: list[str],
+    label: str,
+    message: str,
+    line: Callable[[str], str],
+    only: str = "true",
+) -> str:
+    """SQL listing each row (among those ``only`` keeps) that repeats an earlier row's values
+    of ``expressions``: column ``label``, the values, and ``repeats row N`` + ``message``."""
+    key = ", ".join(expressions)
+    shown = " || ' / ' || ".join(
+        f"coalesce(cast({expression} as varchar), '')" for expression in expressions
+    )
+    present = " and ".join(f"{expression} is not null" for expression in expressions)
+    return f"""
+        select record_number, {sql.literal(label)}, {shown},
+               'repeats row ' || cast({line("first_record")} as varchar) || {sql.literal(message)}
+        from {table}
+        join (
+            select {key}, min(record_number) as first_record
+            from {table} where skip_reason is null and {present} and {only}
+            group by {key} having count(*) > 1
+        ) as repeated using ({key})
+        where skip_reason is null and {only} and record_number > first_record
+    """
+
+
 def _duplicate_checks(report: IngestReport, table: str, line: Callable[[str], str]) -> list[str]:
     checks = []
     for names in natural_keys(report):
-        expressions = [f"val_{name}" for name in names]
-        key = ", ".join(expressions)
-        label = sql.literal(mapped_field(report, names[0]).column or names[0])  # type: ignore[union-attr]
-        shown = " || ' / ' || ".join(
-            f"coalesce(cast({expression} as varchar), '')" for expression in expressions
-        )
-        present = " and ".join(f"{expression} is not null" for expression in expressions)
+        label = mapped_field(report, names[0]).column or names[0]  # type: ignore[union-attr]
         what = "submission" if len(names) > 1 and report.kind == "forecasts" else "key"
-        message = sql.literal(f"'s {what}: each record may appear once per file")
         checks.append(
-            f"""
-            select record_number, {label}, {shown},
-                   'repeats row ' || cast({line("first_record")} as varchar) || {message}
-            from {table}
-            join (
-                select {key}, min(record_number) as first_record
-                from {table} where skip_reason is null and {present}
-                group by {key} having count(*) > 1
-            ) as repeated using ({key})
-            where skip_reason is null and record_number > first_record
-            """
+            _repeat_check(
+                table,
+                [f"val_{name}" for name in names],
+                label,
+                f"'s {what}: each record may appear once per file",
+                line,
+            )
         )
     if report.kind == "spend" and not (report.preset is not None and report.preset.sum_repeats):
         checks.extend(_uncampaigned_spend_checks(report, table, line))
@@ -365,33 +382,21 @@ def _uncampaigned_spend_checks(
     day = "spend_date" if has_field(report, "spend_date") else "range_start"
     if not has_field(report, day):
         return []
-    names = [f"val_{day}"] + (["val_channel"] if has_field(report, "channel") else [])
     blank = " and ".join(
         f"val_{name} is null"
         for name in ("campaign_id", "campaign_name")
         if has_field(report, name)
     )
-    blank = blank or "true"  # no campaign column: every row is a channel's own spend
-    key = ", ".join(names)
-    shown = " || ' / ' || ".join(f"coalesce(cast({name} as varchar), '')" for name in names)
-    present = " and ".join(f"{name} is not null" for name in names)
-    label = sql.literal(mapped_field(report, day).column or day)  # type: ignore[union-attr]
-    message = sql.literal(
-        "'s day and channel, and neither names a campaign: name the campaigns, or add "
-        "such rows up into one per day and channel"
-    )
     return [
-        f"""
-        select record_number, {label}, {shown},
-               'repeats row ' || cast({line("first_record")} as varchar) || {message}
-        from {table}
-        join (
-            select {key}, min(record_number) as first_record
-            from {table} where skip_reason is null and {present} and {blank}
-            group by {key} having count(*) > 1
-        ) as repeated using ({key})
-        where skip_reason is null and {blank} and record_number > first_record
-        """
+        _repeat_check(
+            table,
+            [f"val_{day}"] + (["val_channel"] if has_field(report, "channel") else []),
+            mapped_field(report, day).column or day,  # type: ignore[union-attr]
+            "'s day and channel, and neither names a campaign: name the campaigns, or add "
+            "such rows up into one per day and channel",
+            line,
+            only=blank or "true",  # no campaign column: every row is a channel's own spend
+        )
     ]
 
 

@@ -60,3 +60,26 @@ def opportunity(opportunity_id: str, amount: float, created: str, close: str, **
 def url_of(engine: Engine) -> str:
     """The engine's URL with its password, to open the same store again."""
     return engine.url.render_as_string(hide_password=False)
+
+
+def count_renewals_in_bookings(
+    engine: Engine, effective_from: date, now: datetime | None = None
+) -> None:
+    """Record Bookings v2, counting renewals too, in effect from ``effective_from`` (the
+    definition change the issue-26 tests make, as an admin would on the Definitions page)."""
+    from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
+    from core.store import definitions as store_definitions
+
+    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
+    store_definitions.record_change(
+        engine,
+        "bookings",
+        ProposedChange(
+            parameters={"opportunity_types": [*types, "renewal"]},
+            description="Bookings: closed-won amounts, renewals included.",
+            effective_from=effective_from,
+            author="Finance",
+            reason="Count renewals.",
+        ),
+        now=now or NOW,
+    )

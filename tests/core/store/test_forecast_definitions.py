@@ -13,10 +13,9 @@ from datetime import date, datetime
 import pytest
 
 from core.calendar import FiscalCalendar
-from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
 from core.store import definitions as store_definitions
 from core.store import forecasts as store_forecasts
-from tests.core.store.helpers import load, new_store, opportunity
+from tests.core.store.helpers import count_renewals_in_bookings, load, new_store, opportunity
 
 CALENDAR = FiscalCalendar(2)
 Q3 = CALENDAR.parse("Q3 FY2027")
@@ -47,19 +46,7 @@ def engine(tmp_path_factory):
         [_forecast("Dana", date(2026, 8, 15), 100.0), _forecast("Sam", date(2026, 10, 15), 1100.0)],
         date(2026, 10, 15),
     )
-    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
-    store_definitions.record_change(
-        engine,
-        "bookings",
-        ProposedChange(
-            parameters={"opportunity_types": [*types, "renewal"]},
-            description="Bookings: closed-won amounts, renewals included.",
-            effective_from=date(2026, 10, 1),
-            author="Finance",
-            reason="Count renewals.",
-        ),
-        now=datetime(2026, 10, 1, 9, 0),
-    )
+    count_renewals_in_bookings(engine, date(2026, 10, 1), datetime(2026, 10, 1, 9, 0))
     yield engine
     engine.dispose()
 

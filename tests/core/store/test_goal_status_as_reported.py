@@ -13,10 +13,9 @@ from datetime import date, datetime
 
 import pytest
 
-from core.definitions import DEFAULT_DEFINITIONS, ProposedChange
 from core.store import definitions as store_definitions
 from core.store.goals import track_goals
-from tests.core.store.helpers import load, new_store, opportunity
+from tests.core.store.helpers import count_renewals_in_bookings, load, new_store, opportunity
 
 AS_OF = date(2026, 11, 23)
 WON = {"is_closed": True, "is_won": True, "stage": "Closed Won"}
@@ -40,19 +39,7 @@ def engine(tmp_path_factory):
           "direction": "higher"}],
         date(2026, 7, 31),
     )  # fmt: skip
-    types = DEFAULT_DEFINITIONS["bookings"].parameters["opportunity_types"]
-    store_definitions.record_change(
-        engine,
-        "bookings",
-        ProposedChange(
-            parameters={"opportunity_types": [*types, "renewal"]},
-            description="Bookings: closed-won amounts, renewals included.",
-            effective_from=date(2026, 10, 1),
-            author="Finance",
-            reason="Count renewals.",
-        ),
-        now=datetime(2026, 10, 1, 9, 0),
-    )
+    count_renewals_in_bookings(engine, date(2026, 10, 1), datetime(2026, 10, 1, 9, 0))
     yield engine
     engine.dispose()
 
