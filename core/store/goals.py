@@ -397,19 +397,24 @@ def track_goals(
     rule = GoalRule.from_parameters(definitions["goal_status"].parameters)
     first_days = table_first_days(engine)
     earliest_goal = min(goals["period_start"])
-    cache: dict[tuple[str, str | None], MetricSeries | None] = {}
+    # One series per metric version and campaign, shared by every goal that reads it (the goals
+    # tracked again under the version they were set against included).
+    cache: dict[tuple[str, int, str | None], MetricSeries | None] = {}
 
-    def series_for(metric: str, campaign: str | None) -> MetricSeries | None:
-        key = (metric, campaign)
+    def series_of(definition: MetricDefinition, campaign: str | None) -> MetricSeries | None:
+        key = (definition.metric, definition.version, campaign)
         if key not in cache:
             # From where the metric's own tables start: a short spend history does not cut
             # the bookings history that seasonal pacing learns from.
-            data_first = history_start(first_days, metric) or earliest_goal
+            data_first = history_start(first_days, definition.metric) or earliest_goal
             series_first = min(data_first, earliest_goal) - timedelta(days=1)
             cache[key] = metric_series(
-                engine, definitions[metric], series_first, max(as_of, series_first), campaign
+                engine, definition, series_first, max(as_of, series_first), campaign
             )
         return cache[key]
+
+    def series_for(metric: str, campaign: str | None) -> MetricSeries | None:
+        return series_of(definitions[metric], campaign)
 
     rows = []
     for goal in goals.itertuples(index=False):
@@ -456,14 +461,7 @@ def track_goals(
                     as_of,
                     history_start(first_days, metric),
                     rule,
-                    lambda name, chosen, used=reported: _series_under(
-                        engine,
-                        used[name],
-                        history_start(first_days, name),
-                        earliest_goal,
-                        as_of,
-                        chosen,
-                    ),
+                    lambda name, chosen, used=reported: series_of(used[name], chosen),
                 )
                 row.update(
                     reported_version=then.version,
@@ -475,19 +473,6 @@ def track_goals(
     frame["relation"] = goal_relations(frame).to_numpy()
     frame["contribution"] = contribution_shares(frame).to_numpy()
     return frame
-
-
-def _series_under(
-    engine: Engine,
-    definition: MetricDefinition,
-    data_start: date | None,
-    earliest_goal: date,
-    as_of: date,
-    campaign: str | None,
-) -> MetricSeries | None:
-    """A metric's daily series under ``definition``, over the span :func:`track_goals` reads."""
-    first = min(data_start or earliest_goal, earliest_goal) - timedelta(days=1)
-    return metric_series(engine, definition, first, max(as_of, first), campaign)
 
 
 def _track_one(
