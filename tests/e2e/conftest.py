@@ -261,15 +261,23 @@ def wait_for_app(page: Page, title: str | None = None) -> None:
     page.locator(STATUS_WIDGET).wait_for(state="detached")
 
 
-def pick_option(page: Page, box: Locator, option: str, attempts: int = 3) -> None:
+def pick_option(
+    page: Page, box: Locator, option: str, attempts: int = 3, *, containing: str | None = None
+) -> None:
     """Open the select box ``box``, type ``option`` (the list is virtual: options far down it
     are not in the page until filtered) and click it. A rerun still under way when the box was
-    clicked redraws it closed; the list is then opened again, up to ``attempts`` times."""
+    clicked redraws it closed; the list is then opened again, up to ``attempts`` times.
+
+    With ``containing``, ``option`` is only what is typed to filter the list, and the option
+    clicked is the one whose text contains ``containing``."""
     for attempt in range(attempts):
         wait_for_app(page)
         box.click()
         page.keyboard.type(option)
-        choice = page.get_by_role("option", name=option, exact=True)
+        if containing is None:
+            choice = page.get_by_role("option", name=option, exact=True)
+        else:
+            choice = page.get_by_role("option").filter(has_text=containing).first
         try:
             choice.wait_for(state="visible", timeout=10_000)
         except PlaywrightTimeoutError:
