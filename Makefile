@@ -7,6 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
 
+# Test processes: one per core (pytest-xdist); each test file runs whole in one process, so a
+# file's shared fixtures (a demo store, an app server) are made once. TEST_WORKERS=0 runs the
+# suite in this process alone.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 # The tests that run a second time on PostgreSQL when TEST_POSTGRES_URL names a server.
 POSTGRES_TESTS := tests/core/store tests/pages tests/test_examples.py tests/test_warehouse.py
 
@@ -40,17 +46,17 @@ demo: setup
 	$(BIN)/python -m core demo --replace
 
 test: setup lint
-	$(BIN)/python -m pytest
+	$(PYTEST)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "Second engine: the store, ingest and page tests on PostgreSQL"; \
-		MR_TEST_ENGINE=postgres $(BIN)/python -m pytest $(POSTGRES_TESTS); \
+		MR_TEST_ENGINE=postgres $(PYTEST) $(POSTGRES_TESTS); \
 	else \
 		echo "TEST_POSTGRES_URL is not set: the PostgreSQL pass is left out (make test-postgres)"; \
 	fi
 
 test-postgres: setup
 	@url=$$(.ci/postgres start 54330) && trap '.ci/postgres stop 54330' EXIT && \
-		TEST_POSTGRES_URL=$$url MR_TEST_ENGINE=postgres $(BIN)/python -m pytest $(POSTGRES_TESTS)
+		TEST_POSTGRES_URL=$$url MR_TEST_ENGINE=postgres $(PYTEST) $(POSTGRES_TESTS)
 
 lint: setup
 	$(BIN)/ruff check .

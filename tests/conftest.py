@@ -7,16 +7,26 @@ the browser tests' app server in another) gets its own copy of the file.
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from core.cli import main as cli_main
 from core.store.ingest.pipeline import ARCHIVE_ENV
 from tests import stores
+
+# No test may depend on the machine's speed: property tests have no deadline anywhere (a busy CI
+# machine once failed tests/core/test_goals.py::test_roll_up_invariants on hypothesis's default
+# 200 ms). Timing belongs in `make bench`. A test's own @settings keeps this unless it sets one.
+settings.register_profile("steady", deadline=None)
+settings.load_profile("steady")
 
 DEMO_AS_OF = date(2026, 11, 23)
 DEMO_SEED = 42
@@ -37,10 +47,8 @@ class DemoTemplate:
         return Path(self.store_url.removeprefix("duckdb:///"))
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
-    """The demo company generated once, through the CLI, into a session folder."""
-    folder = tmp_path_factory.mktemp("demo-template")
+def _build_demo_template(folder: Path) -> DemoTemplate:
+    """The demo company generated through the CLI into ``folder``."""
     store_url = stores.template_url("demo", folder / "marketing.duckdb")
     exports = folder / "demo"
     code = cli_main(
@@ -61,6 +69,32 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
     )
     assert code == 0, "the demo generator failed"
     return DemoTemplate(store_url=store_url, exports=exports)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The demo company generated once per run, through the CLI, into a session folder.
+
+    With parallel workers (pytest-xdist) the first worker that needs it builds it under a file
+    lock in the run's shared temporary folder and the others read it from there: every consumer
+    copies the store (:func:`copy_store`), so one template serves them all.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _build_demo_template(tmp_path_factory.mktemp("demo-template"))
+    shared = tmp_path_factory.getbasetemp().parent / f"demo-template-{stores.engine_under_test()}"
+    shared.mkdir(exist_ok=True)
+    built = shared / "template.json"
+    with (shared / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if built.is_file():
+            saved = json.loads(built.read_text(encoding="utf-8"))
+            return DemoTemplate(store_url=saved["store_url"], exports=Path(saved["exports"]))
+        template = _build_demo_template(shared)
+        built.write_text(
+            json.dumps({"store_url": template.store_url, "exports": str(template.exports)}),
+            encoding="utf-8",
+        )
+        return template
 
 
 def copy_store(template: DemoTemplate, folder: Path) -> str:
@@ -87,12 +121,23 @@ def _archive_beside_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each pass leaves out the other engine's own tests: ``duckdb_only`` (about DuckDB itself,
-    its file and lock) on PostgreSQL, ``postgres_only`` (roles, schemas) on DuckDB."""
+    its file and lock) on PostgreSQL, ``postgres_only`` (roles, schemas) on DuckDB. Files with
+    slow tests run first."""
     other = "duckdb_only" if stores.on_postgres() else "postgres_only"
     left_out = [item for item in items if item.get_closest_marker(other) is not None]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if item.get_closest_marker(other) is None]
+    # Long files first: parallel workers take whole files in this order, so the long ones start
+    # at once and the short ones fill in around them (no worker left alone with a long file at
+    # the end). A file is long when any of its tests is marked slow or drives the browser.
+    long_files = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") is not None
+        or item.get_closest_marker("browser") is not None
+    }
+    items.sort(key=lambda item: item.path not in long_files)  # stable: order kept within each
 
 
 @pytest.fixture

@@ -57,9 +57,16 @@ def _disconnect(connection: sa.Connection, database: str) -> None:
     )
 
 
+def _prefix() -> str:
+    """This test process's database name prefix: with parallel workers (pytest-xdist) each
+    worker drops only its own databases when its session ends."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"mr_test_{worker}_"
+
+
 def new_database(template: str | None = None) -> str:
     """A fresh PostgreSQL database (a copy of ``template`` when given); returns its URL."""
-    name = f"mr_test_{uuid.uuid4().hex[:12]}"
+    name = f"{_prefix()}{uuid.uuid4().hex[:12]}"
     engine = _admin()
     try:
         with engine.connect() as connection:
@@ -74,12 +81,14 @@ def new_database(template: str | None = None) -> str:
 
 
 def drop_test_databases() -> None:
-    """Drop every database the tests made (the demo templates stay for the session)."""
+    """Drop every database this test process made (the demo templates stay for the session)."""
+    pattern = _prefix().replace("_", "\\_") + "%"
     engine = _admin()
     try:
         with engine.connect() as connection:
             names = connection.execute(
-                sa.text("select datname from pg_database where datname like 'mr\\_test\\_%'")
+                sa.text("select datname from pg_database where datname like :pattern"),
+                {"pattern": pattern},
             ).scalars()
             for name in list(names):
                 _disconnect(connection, name)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(900)
 
 
+@pytest.mark.slow
 def test_the_page_benchmark_runs_and_reports_every_page(demo_template, tmp_path):
     url = copy_store(demo_template, tmp_path / "store")
     out = tmp_path / "RESULTS.md"

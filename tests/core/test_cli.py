@@ -114,17 +114,13 @@ def test_bad_store_url_is_refused():
     assert result.stderr.startswith("error: store URL nosuchdriver://x/y cannot be used")
 
 
-def test_demo_replace_rebuilds_the_store_aside_and_swaps_it_in(tmp_path, capsys):
-    store = tmp_path / "store.duckdb"
-    url = f"duckdb:///{store}"
-    first = main(
-        ["demo", "--db", url, "--scale", "0.02", "--seed", "3", "--as-of", "2026-05-04", "--json"]
-    )
-    assert first == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["exports"] == str(tmp_path / "demo")  # next to the store by default
-    assert (tmp_path / "demo" / "ground_truth.json").is_file()
-    second = main(
+@pytest.mark.slow
+def test_demo_replace_rebuilds_the_store_aside_and_swaps_it_in(demo_template, tmp_path, capsys):
+    # A store that holds a company already (a copy of the session's demo, scale 0.1, seed 42).
+    url = copy_store(demo_template, tmp_path)
+    assert main(["tables", "--db", url, "--json"]) == 0
+    before = {row["table_name"]: row["current_rows"] for row in json.loads(capsys.readouterr().out)}
+    replaced = main(
         [
             "demo",
             "--db",
@@ -136,16 +132,19 @@ def test_demo_replace_rebuilds_the_store_aside_and_swaps_it_in(tmp_path, capsys)
             "--as-of",
             "2026-05-04",
             "--replace",
+            "--json",
         ]
     )
-    assert second == 0
-    assert "Loaded the demo company into" in capsys.readouterr().out
+    assert replaced == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["exports"] == str(tmp_path / "demo")  # next to the store by default
+    assert (tmp_path / "demo" / "ground_truth.json").is_file()
     leftovers = [path.name for path in tmp_path.iterdir() if "building" in path.name]
     assert leftovers == []
-    tables = main(["tables", "--db", url, "--json"])
-    assert tables == 0
+    assert main(["tables", "--db", url, "--json"]) == 0
     rows = {row["table_name"]: row["current_rows"] for row in json.loads(capsys.readouterr().out)}
     assert rows["leads"] > 0 and rows["forecasts"] > 0
+    assert rows["leads"] < before["leads"]  # the smaller company replaced the store's
 
 
 def test_demo_refuses_a_foreign_output_folder(tmp_path):

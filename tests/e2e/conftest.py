@@ -6,8 +6,9 @@
 
 The app server runs in its own process on a free port, against its own copy of the demo store
 (DuckDB lets only one process open a file). Its output goes to
-``test-artifacts/logs/streamlit-server.log``; the app redacts error details in the page
-(``showErrorDetails = "none"``), so that log is where a failure's traceback is.
+``test-artifacts/logs/streamlit-server.log`` (``logs/gw0/`` and so on under parallel workers);
+the app redacts error details in the page (``showErrorDetails = "none"``), so that log is where
+a failure's traceback is.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-SERVER_LOG = ARTIFACTS / "logs" / "streamlit-server.log"
+# One folder of server logs per test process: parallel workers (pytest-xdist) each serve their
+# own apps and must not write over each other's logs.
+SERVER_LOG = ARTIFACTS / "logs" / os.environ.get("PYTEST_XDIST_WORKER", "") / "streamlit-server.log"
 
 HEALTH_TIMEOUT_S = 60.0
 HEALTH_POLL_S = 0.25

@@ -33,6 +33,7 @@ def frame(store, sql: str) -> pd.DataFrame:
     return store.execute(sql).df()
 
 
+@pytest.mark.slow
 def test_same_seed_same_files_byte_for_byte(demo_template, tmp_path):
     options = DemoOptions(as_of=DEMO_AS_OF, seed=DEMO_SEED, scale=float(DEMO_SCALE))
     generate_demo(options, tmp_path / "again")  # files only, no store

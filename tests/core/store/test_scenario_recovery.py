@@ -68,6 +68,7 @@ def _true_pipeline(channel: dict, spend: np.ndarray, weeks: np.ndarray) -> np.nd
     )
 
 
+@pytest.mark.slow
 def test_a_quarter_cut_recovers_the_true_loss_on_every_channel(scale_one):
     prepared, truth = scale_one
     data, model = prepared.data, prepared.model
