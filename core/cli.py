@@ -790,7 +790,9 @@ def run_campaigns(arguments: argparse.Namespace, engine: Engine, out: TextIO) ->
     period = _quarter(arguments, calendar, as_of)
     model = arguments.model or str(definitions["attribution"].parameters["model"])
     last = min(as_of, period.end)
-    rows = store_campaigns.campaign_rows_for(engine, definitions, period.start, last, [model])
+    rows = store_campaigns.campaign_rows_for(
+        engine, definitions, period.start, last, [model], converted_by=as_of
+    )
     found = rows[model]
     level = arguments.level
     margin = float(definitions["payback"].parameters["gross_margin"])  # type: ignore[arg-type]

@@ -77,20 +77,21 @@ class CampaignView:
 
 @st.cache_data(**CACHE)
 def _window(
-    url: str, version: int, first: date, last: date
+    url: str, version: int, first: date, last: date, converted_by: date
 ) -> tuple[store_campaigns.AttributionInputs, pd.DataFrame]:
-    """A window's deals, touches and campaign totals: read once, whichever model is chosen."""
+    """A window's deals, touches and campaign totals (MQL-to-SQL counting the conversions dated
+    up to ``converted_by``): read once, whichever model is chosen."""
     engine, definitions = store_engine(url), definitions_on(url, version, last)
     return (
         store_campaigns.attribution_inputs(engine, definitions, first, last),
-        store_campaigns.campaign_totals(engine, definitions, first, last),
+        store_campaigns.campaign_totals(engine, definitions, first, last, converted_by),
     )
 
 
 def _rows(
-    url: str, version: int, first: date, last: date, model: str
+    url: str, version: int, first: date, last: date, model: str, converted_by: date
 ) -> store_campaigns.CampaignRows:
-    return store_campaigns.rows_under(*_window(url, version, first, last), model)
+    return store_campaigns.rows_under(*_window(url, version, first, last, converted_by), model)
 
 
 @st.cache_data(**CACHE)
@@ -109,8 +110,9 @@ def campaign_view(
     last = min(as_of, period.end)
     prior = calendar.shift(period, -1)
     prior_last = calendar.comparable_as_of(period, last, prior)
-    now = _rows(url, version, period.start, last, model)
-    before = _rows(url, version, prior.start, prior_last, model)
+    now = _rows(url, version, period.start, last, model, as_of)
+    # Like for like: the quarter before to the same day, its conversions to that day.
+    before = _rows(url, version, prior.start, prior_last, model, prior_last)
     # Payback uses the gross margin of the CAC payback definition in effect.
     margin = float(definitions_on(url, version, last)["payback"].parameters["gross_margin"])  # type: ignore[arg-type]
 
@@ -145,7 +147,7 @@ def rankings(
     last = min(as_of, period.end)
     by_model = {}
     for model in ATTRIBUTION_MODELS:
-        found = _rows(url, version, period.start, last, model)
+        found = _rows(url, version, period.start, last, model, as_of)
         by_model[model] = found.channels if level == "channel" else found.campaigns
     key = "channel" if level == "channel" else "campaign_id"
     return model_rankings(by_model, key)

@@ -141,11 +141,13 @@ def campaign_totals(
     definitions: Mapping[str, MetricDefinition],
     first_day: date,
     last_day: date,
+    converted_by: date | None = None,
 ) -> pd.DataFrame:
     """Per campaign in the window: its name, channel and dates, spend, touches, leads sourced,
     MQLs and SQLs among them (by the date they reached the stage, as the registry counts
-    MQLs and SQLs) and of those MQLs the ones that have become SQLs (``mqls_to_sql``), and its
-    primary-campaign deals closed (``won``, ``closed``).
+    MQLs and SQLs) and of those MQLs the ones that had become SQLs by the end of
+    ``converted_by`` (``mqls_to_sql``; the as-of day, else ``last_day``: a conversion dated
+    after it had not happened yet), and its primary-campaign deals closed (``won``, ``closed``).
 
     Every campaign the store knows is listed (zeros where nothing happened), plus any campaign
     id that spend, touches or the window's leads name but the campaigns table does not. Leads
@@ -190,7 +192,8 @@ def campaign_totals(
                        and {reached(sql_stage)} < :after_moment then 1 else 0 end) as sqls,
                    sum(case when {reached(mql_stage)} >= :first_moment
                        and {reached(mql_stage)} < :after_moment
-                       and {reached(sql_stage)} is not null then 1 else 0 end) as mqls_to_sql
+                       and {reached(sql_stage)} < :converted_before then 1 else 0 end)
+                       as mqls_to_sql
             from current_leads
             group by 1
         ),
@@ -244,6 +247,7 @@ def campaign_totals(
                 "last_day": last_day,
                 "first_moment": _moment(first_day),
                 "after_moment": _moment(last_day + timedelta(days=1)),
+                "converted_before": _moment((converted_by or last_day) + timedelta(days=1)),
                 "win_types": win_types,
             },
         )
@@ -300,8 +304,10 @@ def campaign_rows_for(
     first_day: date,
     last_day: date,
     models: Sequence[str],
+    converted_by: date | None = None,
 ) -> dict[str, CampaignRows]:
-    """Attribution and totals of the window under each model (the inputs are read once)."""
+    """Attribution and totals of the window under each model (the inputs are read once);
+    MQL-to-SQL counts the conversions dated up to ``converted_by`` (the as-of day)."""
     inputs = attribution_inputs(engine, definitions, first_day, last_day)
-    totals = campaign_totals(engine, definitions, first_day, last_day)
+    totals = campaign_totals(engine, definitions, first_day, last_day, converted_by)
     return {model: rows_under(inputs, totals, model) for model in models}

@@ -200,7 +200,9 @@ def _working(
     previous = calendar.shift(period, -1)
     for quarter in (period, previous):
         last = min(as_of, quarter.end)
-        rows = store_campaigns.campaign_rows_for(engine, definitions, quarter.start, last, [model])
+        rows = store_campaigns.campaign_rows_for(
+            engine, definitions, quarter.start, last, [model], converted_by=as_of
+        )
         found = rows[model]
         for level, frame in (
             ("campaign", active(found.campaigns)),

@@ -9,9 +9,7 @@ Nothing is imported from ``core`` but the command line's entry point. Money is c
 fractions and must match to the cent; only ratios use a relative tolerance.
 
 The store holds an opportunity export, a HubSpot contacts export and a finance spend export made
-AFTER the as-of day (20 Nov 2026). Nothing in them may count on 20 Nov; where the product counts
-them anyway the case is marked xfail (strict) with the reason (the known "uploads exported after
-the as-of day" gap).
+AFTER the as-of day (20 Nov 2026). Nothing in them may count on 20 Nov.
 
 The registry has no command to record a new definition version (``definitions`` only lists
 them), so no definition change is recorded here: every number is under version 1.
@@ -1239,8 +1237,7 @@ def expected_tables() -> dict[str, dict[str, Row]]:
     for run, (period, model, level) in CAMPAIGN_RUNS.items():
         table = scorecard(period, model, level)
         if model != "w_shaped":
-            # the same for every model; asserted on the default (W-shaped) runs only, so that the
-            # one disagreement below is reported once per row, not once per model
+            # the same for every model: asserted on the default (W-shaped) runs only
             for row in table.values():
                 for name in MQL_TO_SQL_FIELDS:
                     row.pop(name, None)
@@ -1250,38 +1247,10 @@ def expected_tables() -> dict[str, dict[str, Row]]:
 
 EXPECTED = expected_tables()
 
-_LATE = (
-    "known gap, an upload exported after the as-of day counts: {field} of {row}: the definition "
-    "says {want} ({why}); the product says {got}, reading the HubSpot contacts export of "
-    "27 Nov 2026 (after the as-of day 20 Nov 2026)"
-)
-XFAIL: dict[tuple[str, str, str], str] = {}
-for _run, _row in (
-    ("campaigns", "rows/C-WEB"),
-    ("campaigns_channel", "rows/webinars"),
-):
-    for _field, _want, _got in (
-        ("mql_to_sql", "3/4 = 0.75", "1.0 (4/4)"),
-        ("mql_to_sql_low", "Wilson low of 3/4 = 0.3006", "0.5101 (of 4/4)"),
-        ("mql_to_sql_high", "Wilson high of 3/4 = 0.9544", "1.0 (of 4/4)"),
-    ):
-        XFAIL[(_run, _row, _field)] = _LATE.format(
-            field=_field, row=_row, want=_want, got=_got,
-            why="of the quarter's 4 webinar MQLs by 20 Nov, lead 510 became an SQL only on 25 Nov",
-        )  # fmt: skip
-for _run, _row in (
-    ("campaigns", "rows/C-LI"),
-    ("campaigns_channel", "rows/linkedin"),
-):
-    for _field, _want, _got in (
-        ("mql_to_sql", "0/2 = 0.0", "0.5 (1/2)"),
-        ("mql_to_sql_low", "Wilson low of 0/2 = 0.0", "0.0945 (of 1/2)"),
-        ("mql_to_sql_high", "Wilson high of 0/2 = 0.6576", "0.9055 (of 1/2)"),
-    ):
-        XFAIL[(_run, _row, _field)] = _LATE.format(
-            field=_field, row=_row, want=_want, got=_got,
-            why="of the quarter's 2 LinkedIn MQLs by 20 Nov, lead 503 became an SQL only on 24 Nov",
-        )  # fmt: skip
+# The contacts export of 27 Nov (after the as-of day) says lead 510 became an SQL on 25 Nov and
+# lead 503 on 24 Nov: on 20 Nov neither had, so C-WEB / webinars read 3/4 and C-LI / linkedin
+# 0/2 (the product counted them, 4/4 and 1/2, until MQL-to-SQL counted conversions up to the
+# as-of day only).
 
 
 def _cases() -> list[Any]:
@@ -1289,19 +1258,8 @@ def _cases() -> list[Any]:
     for run, table in EXPECTED.items():
         for row_key, row in table.items():
             for name, expected in row.items():
-                marks = []
-                reason = XFAIL.get((run, row_key, name))
-                if reason is not None:
-                    marks.append(pytest.mark.xfail(strict=True, reason=reason))
                 cases.append(
-                    pytest.param(
-                        run,
-                        row_key,
-                        name,
-                        expected,
-                        marks=marks,
-                        id=f"{run}:{row_key or '.'}:{name}",
-                    )
+                    pytest.param(run, row_key, name, expected, id=f"{run}:{row_key or '.'}:{name}")
                 )
     return cases
 
