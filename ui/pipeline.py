@@ -112,10 +112,10 @@ def funnel(
     del version
     engine = store_engine(url)
     period = calendar.parse(period_label)
-    in_quarter = store_pipeline.funnel_counts(engine, period.start, min(period.end, as_of))
+    in_quarter = store_pipeline.funnel_counts(engine, period.start, min(period.end, as_of), as_of)
     last = min(as_of, period.end)
     first = add_months(month_start(last), -(FUNNEL_MONTHS - 1))
-    year = store_pipeline.funnel_counts(engine, first, last)
+    year = store_pipeline.funnel_counts(engine, first, last, as_of)
     typical = typical_days(year.overall)
     cutoff = pd.Timestamp(as_of)
     return FunnelView(

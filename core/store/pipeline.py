@@ -329,14 +329,23 @@ def closed_by_channel(
 # Each lead reaches a stage on the earliest date of that stage or any later one: a lead that
 # skipped MQL (straight to SQL) still passed through it, so the funnel never widens.
 _FUNNEL_SQL = """
-with reached as (
+with known as (
+    -- As of the as-of day: a stage reached after it had not been reached yet.
+    select source_channel, created_at,
+           case when mql_at < :known_before then mql_at end as mql_at,
+           case when sql_at < :known_before then sql_at end as sql_at,
+           case when opportunity_at < :known_before then opportunity_at end as opportunity_at,
+           case when customer_at < :known_before then customer_at end as customer_at
+    from current_leads
+),
+reached as (
     select coalesce(source_channel, 'unknown') as channel,
            created_at as lead_at,
            least(mql_at, sql_at, opportunity_at, customer_at) as mql_at,
            least(sql_at, opportunity_at, customer_at) as sql_at,
            least(opportunity_at, customer_at) as opportunity_at,
            customer_at
-    from current_leads
+    from known
 ),
 transitions as (
     select channel, 'lead' as stage, lead_at as from_at, mql_at as to_at from reached
@@ -382,9 +391,12 @@ class FunnelCounts:
     overall: pd.DataFrame
 
 
-def funnel_counts(engine: Engine, first_day: date, last_day: date) -> FunnelCounts:
+def funnel_counts(
+    engine: Engine, first_day: date, last_day: date, as_of: date | None = None
+) -> FunnelCounts:
     """Leads reaching each funnel stage from ``first_day`` to ``last_day`` (inclusive), and how
-    many of them have reached the next stage since, with the median days it took."""
+    many of them had reached the next stage by the end of ``as_of`` (else ``last_day``), with
+    the median days it took: a stage dated after the as-of day is not counted."""
     if last_day < first_day:
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
     with engine.connect() as connection:
@@ -394,6 +406,7 @@ def funnel_counts(engine: Engine, first_day: date, last_day: date) -> FunnelCoun
             params={
                 "first_moment": datetime.combine(first_day, time()),
                 "after_moment": datetime.combine(last_day + timedelta(days=1), time()),
+                "known_before": datetime.combine((as_of or last_day) + timedelta(days=1), time()),
             },
         )
     frame["entered"] = frame["entered"].astype(int)
@@ -418,7 +431,9 @@ def funnel_counts(engine: Engine, first_day: date, last_day: date) -> FunnelCoun
 def sla(
     engine: Engine, definition: MetricDefinition, first_day: date, last_day: date, now: datetime
 ) -> SlaSummary | None:
-    """How Sales followed up the MQLs of a window (the SLA definition's window and statuses).
+    """How Sales followed up the MQLs of a window (the SLA definition's window and statuses), as
+    it stood at ``now`` (the end of the as-of day): follow-ups and acceptances dated after it
+    do not count yet.
 
     ``None`` when no lead in the store has a first-worked time: the export carries no
     follow-up times, so there is nothing to judge.
@@ -426,11 +441,19 @@ def sla(
     hours = int(definition.parameters["window_hours"])  # type: ignore[call-overload]
     statement = sa.text(
         """
-        with mqls as (
+        with stages as (
             select least(mql_at, sql_at, opportunity_at, customer_at) as mql_at,
                    least(sql_at, opportunity_at, customer_at) as sql_at,
                    first_worked_at, lead_status
             from current_leads
+        ),
+        mqls as (
+            -- As of ``now``: a follow-up or an acceptance dated later had not happened yet.
+            select mql_at,
+                   case when sql_at < :now then sql_at end as sql_at,
+                   case when first_worked_at < :now then first_worked_at end as first_worked_at,
+                   lead_status
+            from stages
         ),
         in_window as (
             select * from mqls

@@ -257,6 +257,44 @@ def test_funnel_counts_by_hand(leads_engine):
     assert set(months["cohort_month"].dt.strftime("%Y-%m")) == {"2026-10"}
 
 
+def test_funnel_counts_only_the_stages_reached_by_the_as_of_day(leads_engine):
+    # As of Oct 4: lead 1's SQL (Oct 5) and lead 3's SQL (Oct 20) had not happened; lead 3,
+    # which reached MQL only through that SQL, was not an MQL yet either.
+    counts = pipeline.funnel_counts(
+        leads_engine, date(2026, 10, 1), date(2026, 10, 4), as_of=date(2026, 10, 4)
+    )
+    overall = counts.overall.set_index("stage")
+    assert overall.loc["lead", "entered"] == 3  # leads 1-3 created Oct 1-4 (4 on Oct 5)
+    assert overall.loc["lead", "advanced"] == 1  # lead 1 (MQL Oct 3)
+    assert overall.loc["mql", "entered"] == 1 and overall.loc["mql", "advanced"] == 0
+    assert "sql" not in overall.index or overall.loc["sql", "entered"] == 0
+    # Leads created Oct 1-10 (1, 2, 3, 4, 5), seen on Oct 10 (the default: the window's last
+    # day) and on Oct 31: MQLs by Oct 10 are 1 and 2; by Oct 31 also 3 (Oct 20) and 5 (Oct 31).
+    early = pipeline.funnel_counts(leads_engine, date(2026, 10, 1), date(2026, 10, 10))
+    later = pipeline.funnel_counts(
+        leads_engine, date(2026, 10, 1), date(2026, 10, 10), as_of=date(2026, 10, 31)
+    )
+    assert early.overall.set_index("stage").loc["lead", "advanced"] == 2
+    assert later.overall.set_index("stage").loc["lead", "advanced"] == 4
+
+
+def test_sla_counts_only_what_had_happened_by_now(leads_engine):
+    # At Oct 13 00:00: lead 1 worked (Oct 3) and accepted (Oct 5); lead 2's follow-up of Oct 13
+    # 08:00 had not happened, and its 48 hours from Oct 10 08:00 had passed: worked 1 of 2.
+    summary = pipeline.sla(
+        leads_engine,
+        DEFAULT_DEFINITIONS["sales_sla"],
+        date(2026, 10, 1),
+        date(2026, 10, 12),
+        datetime(2026, 10, 13),
+    )
+    assert summary.mqls == 2  # 1 and 2 (3 reaches MQL on Oct 20, 5 on Oct 31)
+    assert summary.worked == 1 and summary.worked_within == 1 and summary.pending == 0
+    assert summary.within_sla.value == pytest.approx(1 / 2)
+    assert summary.acceptance.value == pytest.approx(1 / 2)  # lead 1's SQL; lead 2 none
+    assert summary.median_hours_to_work == pytest.approx(10)
+
+
 def test_sla_by_hand(leads_engine):
     summary = pipeline.sla(
         leads_engine,
