@@ -11,7 +11,7 @@ PORT ?= 8501
 # file's shared fixtures (a demo store, an app server) are made once. TEST_WORKERS=0 runs the
 # suite in this process alone.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The tests that run a second time on PostgreSQL when TEST_POSTGRES_URL names a server.
 POSTGRES_TESTS := tests/core/store tests/pages tests/test_examples.py tests/test_warehouse.py
