@@ -630,6 +630,15 @@ def _plain(value: object) -> object:
     return value
 
 
+# Definition versions are whole numbers; a column with gaps reaches here as floats (1.0).
+VERSION_FIELDS = frozenset({"definition_version", "reported_version"})
+
+
+def _version(value: object) -> int | None:
+    plain = _plain(value)
+    return None if plain is None else int(plain)  # type: ignore[call-overload]
+
+
 def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Print each goal's tracking on the as-of day (the Goals page's numbers)."""
     as_of = _as_of(arguments, engine)
@@ -645,7 +654,7 @@ def run_goals(arguments: argparse.Namespace, engine: Engine, out: TextIO) -> int
     if arguments.json:
         rows = [
             {
-                name: _plain(value)
+                name: _version(value) if name in VERSION_FIELDS else _plain(value)
                 for name, value in {
                     **row,
                     "name": row["goal_name"],

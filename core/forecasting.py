@@ -466,8 +466,10 @@ def range_calibration(scored: pd.DataFrame, submission: str = "latest") -> pd.Da
         .sort_values("submission_day", kind="stable")
     )
     chosen = days.drop_duplicates(JUDGED_KEYS, keep="last" if submission == "latest" else "first")
-    actuals = rows.groupby(JUDGED_KEYS)["actual"].first()
-    chosen = chosen.join(actuals, on=JUDGED_KEYS)
+    # The actual the chosen day's calls are held to: under the definition in effect that day,
+    # which need not be the one an earlier call of the same period was held to.
+    actuals = rows.groupby([*JUDGED_KEYS, "submission_day"])["actual"].first()
+    chosen = chosen.join(actuals, on=[*JUDGED_KEYS, "submission_day"])
     chosen["inside"] = (chosen["commit"] <= chosen["actual"]) & (
         chosen["actual"] <= chosen["best_case"]
     )
