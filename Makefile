@@ -45,13 +45,23 @@ run: setup
 demo: setup
 	$(BIN)/python -m core demo --replace
 
+# With TEST_POSTGRES_URL the PostgreSQL pass runs beside the DuckDB pass (the two fill each
+# other's idle time on the cores); its output is printed when both have ended.
 test: setup lint
-	$(PYTEST)
-	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-		echo "Second engine: the store, ingest and page tests on PostgreSQL"; \
-		MR_TEST_ENGINE=postgres $(PYTEST) $(POSTGRES_TESTS); \
-	else \
+	@if [ -z "$$TEST_POSTGRES_URL" ]; then \
 		echo "TEST_POSTGRES_URL is not set: the PostgreSQL pass is left out (make test-postgres)"; \
+		$(PYTEST); \
+	else \
+		echo "Second engine: the store, ingest and page tests on PostgreSQL, beside this pass"; \
+		mkdir -p test-artifacts; \
+		( MR_TEST_ENGINE=postgres $(PYTEST) $(POSTGRES_TESTS) > test-artifacts/postgres-pass.log 2>&1; \
+			echo $$? > test-artifacts/postgres-pass.status ) & \
+		second=$$!; \
+		$(PYTEST); duckdb=$$?; \
+		wait $$second; postgres=$$(cat test-artifacts/postgres-pass.status); \
+		echo "== Second engine (PostgreSQL): test-artifacts/postgres-pass.log"; \
+		cat test-artifacts/postgres-pass.log; \
+		if [ $$duckdb -ne 0 ]; then exit $$duckdb; fi; exit $$postgres; \
 	fi
 
 test-postgres: setup

@@ -464,6 +464,7 @@ class _Run:
         self.line_count = prepared.line_count
         self.unclosed_quote = prepared.unclosed_quote
         self.lines_table: str | None = None  # record -> file line, when they differ
+        self.footer_rows = 0  # footer lines skipped (read for the day a report describes)
         self.report = report
         self.options = options
         self.now = now
@@ -1228,14 +1229,22 @@ class _Run:
                     f"coalesce({written}, {header_currency}) as {sql.quoted('cur_' + mapped.field.name)}"
                 )
         if self.sample_is_whole_file:  # a small file: type the rows already read, in order
-            self.duck.execute(
-                f"create temp table {self.values_table} as select *, {', '.join(parts)} "
-                f"from {self.sample_table} order by rowid"
-            ).fetchall()
+            # Planning the typed columns' expressions costs more than running them on a few
+            # thousand rows: DuckDB's optimizer is left out for this one statement (the same
+            # result; half the time of a small upload's typing, bench/INGEST.md).
+            self.duck.execute("pragma disable_optimizer").fetchall()
+            try:
+                self.duck.execute(
+                    f"create temp table {self.values_table} as select *, {', '.join(parts)} "
+                    f"from {self.sample_table} order by rowid"
+                ).fetchall()
+            finally:
+                self.duck.execute("pragma enable_optimizer").fetchall()
         else:
             self._read_into(self.values_table, parts)
         self.duck.execute(f"drop table if exists {self.sample_table}").fetchall()
         totals, footers = self._count_rows(self.values_table)
+        self.footer_rows = footers
         if self.line_count != self.layout.header_line + self.report.rows_read:
             self._number_lines()  # blank lines or line breaks inside cells: count them exactly
         if totals or footers:
@@ -1550,12 +1559,17 @@ class _Run:
         if options.snapshot_date is not None:
             report.decisions.append(f"Describes {format_day(options.snapshot_date)}, as stated.")
             return options.snapshot_date
-        footer = [
-            row[0]
-            for row in self.duck.execute(
-                f"select {self.raw_row_sql()} from {self.typed_table} where skip_reason = 'footer'"
-            ).fetchall()
-        ]
+        footer = (
+            [
+                row[0]
+                for row in self.duck.execute(
+                    f"select {self.raw_row_sql()} from {self.typed_table} "
+                    "where skip_reason = 'footer'"
+                ).fetchall()
+            ]
+            if self.footer_rows
+            else []
+        )
         found = snapshot_from_preamble(layout.preamble) or snapshot_from_footer(
             footer, report.date_order == "dmy"
         )

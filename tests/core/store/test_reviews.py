@@ -202,7 +202,7 @@ def test_the_pdf_pack_has_the_frozen_numbers_and_a_title_page(frozen):
         document.close()
     low, high = image.getextrema()
     assert high - low > 100
-    assert sum(1 for value in image.getdata() if value < 128) > 500  # there is dark text
+    assert sum(1 for value in image.get_flattened_data() if value < 128) > 500  # dark text
 
 
 def test_the_powerpoint_pack_opens_with_a_slide_per_section(frozen):
