@@ -14,7 +14,7 @@ from core.formatting import (
     format_money_exact,
     plural,
 )
-from core.overview import Headline, arr_label, overview_windows, running_quarter
+from core.overview import Headline, arr_label, running_quarter
 from ui import access, context, data, rates
 from ui import campaigns as campaign_views
 from ui import goals as goal_views
@@ -33,7 +33,9 @@ review = context.stop_if_empty(
     "or see the Data page for what the store expects.",
 )
 
-windows = overview_windows(review.calendar, review.period, review.as_of)
+windows = data.overview_windows_loaded(
+    review.store_url, review.store_version, review.calendar, review.period.label, review.as_of
+)
 compared = running_quarter(review.calendar, windows)  # last year's same days
 currency = review.currency
 if not windows.has_started:

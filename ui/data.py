@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.calendar import FiscalCalendar
 from core.definitions import MetricDefinition
-from core.overview import overview_windows
+from core.overview import OverviewWindows
 from core.store import definitions as store_definitions
 from core.store import metrics, queries
 from core.store import overview as store_overview
@@ -62,12 +62,23 @@ def overview_totals(
 
 
 @st.cache_data(**CACHE)
+def overview_windows_loaded(
+    url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
+) -> OverviewWindows:
+    """The Overview's windows, ARR at the latest month the billing rows reach."""
+    del version  # part of the cache key: a new upload can reach a later month
+    return store_overview.loaded_windows(
+        store_engine(url), calendar, calendar.parse(period_label), as_of
+    )
+
+
+@st.cache_data(**CACHE)
 def restatements(
     url: str, version: int, calendar: FiscalCalendar, period_label: str, as_of: date
 ) -> list[dict[str, object]]:
     """Overview metrics whose definition changed since the period began: both numbers."""
     engine = store_engine(url)
-    windows = overview_windows(calendar, calendar.parse(period_label), as_of)
+    windows = store_overview.loaded_windows(engine, calendar, calendar.parse(period_label), as_of)
     current = definitions_on(url, version, as_of)
     reported = definitions_on(url, version, windows.period.start)
     rows = []

@@ -4,17 +4,36 @@ for the page and for the frozen record a review keeps of them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from core.calendar import FiscalCalendar, FiscalPeriod
+from core.calendar import FiscalCalendar, FiscalPeriod, add_months
 from core.definitions import MetricDefinition
-from core.overview import fiscal_quarter_totals, overview_windows, running_quarter
+from core.overview import (
+    OverviewWindows,
+    fiscal_quarter_totals,
+    overview_windows,
+    running_quarter,
+)
 from core.store import metrics, queries
 
 OVERVIEW_METRICS = ("arr", "pipeline_created", "bookings", "spend")
+
+
+def loaded_windows(
+    engine: Engine, calendar: FiscalCalendar, period: FiscalPeriod, as_of: date
+) -> OverviewWindows:
+    """:func:`core.overview.overview_windows`, ARR read from the latest month the billing rows
+    reach: a billing export that stops at the last closed month gives that month's ARR (and
+    says so in its label), never $0 for a month it does not cover yet."""
+    windows = overview_windows(calendar, period, as_of)
+    loaded = queries.latest_revenue_month(engine, windows.arr_month)
+    if loaded is None or loaded >= windows.arr_month:
+        return windows
+    return replace(windows, arr_month=loaded, arr_month_last_year=add_months(loaded, -12))
 
 
 def headline_totals(
@@ -29,7 +48,7 @@ def headline_totals(
     Both are computed under the definitions in effect on the as-of date, so the comparison is
     like for like.
     """
-    windows = overview_windows(calendar, period, as_of)
+    windows = loaded_windows(engine, calendar, period, as_of)
     to_date = (
         (windows.period.start, windows.to_date),
         (windows.last_year.start, windows.last_year_to_date),
@@ -56,7 +75,7 @@ def trends(
     as_of: date,
 ) -> dict[str, pd.DataFrame]:
     """Quarterly totals for this fiscal year and last, and ARR by month for two years."""
-    windows = overview_windows(calendar, period, as_of)
+    windows = loaded_windows(engine, calendar, period, as_of)
     first = calendar.year(windows.period.fiscal_year - 1).start
     last = windows.to_date
     channels = tuple(definitions["spend"].parameters["channels"])  # type: ignore[arg-type]

@@ -427,6 +427,18 @@ def spend_by_month(
     return _monthly_frame(frame, "amount_usd")
 
 
+def latest_revenue_month(engine: Engine, month: date) -> date | None:
+    """The latest month on or before ``month`` that the billing rows reach (``None``: none)."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text("select max(month) from current_revenue where month <= :month"),
+            {"month": month},
+        ).scalar_one()
+    if found is None:
+        return None
+    return found.date() if isinstance(found, datetime) else found
+
+
 def arr_by_month(
     engine: Engine, first_month: date, last_month: date, minimum_account_arr: float = 0.0
 ) -> pd.DataFrame:

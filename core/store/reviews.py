@@ -26,7 +26,7 @@ from core.forecasting import summary_sentence as forecast_sentence
 from core.formatting import DEFAULT_CURRENCY
 from core.funnel import WATERFALL_LABELS
 from core.goals import goals_for_period, in_tree_order
-from core.overview import arr_label, overview_windows
+from core.overview import arr_label
 from core.review import (
     DEFAULT_CADENCE_DAYS,
     SNAPSHOT_SCHEMA,
@@ -302,7 +302,7 @@ def build_snapshot(
     printed from it names the right one.
     """
     currency = settings.get("currency", DEFAULT_CURRENCY)
-    windows = overview_windows(calendar, period, as_of)
+    windows = store_overview.loaded_windows(engine, calendar, period, as_of)
     totals = store_overview.headline_totals(engine, definitions, calendar, period, as_of)
     headlines = [
         {
