@@ -17,7 +17,8 @@ Definitions page (``core.store.definitions.record_change``, as tests/core/store/
 
 Expected numbers are computed HERE from the written definitions (the README's "Forecast
 accuracy: how a call is judged", "Goals: how a goal is tracked" and "Metric definitions"), with
-the hand computations of test_audit_company.py, never from the product's code:
+the hand computations of tests/audit/expected_revenue.py and expected_plans.py, never from the
+product's code:
 
 - accuracy (default): each forecast is held to the actual under the definition in effect on the
   day it was submitted ("a forecast made under Bookings v1 is held to the v1 actual, even after
@@ -48,6 +49,8 @@ from core.definitions import ProposedChange
 from core.store import definitions as store_definitions
 from core.store.engine import create_store_engine
 from tests.audit import company as co
+from tests.audit import expected_plans as plans
+from tests.audit import expected_revenue as rev
 from tests.audit import test_audit_company as base
 
 D = co.AS_OF  # Friday 20 Nov 2026
@@ -56,7 +59,7 @@ Row = dict[str, Any]
 
 # The registry's Bookings v1 (checked against `definitions --json` in test_audit_company.py
 # and below), and the v2 recorded here.
-V1_TYPES = tuple(base.REGISTRY["bookings"]["opportunity_types"])  # new_business, expansion
+V1_TYPES = tuple(rev.REGISTRY["bookings"]["opportunity_types"])  # new_business, expansion
 V2_TYPES = (*V1_TYPES, "renewal")
 TYPES = {1: frozenset(V1_TYPES), 2: frozenset(V2_TYPES)}
 V2_DESCRIPTION = "Bookings: closed-won amounts, renewals included."
@@ -91,23 +94,25 @@ for _change in CHANGES:  # inside the audit's data, before the as-of day, record
 
 def bookings_under(version: int, first: date, last: date) -> Fraction:
     """Won (as seen on D), by close date, of the version's opportunity types."""
-    return base.total(
+    return rev.total(
         s.amount
-        for s in base.AT_D.values()
+        for s in rev.AT_D.values()
         if s.is_won and s.deal.kind in TYPES[version] and first <= s.close <= last
     )
 
 
 @contextlib.contextmanager
 def bookings_counting(version: int) -> Iterator[None]:
-    """Run test_audit_company's hand computations with the bookings definition's types of
-    ``version`` (its ``bookings`` reads them from ``BOOKINGS_TYPES`` on every call)."""
-    saved = base.BOOKINGS_TYPES
-    base.BOOKINGS_TYPES = set(TYPES[version])
+    """Run the audit's hand computations with the bookings definition's types of ``version``:
+    ``expected_revenue.bookings`` and every reader in ``expected_plans`` (the baseline's slip and
+    open deals, the scorecard, the goals through ``bookings``) read ``rev.BOOKINGS_TYPES`` on
+    every call, so it is replaced there, on the module that defines it."""
+    saved = rev.BOOKINGS_TYPES
+    rev.BOOKINGS_TYPES = set(TYPES[version])
     try:
         yield
     finally:
-        base.BOOKINGS_TYPES = saved
+        rev.BOOKINGS_TYPES = saved
 
 
 # ============================================================================================
@@ -127,23 +132,23 @@ def judged_version(call: co.Call, change: Change, restated: bool) -> int:
 
 def actual_function(change: Change, restated: bool) -> Actual:
     def actual(call: co.Call) -> Fraction:
-        first, last = base.PERIODS[call.period]
+        first, last = rev.PERIODS[call.period]
         if call.metric == "bookings":
             return bookings_under(judged_version(call, change, restated), first, last)
-        return base.pipeline_created(first, last)
+        return rev.pipeline_created(first, last)
 
     return actual
 
 
 def bias_of(calls: list[co.Call], actual: Actual) -> Fraction:
     """Bias = sum (F - A) / sum |A|, each call against its own actual."""
-    return base.total(F(c.most_likely) - actual(c) for c in calls) / base.total(
+    return rev.total(F(c.most_likely) - actual(c) for c in calls) / rev.total(
         abs(actual(c)) for c in calls
     )
 
 
 def accuracy_row(metric: str, forecaster: str, actual: Actual) -> Row:
-    calls = base.judged_calls(metric, forecaster)
+    calls = plans.judged_calls(metric, forecaster)
     assert all(actual(c) != 0 for c in calls)
     errors = [F(c.most_likely) - actual(c) for c in calls]  # error = F - A
     apes = [abs(e) / abs(actual(c)) for e, c in zip(errors, calls, strict=True)]
@@ -152,27 +157,27 @@ def accuracy_row(metric: str, forecaster: str, actual: Actual) -> Row:
         "forecaster": forecaster,
         "count": len(calls),
         "zero_actuals": 0,
-        "mape": base.ratio(base.total(apes) / len(apes)),
-        "wape": base.ratio(
-            base.total(abs(e) for e in errors) / base.total(abs(actual(c)) for c in calls)
+        "mape": rev.ratio(rev.total(apes) / len(apes)),
+        "wape": rev.ratio(
+            rev.total(abs(e) for e in errors) / rev.total(abs(actual(c)) for c in calls)
         ),
-        "bias": base.ratio(bias_of(calls, actual)),
-        "hit_rate_5": base.ratio(F(sum(1 for a in apes if a <= F(5, 100)), len(apes))),
-        "hit_rate_10": base.ratio(F(sum(1 for a in apes if a <= F(10, 100)), len(apes))),
-        "accuracy_score": base.ratio(base.total(max(F(0), 1 - a) for a in apes) / len(apes)),
+        "bias": rev.ratio(bias_of(calls, actual)),
+        "hit_rate_5": rev.ratio(F(sum(1 for a in apes if a <= F(5, 100)), len(apes))),
+        "hit_rate_10": rev.ratio(F(sum(1 for a in apes if a <= F(10, 100)), len(apes))),
+        "accuracy_score": rev.ratio(rev.total(max(F(0), 1 - a) for a in apes) / len(apes)),
     }
 
 
 def current_call_row(metric: str, forecaster: str, period: str, actual: Actual) -> Row:
-    calls = [c for c in base.calls_by_d(metric, forecaster) if c.period == period]
+    calls = [c for c in plans.calls_by_d(metric, forecaster) if c.period == period]
     call = max(calls, key=lambda c: c.submitted_on)
-    judged = base.judged_calls(metric, forecaster)
+    judged = plans.judged_calls(metric, forecaster)
     # the forecaster's bias on past calls made as far out as this one, each against its own
     # actual; their judged bias where that horizon has no history
     same_horizon = [
         c
-        for c in base.calls_by_d(metric, forecaster)
-        if base.PERIODS[c.period][1] < D and base.horizon(c) == base.horizon(call)
+        for c in plans.calls_by_d(metric, forecaster)
+        if rev.PERIODS[c.period][1] < D and plans.horizon(c) == plans.horizon(call)
     ]
     bias = bias_of(same_horizon, actual) if same_horizon else bias_of(judged, actual)
     # range calibration: the judged call's actual within its [commit, best case]
@@ -182,13 +187,13 @@ def current_call_row(metric: str, forecaster: str, period: str, actual: Actual) 
         "period_label": period,
         "forecaster": forecaster,
         "submitted_on": call.submitted_on,
-        "horizon": base.horizon(call),
-        "commit": base.money(F(call.commit)),
-        "most_likely": base.money(F(call.most_likely)),
-        "best_case": base.money(F(call.best_case)),
-        "bias": base.ratio(bias),
-        "bias_adjusted": base.money(F(call.most_likely) / (1 + bias)),
-        "range_share": base.ratio(F(len(inside), len(judged))),
+        "horizon": plans.horizon(call),
+        "commit": rev.money(F(call.commit)),
+        "most_likely": rev.money(F(call.most_likely)),
+        "best_case": rev.money(F(call.best_case)),
+        "bias": rev.ratio(bias),
+        "bias_adjusted": rev.money(F(call.most_likely) / (1 + bias)),
+        "range_share": rev.ratio(F(len(inside), len(judged))),
         "range_periods": float(len(judged)),
     }
 
@@ -213,16 +218,16 @@ def expected_accuracy(change: Change, restated: bool) -> dict[str, Row]:
         }
     }
     for metric, forecaster in sorted({(c.metric, c.forecaster) for c in co.FORECASTS}):
-        if base.judged_calls(metric, forecaster):
+        if plans.judged_calls(metric, forecaster):
             rows[f"accuracy/{metric}/{forecaster}"] = accuracy_row(metric, forecaster, actual)
-        for period in sorted({c.period for c in base.calls_by_d(metric, forecaster)}):
-            if base.PERIODS[period][1] >= D:
+        for period in sorted({c.period for c in plans.calls_by_d(metric, forecaster)}):
+            if rev.PERIODS[period][1] >= D:
                 rows[f"current_call/{metric}/{period}/{forecaster}"] = current_call_row(
                     metric, forecaster, period, actual
                 )
     # the data's baseline is computed under the as-of day's definitions either way
     with bookings_counting(change.version_on(D)):
-        baselines = base.expected_accuracy()
+        baselines = plans.expected_accuracy()
     rows.update({key: row for key, row in baselines.items() if key.startswith("baselines/")})
     return rows
 
@@ -251,7 +256,7 @@ def reported_version_of(goal: co.Goal, change: Change) -> int | None:
     reported under the version in effect when its period began ("when set")."""
     if goal.metric != "bookings":
         return None
-    first, _ = base.PERIODS[goal.period]
+    first, _ = rev.PERIODS[goal.period]
     then, now = change.version_on(first), change.version_on(D)
     return then if then != now else None
 
@@ -259,19 +264,19 @@ def reported_version_of(goal: co.Goal, change: Change) -> int | None:
 def expected_goals(change: Change) -> dict[str, Row]:
     rows: dict[str, Row] = {"": {"as_of": D.isoformat(), "currency": "USD"}}
     for goal in co.GOALS:
-        first, last = base.PERIODS[goal.period]
+        first, last = rev.PERIODS[goal.period]
         if not first <= D <= last:
             continue
         if goal.metric != "bookings":
-            rows[f"goals/{goal.goal_id}"] = base.goal_row(goal)  # not redefined: v1
+            rows[f"goals/{goal.goal_id}"] = plans.goal_row(goal)  # not redefined: v1
             continue
         with bookings_counting(change.version_on(D)):
-            row = base.goal_row(goal)  # restated under the as-of day's definition
+            row = plans.goal_row(goal)  # restated under the as-of day's definition
         row["definition_version"] = change.version_on(D)
         then = reported_version_of(goal, change)
         if then is not None:
             with bookings_counting(then):
-                reported = base.goal_row(goal)
+                reported = plans.goal_row(goal)
             row["reported_version"] = VersionNumber(then)
             row["reported_status"] = reported["status"]
             row["reported_projection"] = reported["projection"]
@@ -427,7 +432,7 @@ def test_definitions_list_bookings_v1_and_v2(stores: dict[str, Store], scenario:
     version_today = change.version_on(date.today())
     assert today["bookings"]["version"] == version_today
     assert today["bookings"]["parameters"] == history[version_today - 1]["parameters"]
-    for metric, parameters in base.REGISTRY.items():
+    for metric, parameters in rev.REGISTRY.items():
         if metric != "bookings":
             assert (today[metric]["version"], today[metric]["parameters"]) == (1, parameters)
 
@@ -450,7 +455,7 @@ def test_field(
 ) -> None:
     row = row_of(stores, scenario, run, row_key)
     assert field in row, f"{scenario} {run} {row_key} has no field {field}"
-    assert base.matches(expected, row[field]), (
+    assert rev.matches(expected, row[field]), (
         f"{scenario} {run} {row_key}.{field}: expected {expected!r}, got {row[field]!r}"
     )
 
@@ -460,7 +465,7 @@ def test_field(
 def test_range_share_holds_the_judged_call_to_its_own_version(stores: dict[str, Store]) -> None:
     scenario, run, row_key = RANGE_SHARE_CASE
     expected = EXPECTED[scenario][run][row_key]["range_share"]  # 0.5 (checked by hand below)
-    assert base.matches(expected, row_of(stores, scenario, run, row_key)["range_share"])
+    assert rev.matches(expected, row_of(stores, scenario, run, row_key)["range_share"])
 
 
 REPORTED = [
@@ -485,8 +490,8 @@ def test_reported_version_is_a_whole_number(
 # --------------------------------------------------------------------------------------------
 # The expectations above, checked against numbers worked out by hand
 # --------------------------------------------------------------------------------------------
-Q3, Q4 = base.QUARTERS["Q3 FY2027"], base.QUARTERS["Q4 FY2027"]
-FY27 = base.YEARS["FY2027"]
+Q3, Q4 = rev.QUARTERS["Q3 FY2027"], rev.QUARTERS["Q4 FY2027"]
+FY27 = rev.YEARS["FY2027"]
 MID_Q4, MID_Q3 = CHANGE_BY_NAME["mid_q4"], CHANGE_BY_NAME["mid_q3"]
 DANA_Q4 = "current_call/bookings/Q4 FY2027/Dana Whitfield"
 MARCUS_Q4 = "current_call/bookings/Q4 FY2027/Marcus Lee"
@@ -506,8 +511,8 @@ HAND = [
     (lambda: (bookings_under(1, FY27[0], D), bookings_under(2, FY27[0], D)),
      (F(212000), F(260000))),
     # no renewal won in any other quarter: v1 = v2 there
-    (lambda: [bookings_under(2, *base.QUARTERS[q]) - bookings_under(1, *base.QUARTERS[q])
-              for q in base.LAST_FOUR], [0, 0, 0, 48000]),
+    (lambda: [bookings_under(2, *rev.QUARTERS[q]) - bookings_under(1, *rev.QUARTERS[q])
+              for q in rev.LAST_FOUR], [0, 0, 0, 48000]),
     # restated, Dana's judged calls 47,000, 72,000, 44,000, 57,000 against 45,000, 70,000,
     # 40,000, 108,000: errors +2,000 +2,000 +4,000 -51,000; WAPE 59/263, bias -43/263
     (lambda: expected_value("mid_q4", "accuracy_restated", "accuracy/bookings/Dana Whitfield",
@@ -561,7 +566,7 @@ HAND = [
 def _q4_goal_ratios(version: int) -> list[Fraction]:
     goal = next(g for g in co.GOALS if g.goal_id == "G-Q4-BOOK")
     with bookings_counting(version):
-        return base.comparable_ratios(goal, base.bookings, base.OPPORTUNITY_DATA_START)
+        return plans.comparable_ratios(goal, rev.bookings, rev.OPPORTUNITY_DATA_START)
 
 
 @pytest.mark.parametrize(("compute", "by_hand"), HAND)
@@ -569,7 +574,4 @@ def test_expectations_agree_with_the_hand_computation(
     compute: Callable[[], Any], by_hand: Any
 ) -> None:
     value = compute()
-    if isinstance(by_hand, float):
-        assert float(value) == pytest.approx(by_hand, rel=1e-12)
-    else:
-        assert value == by_hand
+    assert rev.agrees(value, by_hand), f"expected {by_hand!r}, got {value!r}"
