@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -291,6 +292,26 @@ def pick_option(
         choice.click()
         wait_for_app(page)
         return
+
+
+def start_review(page: Page, who: str, attempts: int = 3) -> None:
+    """On the Overview, freeze the numbers as a review started by ``who``, and wait for the
+    confirmation. A click that lands while a run redraws the form is lost (seen in CI on a busy
+    machine: the form still held the name and nothing had started): it is clicked again, up to
+    ``attempts`` times."""
+    page.get_by_text("Start a review: freeze these numbers").click()
+    page.get_by_role("textbox", name="Your name").first.fill(who)
+    wait_for_app(page)
+    started = page.get_by_text(re.compile(rf"^Review \d+ started by {re.escape(who)}"))
+    for attempt in range(attempts):
+        page.get_by_role("button", name="Start a review now").first.click()
+        try:
+            expect(started.first).to_be_visible(timeout=60_000)
+            break
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+    wait_for_app(page)
 
 
 def assert_no_problems(page: Page) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import assert_no_problems, save_screenshot, wait_for_app
+from tests.e2e.conftest import assert_no_problems, save_screenshot, start_review, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -387,20 +387,7 @@ def test_starting_a_review_and_downloading_the_pack(
     page: Page, fresh_app_server: str, tmp_path
 ) -> None:
     open_app(page, fresh_app_server + "/")
-    page.get_by_text("Start a review: freeze these numbers").click()
-    page.get_by_role("textbox", name="Your name").first.fill("Dana Whitfield")
-    wait_for_app(page)
-    started = page.get_by_text(re.compile(r"^Review \d+ started by Dana Whitfield"))
-    # A click that lands while a run redraws the form is lost (seen once in CI on a busy
-    # machine: after 120 s the form still held the name and nothing had started): click again.
-    for attempt in range(3):
-        page.get_by_role("button", name="Start a review now").first.click()
-        try:
-            expect(started.first).to_be_visible(timeout=60_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    start_review(page, "Dana Whitfield")
     wait_for_app(page, "Overview")
     go_to(page, "Review")
     expect(page.get_by_role("heading", name=re.compile(r"^As frozen on "))).to_be_visible()
